@@ -1,0 +1,33 @@
+// Package activities holds the side effects of the workflows: writes to
+// PostgreSQL and the notification outbox. Every activity is idempotent.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+)
+
+// Complaints are the activities of the complaint workflow.
+type Complaints struct {
+	Store *store.Store
+}
+
+// RecordComplaintEvent writes one timeline event, the case snapshot after it,
+// its notifications and its rating. A case whose intake row is missing can
+// never be written, so that error is not retried.
+func (a *Complaints) RecordComplaintEvent(ctx context.Context, rec domain.CaseRecord) error {
+	err := a.Store.RecordCaseEvent(ctx, rec)
+	if errors.Is(err, store.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "intake_missing", err)
+	}
+	if err != nil {
+		return fmt.Errorf("record %s event %d: %w", rec.Snapshot.Number, rec.Event.Seq, err)
+	}
+	return nil
+}

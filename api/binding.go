@@ -1,0 +1,120 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
+)
+
+// bindJSON decodes and validates the body into v with Gin's binding. An
+// empty body counts as {} so that actions without fields need none. It
+// answers 422 itself and returns false on bad input.
+func bindJSON(c *gin.Context, v any) bool {
+	var err error
+	if c.Request.ContentLength == 0 && c.Request.Header.Get("Transfer-Encoding") == "" {
+		err = c.ShouldBindWith(v, emptyJSON{})
+	} else {
+		err = c.ShouldBindJSON(v)
+	}
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
+		return false
+	}
+	return true
+}
+
+// emptyJSON binds an empty body: no fields set, validation still runs.
+type emptyJSON struct{}
+
+func (emptyJSON) Name() string { return "json" }
+func (emptyJSON) Bind(*http.Request, any) error {
+	return nil
+}
+
+// describeBindError turns decoder and validator errors into one message a
+// receptionist's client can show.
+func describeBindError(err error) string {
+	var verrs validator.ValidationErrors
+	if errors.As(err, &verrs) {
+		msgs := make([]string, 0, len(verrs))
+		for _, fe := range verrs {
+			msgs = append(msgs, describeField(fe))
+		}
+		return strings.Join(msgs, "; ")
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a %s", typ.Field, typ.Type)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "body is not valid JSON"
+	}
+	return "invalid request: " + err.Error()
+}
+
+func describeField(fe validator.FieldError) string {
+	name := fieldPath(fe.Namespace())
+	switch fe.Tag() {
+	case "required":
+		return name + " is required"
+	case "oneof":
+		return fmt.Sprintf("%s must be one of: %s", name, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "max":
+		return fmt.Sprintf("%s must be at most %s characters", name, fe.Param())
+	case "min":
+		return fmt.Sprintf("%s must be at least %s", name, fe.Param())
+	case "gte", "lte":
+		return fmt.Sprintf("%s is out of range (%s %s)", name, fe.Tag(), fe.Param())
+	}
+	return fmt.Sprintf("%s fails the %q rule", name, fe.Tag())
+}
+
+// fieldPath turns "createComplaintRequest.Resident.Phone" into "resident.phone".
+func fieldPath(ns string) string {
+	parts := strings.Split(ns, ".")
+	if len(parts) > 1 {
+		parts = parts[1:]
+	}
+	for i, p := range parts {
+		parts[i] = snake(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// formatDuration prints a duration the way the handbook is written:
+// "24h", "1h30m", "3s".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

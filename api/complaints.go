@@ -1,0 +1,529 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+// workflowCallTimeout bounds how long a request waits for the worker.
+const workflowCallTimeout = 30 * time.Second
+
+type residentInput struct {
+	Name  string `json:"name" binding:"required,max=64"`
+	Phone string `json:"phone" binding:"required,max=32"`
+}
+
+type createComplaintRequest struct {
+	Community   string        `json:"community" binding:"required,max=32"`
+	Unit        string        `json:"unit" binding:"required,max=32"`
+	Resident    residentInput `json:"resident" binding:"required"`
+	Channel     string        `json:"channel" binding:"required,oneof=walk_in phone email portal"`
+	Category    string        `json:"category" binding:"required,max=32"`
+	Description string        `json:"description" binding:"required,max=4000"`
+	Priority    string        `json:"priority" binding:"omitempty,oneof=normal urgent"`
+}
+
+var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{2,30}$`)
+
+// staffActor is who is acting: the X-Staff-Code header, else the front desk.
+// Authentication comes later; until then the header is taken on trust but
+// must name a member of staff.
+func (s *Server) staffActor(c *gin.Context) (string, bool) {
+	code := strings.TrimSpace(c.GetHeader("X-Staff-Code"))
+	if code == "" {
+		return "front_desk", true
+	}
+	if _, err := s.cfg.Store.StaffMember(c.Request.Context(), code); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("X-Staff-Code %q is not a member of staff", code))
+		} else {
+			s.internal(c, err)
+		}
+		return "", false
+	}
+	return code, true
+}
+
+func (s *Server) createComplaint(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req createComplaintRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	req.Resident.Name = strings.TrimSpace(req.Resident.Name)
+	req.Resident.Phone = strings.TrimSpace(req.Resident.Phone)
+	req.Description = strings.TrimSpace(req.Description)
+	switch {
+	case req.Resident.Name == "":
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "resident.name is required")
+		return
+	case !phoneRE.MatchString(req.Resident.Phone):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "resident.phone must be a phone number (digits, spaces, dashes, optional leading +)")
+		return
+	case req.Description == "":
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "description is required")
+		return
+	}
+	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
+	if len(key) > 200 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != "complaint") {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a complaint category of the handbook", req.Category))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	unit, household, err := s.cfg.Store.UnitByCode(ctx, req.Community, req.Unit)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("unit %q does not exist in community %q", req.Unit, req.Community))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	priority := domain.Priority(req.Priority)
+	if priority == "" {
+		priority = cat.Priority
+	}
+	canonical, _ := json.Marshal(req)
+	sum := sha256.Sum256(canonical)
+	if key == "" {
+		key = "auto:" + uuid.NewString()
+	}
+	intake := store.Intake{
+		IdempotencyKey: key, RequestHash: hex.EncodeToString(sum[:]),
+		Community: req.Community, UnitID: unit.ID, HouseholdID: household,
+		ResidentName: req.Resident.Name, ResidentPhone: req.Resident.Phone,
+		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
+		Priority: priority, CreatedBy: actor,
+	}
+	number, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
+	if errors.Is(err, store.ErrIdempotencyMismatch) {
+		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was already used for a different complaint")
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+		// A replay of a case already recorded needs no workflow call.
+		if existing, err := s.cfg.Store.ComplaintByNumber(ctx, number); err == nil && existing.Recorded {
+			s.respondComplaint(c, status, existing, nil)
+			return
+		}
+	}
+	in := workflows.ComplaintInput{
+		Number: number, Category: cat.Code, Community: req.Community, Channel: intake.Channel,
+		Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
+	}
+	state, err := s.startComplaint(ctx, in)
+	if err != nil {
+		s.workflowError(c, err)
+		return
+	}
+	view, err := s.cfg.Store.ComplaintByNumber(ctx, number)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	s.respondComplaint(c, status, view, &state)
+}
+
+// startComplaint starts the case workflow, or attaches to it if a racing or
+// earlier request started it, and waits until the recording is written.
+func (s *Server) startComplaint(ctx context.Context, in workflows.ComplaintInput) (workflows.CaseState, error) {
+	ctx, cancel := context.WithTimeout(ctx, workflowCallTimeout)
+	defer cancel()
+	opts := client.StartWorkflowOptions{
+		ID:        domain.ComplaintWorkflowID(in.Number),
+		TaskQueue: s.cfg.TaskQueue,
+		// The case number is never reused: a finished case is not restarted.
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            workflows.Summary(in.Number, in.Category, in.Department),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SACaseStatus.ValueSet(string(domain.StatusRecorded)),
+			workflows.SACaseCategory.ValueSet(in.Category),
+			workflows.SACommunity.ValueSet(in.Community),
+			workflows.SAChannel.ValueSet(string(in.Channel)),
+			workflows.SAPriority.ValueSet(string(in.Priority)),
+			workflows.SAEscalationLevel.ValueSet(0),
+			workflows.SASlaBreached.ValueSet(false),
+		),
+	}
+	op := s.cfg.Temporal.NewWithStartWorkflowOperation(opts, workflows.ComplaintWorkflow, in)
+	h, err := s.cfg.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName: workflows.UpdateIntake, WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		return workflows.CaseState{}, fmt.Errorf("start complaint %s: %w", in.Number, err)
+	}
+	var st workflows.CaseState
+	if err := h.Get(ctx, &st); err != nil {
+		return workflows.CaseState{}, fmt.Errorf("await recording of %s: %w", in.Number, err)
+	}
+	return st, nil
+}
+
+// Action bodies. Actor comes from the X-Staff-Code header, not the body.
+type routeRequest struct {
+	Department string `json:"department" binding:"required,max=32"`
+	Assignee   string `json:"assignee" binding:"max=32"`
+}
+
+type feedbackRequest struct {
+	Message string `json:"message" binding:"required,max=2000"`
+}
+
+type resolveRequest struct {
+	Resolution string `json:"resolution" binding:"required,max=2000"`
+}
+
+type callbackRequest struct {
+	Reached *bool  `json:"reached" binding:"required"`
+	Score   int    `json:"score"`
+	Comment string `json:"comment" binding:"max=2000"`
+	Reopen  *bool  `json:"reopen"`
+}
+
+type withdrawRequest struct {
+	Reason string `json:"reason" binding:"max=2000"`
+}
+
+func (s *Server) actOnComplaint(c *gin.Context) {
+	ctx := c.Request.Context()
+	action, ok := domain.ParseAction(c.Param("action"))
+	if !ok {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; actions are route, acknowledge, feedback, resolve, callback, withdraw", c.Param("action")))
+		return
+	}
+	view, ok := s.findComplaint(c)
+	if !ok {
+		return
+	}
+	arg, ok := s.actionArgument(c, action)
+	if !ok {
+		return
+	}
+	if view.Status.Terminal() {
+		// A finished workflow takes no updates; answer from the read model.
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition,
+			fmt.Sprintf("action %q is not allowed while the case is %s", action, view.Status))
+		return
+	}
+	uctx, cancel := context.WithTimeout(ctx, workflowCallTimeout)
+	defer cancel()
+	h, err := s.cfg.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		WorkflowID: domain.ComplaintWorkflowID(view.Number), UpdateName: string(action),
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var state workflows.CaseState
+	if err == nil {
+		err = h.Get(uctx, &state)
+	}
+	if err != nil {
+		s.workflowError(c, err)
+		return
+	}
+	view, err = s.cfg.Store.ComplaintByNumber(ctx, view.Number)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	s.respondComplaint(c, http.StatusOK, view, &state)
+}
+
+// actionArgument binds and checks the body of one action and builds the
+// workflow's update argument.
+func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return nil, false
+	}
+	switch a {
+	case domain.ActionRoute:
+		var r routeRequest
+		if !bindJSON(c, &r) || !s.checkRoute(c, r) {
+			return nil, false
+		}
+		return workflows.RouteRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, true
+	case domain.ActionAcknowledge:
+		var r struct{}
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		return workflows.AcknowledgeRequest{Actor: actor}, true
+	case domain.ActionFeedback:
+		var r feedbackRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		if strings.TrimSpace(r.Message) == "" {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "message is required")
+			return nil, false
+		}
+		return workflows.FeedbackRequest{Message: strings.TrimSpace(r.Message), Actor: actor}, true
+	case domain.ActionResolve:
+		var r resolveRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		if strings.TrimSpace(r.Resolution) == "" {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "resolution is required")
+			return nil, false
+		}
+		return workflows.ResolveRequest{Resolution: strings.TrimSpace(r.Resolution), Actor: actor}, true
+	case domain.ActionCallback:
+		var r callbackRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		if *r.Reached && !domain.ValidScore(r.Score) {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "score must be between 1 and 5 when the resident was reached")
+			return nil, false
+		}
+		if !*r.Reached && r.Score != 0 {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "score must be left out when the resident was not reached")
+			return nil, false
+		}
+		return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: strings.TrimSpace(r.Comment), Reopen: r.Reopen, Actor: actor}, true
+	default: // withdraw
+		var r withdrawRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		return workflows.WithdrawRequest{Reason: strings.TrimSpace(r.Reason), Actor: actor}, true
+	}
+}
+
+func (s *Server) checkRoute(c *gin.Context, r routeRequest) bool {
+	ctx := c.Request.Context()
+	ok, err := s.cfg.Store.DepartmentExists(ctx, r.Department)
+	if err != nil {
+		s.internal(c, err)
+		return false
+	}
+	if !ok {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", r.Department))
+		return false
+	}
+	if r.Assignee == "" {
+		return true
+	}
+	st, err := s.cfg.Store.StaffMember(ctx, r.Assignee)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (st.Department != r.Department || !st.Active)) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("assignee %q is not an active member of department %q", r.Assignee, r.Department))
+		return false
+	} else if err != nil {
+		s.internal(c, err)
+		return false
+	}
+	return true
+}
+
+// workflowError maps a failed workflow call to the HTTP contract: a rejected
+// transition is 409, rejected input 422, an unknown case 404.
+func (s *Server) workflowError(c *gin.Context, err error) {
+	var appErr *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidTransition:
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, appErr.Message())
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidInput:
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", appErr.Message())
+	case errors.As(err, &notFound):
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, "the case workflow is not running")
+	case errors.Is(err, context.DeadlineExceeded):
+		s.cfg.Logger.Warn("workflow call timed out", "route", c.FullPath(), "error", err)
+		fail(c, http.StatusServiceUnavailable, "unavailable", "the worker did not answer in time; nothing was changed, try again")
+	default:
+		s.internal(c, err)
+	}
+}
+
+// findComplaint loads the case named in the path or answers 404.
+func (s *Server) findComplaint(c *gin.Context) (store.Complaint, bool) {
+	number := c.Param("number")
+	if !domain.ValidCaseNumber(number) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no complaint %q", number))
+		return store.Complaint{}, false
+	}
+	view, err := s.cfg.Store.ComplaintByNumber(c.Request.Context(), number)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no complaint %q", number))
+		return store.Complaint{}, false
+	} else if err != nil {
+		s.internal(c, err)
+		return store.Complaint{}, false
+	}
+	return view, true
+}
+
+func (s *Server) getComplaint(c *gin.Context) {
+	view, ok := s.findComplaint(c)
+	if !ok {
+		return
+	}
+	var live *workflows.CaseState
+	if view.Recorded && !view.Status.Terminal() {
+		// The workflow is the source of truth for an open case; if it cannot
+		// answer (no worker), the read model's snapshot is served instead.
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+		defer cancel()
+		if v, err := s.cfg.Temporal.QueryWorkflow(ctx, domain.ComplaintWorkflowID(view.Number), "", workflows.QueryState); err == nil {
+			var st workflows.CaseState
+			if err := v.Get(&st); err == nil {
+				live = &st
+			}
+		} else {
+			s.cfg.Logger.Warn("live state unavailable, serving read model", "number", view.Number, "error", err)
+		}
+	}
+	s.respondComplaint(c, http.StatusOK, view, live)
+}
+
+type timelineEntry struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Actor   string    `json:"actor"`
+	Message string    `json:"message"`
+}
+
+type complaintResponse struct {
+	Number           string           `json:"number"`
+	Status           domain.Status    `json:"status"`
+	Category         string           `json:"category"`
+	Community        string           `json:"community"`
+	Building         string           `json:"building"`
+	Unit             string           `json:"unit"`
+	Resident         store.Resident   `json:"resident"`
+	Description      string           `json:"description"`
+	Department       string           `json:"department"`
+	Assignee         string           `json:"assignee"`
+	Channel          domain.Channel   `json:"channel"`
+	Priority         domain.Priority  `json:"priority"`
+	EscalationLevel  int              `json:"escalation_level"`
+	EscalatedTo      string           `json:"escalated_to"`
+	SLABreached      bool             `json:"sla_breached"`
+	Reopens          int              `json:"reopens"`
+	CallbackAttempts int              `json:"callback_attempts"`
+	RecordedAt       time.Time        `json:"recorded_at"`
+	RoutedAt         *time.Time       `json:"routed_at"`
+	FirstFeedbackAt  *time.Time       `json:"first_feedback_at"`
+	ResolvedAt       *time.Time       `json:"resolved_at"`
+	ClosedAt         *time.Time       `json:"closed_at"`
+	Deadlines        domain.Deadlines `json:"deadlines"`
+	NextDeadline     *time.Time       `json:"next_deadline"`
+	AllowedActions   []domain.Action  `json:"allowed_actions"`
+	Timeline         []timelineEntry  `json:"timeline,omitempty"`
+	// Live is true when the state came from the running workflow, false
+	// when it is the read model's last snapshot.
+	Live bool `json:"live"`
+}
+
+func toResponse(view store.Complaint, live *workflows.CaseState, events []domain.TimelineEvent) complaintResponse {
+	snap := view.CaseSnapshot
+	if live != nil && live.Version >= snap.Version {
+		snap = live.CaseSnapshot
+	}
+	st := workflows.StateOf(snap)
+	resp := complaintResponse{
+		Number: snap.Number, Status: snap.Status, Category: snap.Category, Community: snap.Community,
+		Building: view.Building, Unit: view.Unit, Resident: view.Resident, Description: view.Description,
+		Department: snap.Department, Assignee: snap.Assignee, Channel: snap.Channel, Priority: snap.Priority,
+		EscalationLevel: snap.EscalationLevel, EscalatedTo: st.EscalatedTo, SLABreached: snap.SLABreached,
+		Reopens: snap.Reopens, CallbackAttempts: snap.CallbackAttempts, RecordedAt: snap.RecordedAt,
+		RoutedAt: snap.RoutedAt, FirstFeedbackAt: snap.FirstFeedbackAt, ResolvedAt: snap.ResolvedAt,
+		ClosedAt: snap.ClosedAt, Deadlines: snap.Deadlines, NextDeadline: st.NextDeadline,
+		AllowedActions: st.AllowedActions, Live: live != nil,
+		Timeline: make([]timelineEntry, 0, len(events)),
+	}
+	for _, e := range events {
+		resp.Timeline = append(resp.Timeline, timelineEntry{At: e.At, Kind: e.Kind, Actor: e.Actor, Message: e.Message})
+	}
+	return resp
+}
+
+func (s *Server) respondComplaint(c *gin.Context, status int, view store.Complaint, live *workflows.CaseState) {
+	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(status, toResponse(view, live, events))
+}
+
+type listQuery struct {
+	Status     string `form:"status" binding:"omitempty,oneof=recorded awaiting_triage routed in_progress resolved closed reopened withdrawn closed_unresolved closed_unreachable"`
+	Category   string `form:"category" binding:"max=32"`
+	Department string `form:"department" binding:"max=32"`
+	Community  string `form:"community" binding:"max=32"`
+	Breached   string `form:"breached" binding:"omitempty,oneof=true false"`
+	Q          string `form:"q" binding:"max=100"`
+	PageSize   int    `form:"page_size" binding:"omitempty,min=1,max=200"`
+	PageToken  string `form:"page_token" binding:"max=500"`
+}
+
+func (s *Server) listComplaints(c *gin.Context) {
+	var q listQuery
+	if err := c.ShouldBindQuery(&q); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
+		return
+	}
+	f := store.ComplaintFilter{Status: q.Status, Category: q.Category, Department: q.Department,
+		Community: q.Community, Query: strings.TrimSpace(q.Q), PageSize: q.PageSize, PageToken: q.PageToken}
+	if f.PageSize == 0 {
+		f.PageSize = 50
+	}
+	if q.Breached != "" {
+		b := q.Breached == "true"
+		f.Breached = &b
+	}
+	items, next, err := s.cfg.Store.ListComplaints(c.Request.Context(), f)
+	if errors.Is(err, store.ErrBadPageToken) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "page_token is not one this server issued")
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	out := make([]complaintResponse, 0, len(items))
+	for _, it := range items {
+		r := toResponse(it, nil, nil)
+		r.Timeline = nil
+		out = append(out, r)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "next_page_token": next})
+}

@@ -1,0 +1,222 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+)
+
+func (s *Server) listCommunities(c *gin.Context) {
+	items, err := s.cfg.Store.Communities(c.Request.Context())
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (s *Server) listUnits(c *gin.Context) {
+	items, err := s.cfg.Store.Units(c.Request.Context(), c.Param("code"))
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", c.Param("code")))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (s *Server) listDepartments(c *gin.Context) {
+	items, err := s.cfg.Store.Departments(c.Request.Context())
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (s *Server) listStaff(c *gin.Context) {
+	items, err := s.cfg.Store.StaffList(c.Request.Context(), c.Query("department"))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// categoryJSON is a handbook entry with its limits as duration strings.
+type categoryJSON struct {
+	Code                string          `json:"code"`
+	Kind                string          `json:"kind"`
+	Name                string          `json:"name"`
+	NameEn              string          `json:"name_en"`
+	Department          string          `json:"department"`
+	Responsible         string          `json:"responsible"`
+	Priority            domain.Priority `json:"priority"`
+	DispatchWithin      string          `json:"dispatch_within"`
+	FeedbackWithin      string          `json:"feedback_within"`
+	ResolveWithin       string          `json:"resolve_within"`
+	UrgentResolveWithin string          `json:"urgent_resolve_within"`
+	CallbackWithin      string          `json:"callback_within"`
+	EscalateEvery       string          `json:"escalate_every"`
+	UpdatedAt           time.Time       `json:"updated_at"`
+}
+
+func categoryOut(c store.Category) categoryJSON {
+	p := c.Policy
+	return categoryJSON{
+		Code: c.Code, Kind: c.Kind, Name: c.Name, NameEn: c.NameEn, Department: c.Department,
+		Responsible: c.Responsible, Priority: c.Priority,
+		DispatchWithin: formatDuration(p.DispatchWithin), FeedbackWithin: formatDuration(p.FeedbackWithin),
+		ResolveWithin: formatDuration(p.ResolveWithin), UrgentResolveWithin: formatDuration(p.UrgentResolveWithin),
+		CallbackWithin: formatDuration(p.CallbackWithin), EscalateEvery: formatDuration(p.EscalateEvery),
+		UpdatedAt: c.UpdatedAt,
+	}
+}
+
+func (s *Server) listCategories(c *gin.Context) {
+	kind := c.Query("kind")
+	if kind != "" && kind != "complaint" && kind != "repair" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "kind must be complaint or repair")
+		return
+	}
+	items, err := s.cfg.Store.Categories(c.Request.Context(), kind)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	out := make([]categoryJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, categoryOut(it))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (s *Server) getCategory(c *gin.Context) {
+	cat, err := s.cfg.Store.CategoryByCode(c.Request.Context(), c.Param("code"))
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no handbook category %q", c.Param("code")))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, categoryOut(cat))
+}
+
+// putCategoryRequest replaces a handbook entry. Limits left out keep their
+// current value (or the standard's default for a new entry).
+type putCategoryRequest struct {
+	Name                string  `json:"name" binding:"required,max=64"`
+	NameEn              string  `json:"name_en" binding:"max=64"`
+	Kind                string  `json:"kind" binding:"omitempty,oneof=complaint repair"`
+	Department          string  `json:"department" binding:"max=32"`
+	Responsible         string  `json:"responsible" binding:"max=32"`
+	Priority            string  `json:"priority" binding:"omitempty,oneof=normal urgent"`
+	DispatchWithin      *string `json:"dispatch_within"`
+	FeedbackWithin      *string `json:"feedback_within"`
+	ResolveWithin       *string `json:"resolve_within"`
+	UrgentResolveWithin *string `json:"urgent_resolve_within"`
+	CallbackWithin      *string `json:"callback_within"`
+	EscalateEvery       *string `json:"escalate_every"`
+}
+
+var categoryCodeRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
+func (s *Server) putCategory(c *gin.Context) {
+	ctx := c.Request.Context()
+	code := c.Param("code")
+	if !categoryCodeRE.MatchString(code) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "category code must be 1–32 of a-z, 0-9 and _")
+		return
+	}
+	var req putCategoryRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	cat, err := s.cfg.Store.CategoryByCode(ctx, code)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		cat = store.Category{Code: code, Kind: "complaint", Priority: domain.PriorityNormal, Policy: domain.DefaultPolicy()}
+	case err != nil:
+		s.internal(c, err)
+		return
+	}
+	cat.Name, cat.NameEn = strings.TrimSpace(req.Name), strings.TrimSpace(req.NameEn)
+	cat.Department, cat.Responsible = req.Department, req.Responsible
+	if req.Kind != "" {
+		cat.Kind = req.Kind
+	}
+	if req.Priority != "" {
+		cat.Priority = domain.Priority(req.Priority)
+	}
+	var problems []string
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *time.Duration
+	}{
+		{"dispatch_within", req.DispatchWithin, &cat.Policy.DispatchWithin},
+		{"feedback_within", req.FeedbackWithin, &cat.Policy.FeedbackWithin},
+		{"resolve_within", req.ResolveWithin, &cat.Policy.ResolveWithin},
+		{"urgent_resolve_within", req.UrgentResolveWithin, &cat.Policy.UrgentResolveWithin},
+		{"callback_within", req.CallbackWithin, &cat.Policy.CallbackWithin},
+		{"escalate_every", req.EscalateEvery, &cat.Policy.EscalateEvery},
+	} {
+		if f.in == nil {
+			continue
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(*f.in))
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q is not a duration such as \"24h\", \"90m\" or \"3s\"", f.name, *f.in))
+			continue
+		}
+		*f.out = d
+	}
+	if len(problems) == 0 {
+		if err := cat.Policy.Validate(); err != nil {
+			problems = append(problems, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+	}
+	if len(problems) > 0 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", strings.Join(problems, "; "))
+		return
+	}
+	if cat.Department != "" {
+		ok, err := s.cfg.Store.DepartmentExists(ctx, cat.Department)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		if !ok {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", cat.Department))
+			return
+		}
+	}
+	if cat.Responsible != "" {
+		st, err := s.cfg.Store.StaffMember(ctx, cat.Responsible)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && st.Department != cat.Department) {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input",
+				fmt.Sprintf("responsible %q is not a member of department %q", cat.Responsible, cat.Department))
+			return
+		} else if err != nil {
+			s.internal(c, err)
+			return
+		}
+	}
+	saved, err := s.cfg.Store.PutCategory(ctx, cat)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, categoryOut(saved))
+}

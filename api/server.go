@@ -1,0 +1,153 @@
+// Package api is the thin HTTP layer of Concierge: Gin routes that validate
+// input, start, update and query workflows, and read the read model.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/concierge-pm/concierge/store"
+)
+
+// Config wires the API to its dependencies.
+type Config struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	// Location is the service centre's time zone; case numbers use its day.
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg     Config
+	metrics *metrics
+}
+
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "concierge_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "concierge_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"method", "route"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) middleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+}
+
+// New builds the HTTP handler.
+func New(cfg Config) http.Handler {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, metrics: newMetrics()}
+	r := gin.New()
+	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests)
+	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") })
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here")
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/complaints", s.createComplaint)
+	v1.GET("/complaints", s.listComplaints)
+	v1.GET("/complaints/:number", s.getComplaint)
+	v1.POST("/complaints/:number/:action", s.actOnComplaint)
+	v1.GET("/handbook/categories", s.listCategories)
+	v1.GET("/handbook/categories/:code", s.getCategory)
+	v1.PUT("/handbook/categories/:code", s.putCategory)
+	v1.GET("/communities", s.listCommunities)
+	v1.GET("/communities/:code/units", s.listUnits)
+	v1.GET("/departments", s.listDepartments)
+	v1.GET("/staff", s.listStaff)
+	return r
+}
+
+// logRequests logs method, route and status; never bodies or query values,
+// which may hold personal data.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.cfg.Logger.Debug("http", "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "duration", time.Since(start))
+}
+
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ok := true
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		checks["postgres"], ok = err.Error(), false
+	} else {
+		checks["postgres"] = "ok"
+	}
+	if _, err := s.cfg.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ok = err.Error(), false
+	} else {
+		checks["temporal"] = "ok"
+	}
+	if !ok {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks,
+			"error": gin.H{"code": "not_ready", "message": "a dependency is not reachable"}})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+}
+
+// fail writes the error envelope every client can rely on.
+func fail(c *gin.Context, status int, code, message string) {
+	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
+}
+
+// internal logs an unexpected error and answers 500 (or 503 when a
+// dependency timed out) without leaking details.
+func (s *Server) internal(c *gin.Context, err error) {
+	s.cfg.Logger.Error("request failed", "route", c.FullPath(), "error", err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		fail(c, http.StatusServiceUnavailable, "unavailable", "a dependency did not answer in time; try again")
+		return
+	}
+	fail(c, http.StatusInternalServerError, "internal", "internal error")
+}

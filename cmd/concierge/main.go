@@ -1,0 +1,118 @@
+// Command concierge runs the Concierge service desk: `dev` runs everything in
+// one process; `api`, `worker` and `migrate` are the production processes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/store"
+)
+
+const usage = `concierge — 物业服务中心前台系统 / property-management service desk
+
+Usage:
+  concierge dev      run everything in one process with an embedded Temporal server
+  concierge api      run the HTTP API (production)
+  concierge worker   run the Temporal worker (production)
+  concierge migrate  apply the database migrations and exit
+
+Run "concierge <command> -h" for the flags of a command.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(logger)
+	gin.SetMode(gin.ReleaseMode)
+
+	cmd, args := os.Args[1], os.Args[2:]
+	var err error
+	switch cmd {
+	case "dev":
+		err = runDev(ctx, args, os.Stdout, logger)
+	case "api":
+		err = runAPI(ctx, args, logger)
+	case "worker":
+		err = runWorker(ctx, args, logger)
+	case "migrate":
+		err = runMigrate(ctx, args)
+	case "-h", "--help", "help":
+		fmt.Fprint(os.Stdout, usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		if errors.Is(err, store.ErrUnreachable) {
+			// One clear message, no log noise: the error says how to fix it.
+			fmt.Fprintf(os.Stderr, "concierge %s: %v\n", cmd, err)
+		} else {
+			logger.Error("concierge stopped", "command", cmd, "error", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// env returns the environment variable or a default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func runMigrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	dbURL := fs.String("database-url", env("DATABASE_URL", store.DefaultURL), "PostgreSQL URL (DATABASE_URL)")
+	demo := fs.Bool("demo", false, "also load the demo data set into an empty database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *dbURL, *demo)
+	if err != nil {
+		return err
+	}
+	st.Close()
+	return nil
+}
+
+// openStore connects, migrates and optionally loads the demo data.
+func openStore(ctx context.Context, url string, demo bool) (*store.Store, error) {
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if demo {
+		loaded, err := st.LoadDemo(ctx)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if loaded {
+			slog.Info("loaded the demo data set (community A 阳光花园, 5 departments, handbook)")
+		}
+	}
+	return st, nil
+}

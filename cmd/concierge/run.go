@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/concierge-pm/concierge/api"
+	"github.com/concierge-pm/concierge/devtemporal"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/worker"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+// common holds the settings every process shares.
+type common struct {
+	databaseURL string
+	temporal    string
+	namespace   string
+	taskQueue   string
+	tz          string
+}
+
+func (c *common) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", store.DefaultURL), "PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&c.temporal, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	fs.StringVar(&c.namespace, "temporal-namespace", env("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (TEMPORAL_NAMESPACE)")
+	fs.StringVar(&c.taskQueue, "task-queue", env("TEMPORAL_TASK_QUEUE", worker.DefaultTaskQueue), "Temporal task queue (TEMPORAL_TASK_QUEUE)")
+	fs.StringVar(&c.tz, "tz", env("CONCIERGE_TZ", "Asia/Shanghai"), "time zone of the service centre (CONCIERGE_TZ)")
+}
+
+func (c *common) location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.tz)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", c.tz, err)
+	}
+	return loc, nil
+}
+
+func dialTemporal(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+	// The SDK logs every poll retry at info; warnings are what an operator needs.
+	quiet := slog.New(logger.Handler()).With("component", "temporal-sdk")
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort: address, Namespace: namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(levelFilter{quiet.Handler(), slog.LevelWarn})),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (set TEMPORAL_ADDRESS): %w", address, err)
+	}
+	return c, nil
+}
+
+// levelFilter drops records below a minimum level.
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+func (f levelFilter) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < f.min {
+		return nil
+	}
+	return f.Handler.Handle(ctx, r)
+}
+
+func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logger) error {
+	started := time.Now()
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	var cfg common
+	cfg.flags(fs)
+	httpAddr := fs.String("http-addr", env("HTTP_ADDR", "127.0.0.1:8080"), "address of the console and API (HTTP_ADDR)")
+	temporalPort := fs.Int("temporal-port", 7233, "port of the embedded Temporal frontend")
+	uiPort := fs.Int("ui-port", 8233, "port of the Temporal Web UI (0: no UI)")
+	dataDir := fs.String("data-dir", env("CONCIERGE_DATA_DIR", "./.concierge"), "directory of the embedded Temporal database (CONCIERGE_DATA_DIR)")
+	noDemo := fs.Bool("no-demo", false, "do not load the demo data set into an empty database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	// Fail on a taken HTTP port before starting anything heavy.
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", *httpAddr, err)
+	}
+	defer ln.Close()
+
+	st, err := openStore(ctx, cfg.databaseURL, !*noDemo)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ts, err := devtemporal.Start(devtemporal.Options{
+		Port: *temporalPort, UIPort: *uiPort, Namespace: cfg.namespace,
+		DatabaseFile:     filepath.Join(*dataDir, "temporal.db"),
+		SearchAttributes: workflows.SearchAttributes(),
+		Logger:           logger.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return err
+	}
+	defer ts.Stop()
+
+	tc, err := dialTemporal(ctx, ts.Address(), cfg.namespace, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	// A data directory made by an older version may lack newer attributes.
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.namespace); err != nil {
+		return err
+	}
+	w := worker.New(tc, cfg.taskQueue, st)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	srv := &http.Server{
+		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(out, "  console & API:   %s   (API under %s/api/v1)\n", base, base)
+	if ts.UIURL() != "" {
+		fmt.Fprintf(out, "  Temporal Web UI: %s\n", ts.UIURL())
+	}
+	fmt.Fprintf(out, "  Temporal:        %s (namespace %s)\n", ts.Address(), cfg.namespace)
+	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
+	fmt.Fprintln(out, "Stopping …")
+	return shutdown(srv)
+}
+
+func shutdown(srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stop http server: %w", err)
+	}
+	return nil
+}
+
+func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	var cfg common
+	cfg.flags(fs)
+	httpAddr := fs.String("http-addr", env("HTTP_ADDR", "0.0.0.0:8080"), "listen address (HTTP_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.databaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg.temporal, cfg.namespace, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	srv := &http.Server{
+		Addr:              *httpAddr,
+		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.ListenAndServe() }()
+	logger.Info("api listening", "addr", *httpAddr)
+	select {
+	case <-ctx.Done():
+		return shutdown(srv)
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	var cfg common
+	cfg.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.databaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tc, err := dialTemporal(ctx, cfg.temporal, cfg.namespace, logger)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.namespace); err != nil {
+		return err
+	}
+	w := worker.New(tc, cfg.taskQueue, st)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	logger.Info("worker running", "task_queue", cfg.taskQueue, "temporal", cfg.temporal)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,26 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// ComplaintPrefix starts every complaint number (投诉, TouSu).
+const ComplaintPrefix = "TS"
+
+// CaseNumber formats the human-friendly case number, e.g. TS20261128-0007, from
+// the local recording day and that day's sequence.
+func CaseNumber(prefix string, day time.Time, seq int64) string {
+	return fmt.Sprintf("%s%s-%04d", prefix, day.Format("20060102"), seq)
+}
+
+var caseNumberRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{8}-[0-9]{4,}$`)
+
+// ValidCaseNumber reports whether s has the shape of a case number, so that
+// the API can answer 404 without asking Temporal about garbage.
+func ValidCaseNumber(s string) bool { return caseNumberRE.MatchString(s) }
+
+// ComplaintWorkflowID is the workflow ID of a complaint; it carries the case
+// number only, never personal data.
+func ComplaintWorkflowID(number string) string { return "complaint/" + number }

@@ -1,0 +1,93 @@
+// Package domain holds the pure rules of the service standard: case statuses
+// and their transitions, the handbook's time limits, deadline arithmetic and the
+// escalation ladder. It imports nothing of the project and does no I/O, so the
+// workflow code can call it with workflow time.
+package domain
+
+import "slices"
+
+// Status is where a case stands in its lifecycle (DESIGN.md §6).
+type Status string
+
+const (
+	StatusRecorded          Status = "recorded"
+	StatusAwaitingTriage    Status = "awaiting_triage"
+	StatusRouted            Status = "routed"
+	StatusInProgress        Status = "in_progress"
+	StatusResolved          Status = "resolved"
+	StatusClosed            Status = "closed"
+	StatusReopened          Status = "reopened"
+	StatusWithdrawn         Status = "withdrawn"
+	StatusClosedUnresolved  Status = "closed_unresolved"
+	StatusClosedUnreachable Status = "closed_unreachable"
+)
+
+// Terminal reports whether a case in this status is finished for good.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusClosed, StatusWithdrawn, StatusClosedUnresolved, StatusClosedUnreachable:
+		return true
+	}
+	return false
+}
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	return slices.Contains(AllStatuses, s)
+}
+
+// AllStatuses lists every status, in lifecycle order.
+var AllStatuses = []Status{
+	StatusRecorded, StatusAwaitingTriage, StatusRouted, StatusInProgress, StatusResolved,
+	StatusClosed, StatusReopened, StatusWithdrawn, StatusClosedUnresolved, StatusClosedUnreachable,
+}
+
+// Action is something staff (or the resident, through staff) does to a case.
+type Action string
+
+const (
+	ActionRoute       Action = "route"
+	ActionAcknowledge Action = "acknowledge"
+	ActionFeedback    Action = "feedback"
+	ActionResolve     Action = "resolve"
+	ActionCallback    Action = "callback"
+	ActionWithdraw    Action = "withdraw"
+)
+
+// AllActions lists every action in the order the console shows them.
+var AllActions = []Action{ActionRoute, ActionAcknowledge, ActionFeedback, ActionResolve, ActionCallback, ActionWithdraw}
+
+// ParseAction returns the action named s, or false.
+func ParseAction(s string) (Action, bool) {
+	a := Action(s)
+	return a, slices.Contains(AllActions, a)
+}
+
+// allowed is the transition table: which actions each status accepts.
+// Feedback is allowed wherever the case is open and not yet resolved, because
+// the 24 h feedback duty runs from recording, whoever holds the case.
+var allowed = map[Status][]Action{
+	StatusRecorded:       {ActionRoute, ActionFeedback, ActionWithdraw},
+	StatusAwaitingTriage: {ActionRoute, ActionFeedback, ActionWithdraw},
+	StatusRouted:         {ActionRoute, ActionAcknowledge, ActionFeedback, ActionWithdraw},
+	StatusInProgress:     {ActionFeedback, ActionResolve, ActionWithdraw},
+	StatusResolved:       {ActionCallback},
+	StatusReopened:       {ActionRoute, ActionAcknowledge, ActionFeedback, ActionWithdraw},
+}
+
+// AllowedActions returns the actions a case in status s accepts now, in the
+// order of AllActions. A terminal status accepts none.
+func AllowedActions(s Status) []Action {
+	out := make([]Action, 0, len(AllActions))
+	for _, a := range AllActions {
+		if slices.Contains(allowed[s], a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Allows reports whether status s accepts action a.
+func Allows(s Status, a Action) bool {
+	return slices.Contains(allowed[s], a)
+}

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/concierge-pm/concierge/domain"
+)
+
+// ErrIdempotencyMismatch means an Idempotency-Key was reused for a different
+// request body.
+var ErrIdempotencyMismatch = errors.New("idempotency key already used for a different request")
+
+// Intake is what the front desk took down for a new complaint.
+type Intake struct {
+	IdempotencyKey string
+	RequestHash    string
+	Community      string
+	UnitID         int64
+	HouseholdID    *int64
+	ResidentName   string
+	ResidentPhone  string
+	Channel        domain.Channel
+	Category       string
+	Description    string
+	Priority       domain.Priority
+	CreatedBy      string
+}
+
+// CreateIntake stores an intake under a new case number, or returns the
+// number already stored under the same idempotency key (created false).
+// Two racing requests with one key serialise on the key's unique index; the
+// loser's transaction rolls back, so it also gives back its case number and
+// the day's numbering has no gaps.
+func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day time.Time) (number string, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var seq int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO case_counters (prefix, day, last) VALUES ($1, $2, 1)
+			ON CONFLICT (prefix, day) DO UPDATE SET last = case_counters.last + 1
+			RETURNING last`, prefix, day.Format(time.DateOnly)).Scan(&seq); err != nil {
+			return fmt.Errorf("allocate case number: %w", err)
+		}
+		number = domain.CaseNumber(prefix, day, seq)
+		var residentID *int64
+		if in.HouseholdID != nil && in.ResidentPhone != "" {
+			err := tx.QueryRow(ctx, `SELECT id FROM residents WHERE household_id = $1 AND phone = $2 ORDER BY id LIMIT 1`,
+				*in.HouseholdID, in.ResidentPhone).Scan(&residentID)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("match resident: %w", err)
+			}
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO complaint_intakes (number, idempotency_key, request_hash, community, unit_id, household_id,
+				resident_id, resident_name, resident_phone, channel, category, description, priority, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			number, in.IdempotencyKey, in.RequestHash, in.Community, in.UnitID, in.HouseholdID, residentID,
+			in.ResidentName, in.ResidentPhone, in.Channel, in.Category, in.Description, in.Priority, in.CreatedBy)
+		if err != nil {
+			return fmt.Errorf("store intake: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			created = true
+			return nil
+		}
+		return errReplay
+	})
+	if errors.Is(err, errReplay) {
+		var hash string
+		err = s.pool.QueryRow(ctx, `SELECT number, request_hash FROM complaint_intakes WHERE idempotency_key = $1`,
+			in.IdempotencyKey).Scan(&number, &hash)
+		if err != nil {
+			return "", false, fmt.Errorf("look up replayed intake: %w", err)
+		}
+		if hash != in.RequestHash {
+			return "", false, ErrIdempotencyMismatch
+		}
+		return number, false, nil
+	}
+	return number, created, err
+}
+
+// errReplay rolls back an intake transaction whose key was already used.
+var errReplay = errors.New("replay")
+
+// RecordCaseEvent writes one timeline event with the snapshot after it, its
+// notifications and rating, in one transaction. Every row carries a key made
+// of the case number and the event's sequence, so a retried activity writes
+// nothing twice; the snapshot only moves forward in version, so records that
+// arrive out of order never roll the read model back.
+func (s *Store) RecordCaseEvent(ctx context.Context, rec domain.CaseRecord) error {
+	sn, ev := rec.Snapshot, rec.Event
+	key := fmt.Sprintf("%s/%d", sn.Number, ev.Seq)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		d := sn.Deadlines
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO complaints (number, status, category, community, channel, priority, department, assignee,
+				escalation_level, sla_breached, reopens, callback_attempts, recorded_at, routed_at, first_feedback_at,
+				resolved_at, closed_at, dispatch_due, feedback_due, resolution_due, callback_due, version, updated_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
+			WHERE EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)
+			ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, department = EXCLUDED.department,
+				assignee = EXCLUDED.assignee, escalation_level = EXCLUDED.escalation_level,
+				sla_breached = EXCLUDED.sla_breached, reopens = EXCLUDED.reopens,
+				callback_attempts = EXCLUDED.callback_attempts, routed_at = EXCLUDED.routed_at,
+				first_feedback_at = EXCLUDED.first_feedback_at, resolved_at = EXCLUDED.resolved_at,
+				closed_at = EXCLUDED.closed_at, dispatch_due = EXCLUDED.dispatch_due,
+				feedback_due = EXCLUDED.feedback_due, resolution_due = EXCLUDED.resolution_due,
+				callback_due = EXCLUDED.callback_due, version = EXCLUDED.version, updated_at = now()
+			WHERE complaints.version < EXCLUDED.version`,
+			sn.Number, sn.Status, sn.Category, sn.Community, sn.Channel, sn.Priority, sn.Department, sn.Assignee,
+			sn.EscalationLevel, sn.SLABreached, sn.Reopens, sn.CallbackAttempts, sn.RecordedAt, sn.RoutedAt,
+			sn.FirstFeedbackAt, sn.ResolvedAt, sn.ClosedAt, d.Dispatch, d.FirstFeedback, d.Resolution, d.Callback, sn.Version)
+		if err != nil {
+			return fmt.Errorf("write snapshot of %s: %w", sn.Number, err)
+		}
+		if tag.RowsAffected() == 0 {
+			var known bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)`, sn.Number).Scan(&known); err != nil {
+				return fmt.Errorf("look up intake %s: %w", sn.Number, err)
+			}
+			if !known {
+				return fmt.Errorf("case %s: intake %w", sn.Number, ErrNotFound)
+			}
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO complaint_events (number, seq, at, kind, actor, message, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+			sn.Number, ev.Seq, ev.At, ev.Kind, ev.Actor, ev.Message, key); err != nil {
+			return fmt.Errorf("write event %s: %w", key, err)
+		}
+		for i, n := range rec.Notifications {
+			params, err := json.Marshal(n.Params)
+			if err != nil {
+				return fmt.Errorf("encode notification params: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO notifications (number, audience, recipient, template, params, idempotency_key)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+				sn.Number, n.Audience, n.Recipient, n.Template, params, fmt.Sprintf("%s/%d", key, i)); err != nil {
+				return fmt.Errorf("queue notification %s/%d: %w", key, i, err)
+			}
+		}
+		if r := rec.Rating; r != nil {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key)
+				SELECT 'complaint_callback', $1, household_id, $2, $3, $4, $5, $6
+				FROM complaint_intakes WHERE number = $1
+				ON CONFLICT (idempotency_key) DO NOTHING`,
+				sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key); err != nil {
+				return fmt.Errorf("write rating %s: %w", key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Resident is the person who complained, as taken down at intake.
+type Resident struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// Complaint is one case as the read model holds it.
+type Complaint struct {
+	domain.CaseSnapshot
+	Unit        string   `json:"unit"`
+	Building    string   `json:"building"`
+	Resident    Resident `json:"resident"`
+	Description string   `json:"description"`
+	// Recorded is false while the intake exists but the workflow has not
+	// written the case yet.
+	Recorded bool `json:"-"`
+}
+
+const complaintSelect = `
+	SELECT i.number, coalesce(c.status, 'recorded'), i.category, i.community, i.channel, i.priority,
+		coalesce(c.department, ''), coalesce(c.assignee, ''), coalesce(c.escalation_level, 0),
+		coalesce(c.sla_breached, false), coalesce(c.reopens, 0), coalesce(c.callback_attempts, 0),
+		coalesce(c.recorded_at, i.created_at), c.routed_at, c.first_feedback_at, c.resolved_at, c.closed_at,
+		c.dispatch_due, c.feedback_due, c.resolution_due, c.callback_due, coalesce(c.version, 0),
+		u.code, u.building, i.resident_name, i.resident_phone, i.description, c.number IS NOT NULL
+	FROM complaint_intakes i
+	JOIN units u ON u.id = i.unit_id
+	LEFT JOIN complaints c ON c.number = i.number`
+
+func scanComplaint(r pgx.CollectableRow) (Complaint, error) {
+	var c Complaint
+	d := &c.Deadlines
+	err := r.Scan(&c.Number, &c.Status, &c.Category, &c.Community, &c.Channel, &c.Priority,
+		&c.Department, &c.Assignee, &c.EscalationLevel, &c.SLABreached, &c.Reopens, &c.CallbackAttempts,
+		&c.RecordedAt, &c.RoutedAt, &c.FirstFeedbackAt, &c.ResolvedAt, &c.ClosedAt,
+		&d.Dispatch, &d.FirstFeedback, &d.Resolution, &d.Callback, &c.Version,
+		&c.Unit, &c.Building, &c.Resident.Name, &c.Resident.Phone, &c.Description, &c.Recorded)
+	return c, err
+}
+
+// ComplaintByNumber returns one case or ErrNotFound.
+func (s *Store) ComplaintByNumber(ctx context.Context, number string) (Complaint, error) {
+	rows, err := s.pool.Query(ctx, complaintSelect+` WHERE i.number = $1`, number)
+	if err != nil {
+		return Complaint{}, fmt.Errorf("look up complaint: %w", err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanComplaint)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Complaint{}, fmt.Errorf("complaint %s: %w", number, ErrNotFound)
+	}
+	return c, err
+}
+
+// Timeline returns a case's events in order.
+func (s *Store) Timeline(ctx context.Context, number string) ([]domain.TimelineEvent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, at, kind, actor, message FROM complaint_events
+		WHERE number = $1 ORDER BY seq`, number)
+	if err != nil {
+		return nil, fmt.Errorf("load timeline: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[domain.TimelineEvent])
+}
+
+// ComplaintFilter selects cases for the list; empty fields match everything.
+type ComplaintFilter struct {
+	Status     string
+	Category   string
+	Department string
+	Community  string
+	Breached   *bool
+	Query      string
+	PageSize   int
+	PageToken  string
+}
+
+// ErrBadPageToken is returned for a page token this server did not issue.
+var ErrBadPageToken = errors.New("invalid page_token")
+
+type pageCursor struct {
+	RecordedAt time.Time `json:"t"`
+	Number     string    `json:"n"`
+}
+
+// ListComplaints pages through cases newest first with a keyset cursor, so a
+// page costs the same however deep the client reads.
+func (s *Store) ListComplaints(ctx context.Context, f ComplaintFilter) ([]Complaint, string, error) {
+	var cur *pageCursor
+	if f.PageToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(f.PageToken)
+		if err != nil {
+			return nil, "", ErrBadPageToken
+		}
+		cur = &pageCursor{}
+		if err := json.Unmarshal(raw, cur); err != nil || cur.Number == "" {
+			return nil, "", ErrBadPageToken
+		}
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where = append(where, "c.number IS NOT NULL")
+	if f.Status != "" {
+		where = append(where, "c.status = "+arg(f.Status))
+	}
+	if f.Category != "" {
+		where = append(where, "c.category = "+arg(f.Category))
+	}
+	if f.Department != "" {
+		where = append(where, "c.department = "+arg(f.Department))
+	}
+	if f.Community != "" {
+		where = append(where, "c.community = "+arg(f.Community))
+	}
+	if f.Breached != nil {
+		where = append(where, "c.sla_breached = "+arg(*f.Breached))
+	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
+		p := arg(like)
+		where = append(where, fmt.Sprintf("(i.number ILIKE %s OR i.description ILIKE %s OR u.code ILIKE %s)", p, p, p))
+	}
+	if cur != nil {
+		where = append(where, fmt.Sprintf("(c.recorded_at, c.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
+	}
+	size := f.PageSize
+	q := complaintSelect + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY c.recorded_at DESC, c.number DESC LIMIT " + arg(size+1)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list complaints: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scanComplaint)
+	if err != nil {
+		return nil, "", fmt.Errorf("list complaints: %w", err)
+	}
+	next := ""
+	if len(items) > size {
+		items = items[:size]
+		last := items[size-1]
+		raw, _ := json.Marshal(pageCursor{RecordedAt: last.RecordedAt, Number: last.Number})
+		next = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	return items, next, nil
+}

@@ -1,0 +1,133 @@
+// Package store holds the PostgreSQL side of Concierge: the pgx pool, the
+// embedded migrations, the reference data and the read model of cases.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// DefaultURL makes `concierge dev` work against a local PostgreSQL with no
+// settings at all.
+const DefaultURL = "postgres://postgres@localhost:5432/concierge"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the application's handle on PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Pool exposes the pgx pool for tests and tools that need raw access.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close releases the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that PostgreSQL answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// ErrUnreachable wraps every failure to reach the server, so commands can
+// print one clear message instead of a stack of driver errors.
+var ErrUnreachable = errors.New("PostgreSQL is not reachable")
+
+// Open connects to the database at url, creating the database if the server
+// is there but the database is not.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, unreachable(cfg.ConnConfig, err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+func unreachable(cfg *pgx.ConnConfig, err error) error {
+	return fmt.Errorf("%w at %s (database %q): %v\n"+
+		"Start PostgreSQL there, or point Concierge at one with DATABASE_URL, e.g.\n"+
+		"  DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/concierge",
+		ErrUnreachable, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database, err)
+}
+
+// ensureDatabase creates cfg.Database if the server reports it missing.
+func ensureDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err == nil {
+		return conn.Close(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "3D000" { // invalid_catalog_name
+		return unreachable(cfg, err)
+	}
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	aconn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return unreachable(admin, err)
+	}
+	defer aconn.Close(ctx)
+	_, err = aconn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // duplicate_database: a racing start made it
+		return fmt.Errorf("create database %q: %w", cfg.Database, err)
+	}
+	slog.Info("created database", "database", cfg.Database)
+	return nil
+}
+
+// Migrate applies the embedded migrations. A session lock keeps two processes
+// starting at once from applying the same migration twice.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrations fs: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migration provider: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		slog.Info("applied migration", "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}

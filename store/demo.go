@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// demoDepartments are the service centre's departments (DESIGN.md §1).
+var demoDepartments = [][3]string{
+	{"engineering", "工程部", "Engineering"},
+	{"customer_service", "客服部", "Customer service"},
+	{"security", "安保部", "Security"},
+	{"cleaning", "保洁部", "Cleaning"},
+	{"finance", "财务部", "Finance"},
+}
+
+// demoStaff: code, name, department, role.
+var demoStaff = [][4]string{
+	{"zhang_wei", "张伟", "engineering", "department_head"},
+	{"li_qiang", "李强", "engineering", "handler"},
+	{"wang_lei", "王磊", "engineering", "handler"},
+	{"chen_jing", "陈静", "customer_service", "supervisor"},
+	{"liu_fang", "刘芳", "customer_service", "receptionist"},
+	{"zhao_min", "赵敏", "customer_service", "receptionist"},
+	{"sun_li", "孙丽", "customer_service", "department_head"},
+	{"zhou_jun", "周军", "security", "department_head"},
+	{"wu_gang", "吴刚", "security", "handler"},
+	{"zheng_hua", "郑华", "cleaning", "department_head"},
+	{"feng_xia", "冯霞", "cleaning", "handler"},
+	{"he_yan", "何燕", "finance", "department_head"},
+	{"xu_ping", "徐平", "finance", "handler"},
+	{"ma_lin", "马林", "customer_service", "centre_manager"},
+	{"gao_feng", "高峰", "customer_service", "property_manager"},
+}
+
+// demoCategories: code, name, name_en, department, responsible, priority.
+// The common complaint categories of the handbook (投诉处理手册).
+var demoCategories = [][6]string{
+	{"noise", "噪音扰民", "Noise disturbance", "security", "wu_gang", "normal"},
+	{"leak", "漏水渗水", "Water leak", "engineering", "li_qiang", "urgent"},
+	{"elevator", "电梯故障", "Elevator fault", "engineering", "wang_lei", "urgent"},
+	{"hygiene", "公共卫生", "Public hygiene", "cleaning", "feng_xia", "normal"},
+	{"parking", "停车管理", "Parking management", "security", "wu_gang", "normal"},
+	{"fee_dispute", "物业费争议", "Property fee dispute", "finance", "xu_ping", "normal"},
+	{"safety", "安全隐患", "Safety hazard", "security", "zhou_jun", "urgent"},
+	{"attitude", "服务态度", "Staff attitude", "customer_service", "sun_li", "normal"},
+	{"other", "其他", "Other", "", "", "normal"},
+}
+
+var demoSurnames = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"}
+var demoGiven = []string{"秀英", "建国", "丽娟", "志强", "海燕", "文博", "桂兰", "子涵", "国华", "雨欣"}
+
+// LoadDemo fills an empty database with one community (3 buildings, 36 units
+// and households), the five departments with staff, and the handbook. It does
+// nothing if any community exists, so it is safe on every start.
+func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// Serialise concurrent first starts.
+		if _, err := tx.Exec(ctx, `LOCK TABLE communities IN EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("lock communities: %w", err)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM communities`).Scan(&n); err != nil {
+			return fmt.Errorf("count communities: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		batch := &pgx.Batch{}
+		batch.Queue(`INSERT INTO communities (code, name, name_en) VALUES ('A', '阳光花园', 'Sunshine Garden')`)
+		for _, d := range demoDepartments {
+			batch.Queue(`INSERT INTO departments (code, name, name_en) VALUES ($1, $2, $3)`, d[0], d[1], d[2])
+		}
+		for _, st := range demoStaff {
+			batch.Queue(`INSERT INTO staff (code, name, department, role) VALUES ($1, $2, $3, $4)`, st[0], st[1], st[2], st[3])
+		}
+		for _, c := range demoCategories {
+			batch.Queue(`INSERT INTO handbook_categories (code, name, name_en, department, responsible, priority)
+				VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6)`, c[0], c[1], c[2], c[3], c[4], c[5])
+		}
+		i := 0
+		for b := 1; b <= 3; b++ {
+			building := fmt.Sprint(b)
+			batch.Queue(`INSERT INTO buildings (community, code, name) VALUES ('A', $1, $2)`, building, fmt.Sprintf("%d号楼", b))
+			for floor := 1; floor <= 6; floor++ {
+				for door := 1; door <= 2; door++ {
+					code := fmt.Sprintf("%d-%d%02d", b, floor, door)
+					area := 88.50 + float64((floor*door)%3)*21.25
+					name := demoSurnames[i%len(demoSurnames)] + demoGiven[i%len(demoGiven)]
+					phone := fmt.Sprintf("1380013%04d", i)
+					lang := "zh"
+					if i%12 == 11 {
+						lang = "en"
+					}
+					batch.Queue(`WITH u AS (
+							INSERT INTO units (community, building, code, floor_area) VALUES ('A', $1, $2, $3) RETURNING id),
+						h AS (INSERT INTO households (unit_id, language) SELECT id, $6 FROM u RETURNING id)
+						INSERT INTO residents (household_id, name, phone, email) SELECT id, $4, $5, $7 FROM h`,
+						building, code, fmt.Sprintf("%.2f", area), name, phone, lang, fmt.Sprintf("resident%02d@example.com", i))
+					i++
+				}
+			}
+		}
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return fmt.Errorf("insert demo data: %w", err)
+		}
+		loaded = true
+		return nil
+	})
+	return loaded, err
+}

@@ -1,0 +1,71 @@
+// Package worker registers the workflows and activities with a Temporal
+// worker and makes sure the namespace has what they need.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/concierge-pm/concierge/activities"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+// DefaultTaskQueue is the task queue of all Concierge workflows.
+const DefaultTaskQueue = "concierge"
+
+// New builds a worker on the task queue with every workflow and activity.
+func New(c client.Client, taskQueue string, st *store.Store) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	Register(w, st)
+	return w
+}
+
+// Register adds the workflows and activities to any registry: a worker, a
+// replayer or the test environment.
+func Register(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}, st *store.Store) {
+	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
+	complaints := &activities.Complaints{Store: st}
+	r.RegisterActivityWithOptions(complaints.RecordComplaintEvent, activity.RegisterOptions{Name: workflows.RecordActivity})
+}
+
+// EnsureSearchAttributes registers the custom search attributes the case
+// workflows upsert, tolerating those that already exist.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	ops := c.OperatorService()
+	existing, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enums.IndexedValueType{}
+	for name, typ := range workflows.SearchAttributes() {
+		if _, ok := existing.GetCustomAttributes()[name]; !ok {
+			missing[name] = typ
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: missing,
+	})
+	var exists *serviceerror.AlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	slog.Info("registered search attributes", "count", len(missing))
+	return nil
+}
