@@ -1,0 +1,422 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+// harness runs the complaint workflow in the SDK's test environment, with
+// time skipping, and keeps what the record activity was asked to write.
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+
+	mu      sync.Mutex
+	records []domain.CaseRecord
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
+	h.env.SetStartTime(t0)
+	h.env.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
+	h.env.RegisterActivityWithOptions(func(_ context.Context, rec domain.CaseRecord) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.records = append(h.records, rec)
+		return nil
+	}, activity.RegisterOptions{Name: workflows.RecordActivity})
+	return h
+}
+
+// act sends an update after the given workflow time. wantErr is the
+// expected error type for a rejection, or "" for success.
+func (h *harness) act(after time.Duration, action domain.Action, arg any, wantErr string) {
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(string(action), fmt.Sprintf("%s@%s", action, after), &testsuite.TestUpdateCallback{
+			OnAccept: func() {
+				if wantErr != "" {
+					h.t.Errorf("%s at +%s accepted, want rejection %s", action, after, wantErr)
+				}
+			},
+			OnReject: func(err error) {
+				if wantErr == "" {
+					h.t.Errorf("%s at +%s rejected: %v", action, after, err)
+				} else if !workflows.IsApplicationError(err, wantErr) {
+					h.t.Errorf("%s at +%s rejected with %v, want %s", action, after, err, wantErr)
+				}
+			},
+			OnComplete: func(_ any, err error) {
+				if err != nil && wantErr == "" {
+					h.t.Errorf("%s at +%s failed: %v", action, after, err)
+				}
+			},
+		}, arg)
+	}, after)
+}
+
+func (h *harness) run(in workflows.ComplaintInput) workflows.CaseState {
+	h.t.Helper()
+	h.env.ExecuteWorkflow(workflows.ComplaintWorkflow, in)
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow failed: %v", err)
+	}
+	var st workflows.CaseState
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		h.t.Fatalf("result: %v", err)
+	}
+	return st
+}
+
+func (h *harness) kinds() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]string, len(h.records))
+	for i, r := range h.records {
+		out[i] = r.Event.Kind
+	}
+	return out
+}
+
+// at returns the workflow time offsets of the events of one kind.
+func (h *harness) at(kind string) []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []time.Duration
+	for _, r := range h.records {
+		if r.Event.Kind == kind {
+			out = append(out, r.Event.At.Sub(t0))
+		}
+	}
+	return out
+}
+
+func (h *harness) notifications(audience string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, r := range h.records {
+		for _, n := range r.Notifications {
+			if n.Audience == audience {
+				out = append(out, n.Template)
+			}
+		}
+	}
+	return out
+}
+
+func (h *harness) checkVersions() {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, r := range h.records {
+		if r.Event.Seq != i+1 || r.Snapshot.Version != r.Event.Seq {
+			h.t.Fatalf("record %d has seq %d, version %d: want both %d in order", i, r.Event.Seq, r.Snapshot.Version, i+1)
+		}
+	}
+}
+
+func input(department string, pr domain.Priority) workflows.ComplaintInput {
+	assignee := ""
+	if department != "" {
+		assignee = "li_qiang"
+	}
+	return workflows.ComplaintInput{
+		Number: "TS20261102-0001", Category: "leak", Community: "A", Channel: domain.ChannelWalkIn,
+		Priority: pr, Department: department, Assignee: assignee, Policy: domain.DefaultPolicy(), Actor: "liu_fang",
+	}
+}
+
+var (
+	ack      = workflows.AcknowledgeRequest{Actor: "li_qiang"}
+	feedback = workflows.FeedbackRequest{Message: "师傅两点上门", Actor: "li_qiang"}
+	resolve  = workflows.ResolveRequest{Resolution: "更换水管", Actor: "li_qiang"}
+	no       = false
+)
+
+func callback(score int) workflows.CallbackRequest {
+	return workflows.CallbackRequest{Reached: true, Score: score, Actor: "liu_fang"}
+}
+
+func assertKinds(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline\n got %v\nwant %v", got, want)
+	}
+}
+
+func assertAt(t *testing.T, what string, got []time.Duration, want ...time.Duration) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s at %v, want %v", what, got, want)
+	}
+}
+
+func TestHappyPathOnTime(t *testing.T) {
+	h := newHarness(t)
+	h.act(time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionFeedback, feedback, "")
+	h.act(3*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(5*time.Hour, domain.ActionCallback, callback(5), "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	assertKinds(t, h.kinds(), []string{"recorded", "routed", "acknowledged", "feedback", "resolved", "callback", "closed"})
+	if st.Status != domain.StatusClosed || st.SLABreached || st.EscalationLevel != 0 || len(st.AllowedActions) != 0 {
+		t.Fatalf("final state %+v", st)
+	}
+	if got := st.FirstFeedbackAt.Sub(t0); got != 2*time.Hour {
+		t.Errorf("first feedback at +%s", got)
+	}
+	if got := st.Deadlines.Callback.Sub(t0); got != 3*time.Hour+48*time.Hour {
+		t.Errorf("callback deadline at +%s, want 51h", got)
+	}
+	assertKinds(t, h.notifications(domain.AudienceResident),
+		[]string{"complaint_recorded", "complaint_feedback", "complaint_resolved", "complaint_callback_request"})
+	h.mu.Lock()
+	rating := h.records[5].Rating
+	h.mu.Unlock()
+	if rating == nil || rating.Score != 5 {
+		t.Fatalf("callback record carries rating %+v", rating)
+	}
+	h.checkVersions()
+}
+
+func TestAwaitingTriageMissesDispatchAndFeedback(t *testing.T) {
+	h := newHarness(t)
+	route := workflows.RouteRequest{Department: "engineering", Assignee: "wang_lei", Actor: "chen_jing"}
+	h.act(30*time.Hour, domain.ActionRoute, route, "")
+	h.act(31*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{Reason: "已自行解决", Actor: "liu_fang"}, "")
+	st := h.run(input("", domain.PriorityNormal))
+
+	// 80 % of 24 h is 19h12m: one reminder per open deadline, then both missed.
+	assertAt(t, "reminders", h.at("reminder"), 19*time.Hour+12*time.Minute, 19*time.Hour+12*time.Minute)
+	assertAt(t, "escalations", h.at("escalated"), 24*time.Hour, 24*time.Hour)
+	assertAt(t, "routing", h.at("routed"), 30*time.Hour)
+	if st.Status != domain.StatusWithdrawn || !st.SLABreached || st.EscalationLevel != domain.LevelDepartmentHead {
+		t.Fatalf("final state %+v", st)
+	}
+	if h.kinds()[1] != "awaiting_triage" {
+		t.Fatalf("second event %s, want awaiting_triage", h.kinds()[1])
+	}
+	h.checkVersions()
+}
+
+func TestResolutionLadderEscalatesToTop(t *testing.T) {
+	h := newHarness(t)
+	h.act(time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionFeedback, feedback, "")
+	h.act(200*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(201*time.Hour, domain.ActionCallback, callback(4), "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	// 72 h window: reminder at 57h36m, then one level at 72 h, 96 h, 120 h; never beyond the top.
+	assertAt(t, "reminders", h.at("reminder"), 57*time.Hour+36*time.Minute)
+	assertAt(t, "escalations", h.at("escalated"), 72*time.Hour, 96*time.Hour, 120*time.Hour)
+	if st.EscalationLevel != domain.TopLevel || !st.SLABreached || st.Status != domain.StatusClosed {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestUrgentCaseHasShorterResolutionWindow(t *testing.T) {
+	h := newHarness(t)
+	h.act(time.Hour, domain.ActionFeedback, feedback, "")
+	h.act(2*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(30*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(31*time.Hour, domain.ActionCallback, callback(5), "")
+	st := h.run(input("engineering", domain.PriorityUrgent))
+
+	assertAt(t, "reminders", h.at("reminder"), 19*time.Hour+12*time.Minute)
+	assertAt(t, "escalations", h.at("escalated"), 24*time.Hour)
+	if st.Deadlines.Resolution.Sub(t0) != 24*time.Hour || st.EscalationLevel != 1 {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestFeedbackReminderAndBreach(t *testing.T) {
+	h := newHarness(t)
+	h.act(time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(25*time.Hour, domain.ActionFeedback, feedback, "")
+	h.act(26*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{Actor: "liu_fang"}, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	assertAt(t, "reminders", h.at("reminder"), 19*time.Hour+12*time.Minute)
+	assertAt(t, "escalations", h.at("escalated"), 24*time.Hour)
+	if !st.SLABreached || st.FirstFeedbackAt.Sub(t0) != 25*time.Hour {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestReopenTwiceThenClosedUnresolved(t *testing.T) {
+	h := newHarness(t)
+	h.act(1*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(3*time.Hour, domain.ActionCallback, callback(2), "")
+	h.act(4*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(5*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(6*time.Hour, domain.ActionCallback, callback(3), "")
+	h.act(7*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(8*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(9*time.Hour, domain.ActionCallback, callback(1), "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	assertAt(t, "reopenings", h.at("reopened"), 3*time.Hour, 6*time.Hour)
+	if st.Status != domain.StatusClosedUnresolved || st.EscalationLevel != domain.TopLevel || st.Reopens != domain.MaxReopens {
+		t.Fatalf("final state %+v", st)
+	}
+	k := h.kinds()
+	if k[len(k)-1] != "closed_unresolved" || k[len(k)-2] != "escalated" {
+		t.Fatalf("timeline ends %v", k[len(k)-3:])
+	}
+	if got := h.notifications(domain.AudienceResident); slices.Index(got, "complaint_reopened") < 0 {
+		t.Fatalf("resident not told of the reopening: %v", got)
+	}
+}
+
+func TestReopenedCaseGetsFreshResolutionWindow(t *testing.T) {
+	h := newHarness(t)
+	h.act(1*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(70*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(71*time.Hour, domain.ActionCallback, callback(2), "")
+	// Reopened at 71 h: the new 72 h window reminds at 71+57.6 h and is due at 143 h.
+	h.act(150*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{Actor: "liu_fang"}, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	assertAt(t, "reminders", h.at("reminder"), 19*time.Hour+12*time.Minute, 57*time.Hour+36*time.Minute,
+		71*time.Hour+57*time.Hour+36*time.Minute)
+	// First-feedback missed at 24 h (resolution counts as feedback only later), then the new round's deadline.
+	assertAt(t, "escalations", h.at("escalated"), 24*time.Hour, 143*time.Hour)
+	if st.Status != domain.StatusWithdrawn || st.Reopens != 1 {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestDissatisfiedResidentDeclinesReopen(t *testing.T) {
+	h := newHarness(t)
+	h.act(1*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(3*time.Hour, domain.ActionCallback, workflows.CallbackRequest{Reached: true, Score: 2, Reopen: &no, Actor: "liu_fang"}, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+	if st.Status != domain.StatusClosed || st.Reopens != 0 {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestUnreachableAfterThreeAttempts(t *testing.T) {
+	h := newHarness(t)
+	unreached := workflows.CallbackRequest{Reached: false, Actor: "liu_fang"}
+	h.act(1*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(3*time.Hour, domain.ActionCallback, unreached, "")
+	h.act(4*time.Hour, domain.ActionCallback, unreached, "")
+	h.act(5*time.Hour, domain.ActionCallback, unreached, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+	assertAt(t, "unreached attempts", h.at("callback_unreached"), 3*time.Hour, 4*time.Hour, 5*time.Hour)
+	if st.Status != domain.StatusClosedUnreachable || st.CallbackAttempts != 3 {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestCallbackDeadlineRemindsThenEscalates(t *testing.T) {
+	h := newHarness(t)
+	h.act(1*time.Hour, domain.ActionFeedback, feedback, "")
+	h.act(2*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(10*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(100*time.Hour, domain.ActionCallback, callback(5), "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+
+	// Callback window 48 h from +10 h: reminder at +48h24m, due at +58 h, next level at +82 h.
+	assertAt(t, "reminders", h.at("reminder"), 48*time.Hour+24*time.Minute)
+	assertAt(t, "escalations", h.at("escalated"), 58*time.Hour, 82*time.Hour)
+	if st.Status != domain.StatusClosed || st.EscalationLevel != 2 || !st.SLABreached {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestRejectedActionsWriteNothing(t *testing.T) {
+	h := newHarness(t)
+	h.act(1*time.Hour, domain.ActionResolve, resolve, workflows.ErrInvalidTransition)
+	h.act(2*time.Hour, domain.ActionCallback, callback(5), workflows.ErrInvalidTransition)
+	h.act(3*time.Hour, domain.ActionFeedback, workflows.FeedbackRequest{Message: "  "}, workflows.ErrInvalidInput)
+	h.act(4*time.Hour, domain.ActionRoute, workflows.RouteRequest{}, workflows.ErrInvalidInput)
+	h.act(5*time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(6*time.Hour, domain.ActionAcknowledge, ack, workflows.ErrInvalidTransition)
+	h.act(7*time.Hour, domain.ActionResolve, resolve, "")
+	h.act(8*time.Hour, domain.ActionCallback, workflows.CallbackRequest{Reached: true, Score: 9}, workflows.ErrInvalidInput)
+	h.act(9*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{}, workflows.ErrInvalidTransition)
+	h.act(10*time.Hour, domain.ActionCallback, callback(4), "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+	assertKinds(t, h.kinds(), []string{"recorded", "routed", "acknowledged", "resolved", "callback", "closed"})
+	if st.Status != domain.StatusClosed {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestRerouteAndQuery(t *testing.T) {
+	h := newHarness(t)
+	h.act(time.Hour, domain.ActionRoute, workflows.RouteRequest{Department: "security", Assignee: "wu_gang", Actor: "chen_jing"}, "")
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(workflows.QueryState)
+		if err != nil {
+			t.Errorf("query: %v", err)
+			return
+		}
+		var st workflows.CaseState
+		if err := v.Get(&st); err != nil {
+			t.Errorf("decode: %v", err)
+			return
+		}
+		if st.Department != "security" || st.Assignee != "wu_gang" || st.Status != domain.StatusRouted ||
+			!slices.Contains(st.AllowedActions, domain.ActionAcknowledge) {
+			t.Errorf("live state after reroute: %+v", st)
+		}
+		if !strings.Contains(workflows.Details(st.CaseSnapshot), "security") {
+			t.Errorf("details do not name the department: %q", workflows.Details(st.CaseSnapshot))
+		}
+	}, 2*time.Hour)
+	h.act(3*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{Actor: "liu_fang"}, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+	if st.Department != "security" || st.Status != domain.StatusWithdrawn {
+		t.Fatalf("final state %+v", st)
+	}
+}
+
+func TestIntakeUpdateReturnsRecordedState(t *testing.T) {
+	h := newHarness(t)
+	var got workflows.CaseState
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(workflows.UpdateIntake, "intake", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("intake rejected: %v", err) },
+			OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					t.Errorf("intake failed: %v", err)
+					return
+				}
+				got = v.(workflows.CaseState)
+			},
+		})
+	}, 0)
+	h.act(time.Minute, domain.ActionWithdraw, workflows.WithdrawRequest{Actor: "liu_fang"}, "")
+	h.run(input("engineering", domain.PriorityNormal))
+	if got.Status != domain.StatusRouted || got.Version != 2 {
+		t.Fatalf("intake returned %+v", got)
+	}
+}
