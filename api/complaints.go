@@ -24,9 +24,6 @@ import (
 	"github.com/concierge-pm/concierge/workflows"
 )
 
-// workflowCallTimeout bounds how long a request waits for the worker.
-const workflowCallTimeout = 30 * time.Second
-
 type residentInput struct {
 	Name  string `json:"name" binding:"required,max=64"`
 	Phone string `json:"phone" binding:"required,max=32"`
@@ -161,7 +158,7 @@ func (s *Server) createComplaint(c *gin.Context) {
 // startComplaint starts the case workflow, or attaches to it if a racing or
 // earlier request started it, and waits until the recording is written.
 func (s *Server) startComplaint(ctx context.Context, in workflows.ComplaintInput) (workflows.CaseState, error) {
-	ctx, cancel := context.WithTimeout(ctx, workflowCallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
 	opts := client.StartWorkflowOptions{
 		ID:        domain.ComplaintWorkflowID(in.Number),
@@ -243,7 +240,7 @@ func (s *Server) actOnComplaint(c *gin.Context) {
 			fmt.Sprintf("action %q is not allowed while the case is %s", action, view.Status))
 		return
 	}
-	uctx, cancel := context.WithTimeout(ctx, workflowCallTimeout)
+	uctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
 	h, err := s.cfg.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID: domain.ComplaintWorkflowID(view.Number), UpdateName: string(action),
@@ -365,9 +362,10 @@ func (s *Server) workflowError(c *gin.Context, err error) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", appErr.Message())
 	case errors.As(err, &notFound):
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, "the case workflow is not running")
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, new(*client.WorkflowUpdateServiceTimeoutOrCanceledError)),
+		errors.As(err, new(*serviceerror.DeadlineExceeded)):
 		s.cfg.Logger.Warn("workflow call timed out", "route", c.FullPath(), "error", err)
-		fail(c, http.StatusServiceUnavailable, "unavailable", "the worker did not answer in time; nothing was changed, try again")
+		fail(c, http.StatusServiceUnavailable, "unavailable", "the worker did not answer in time; the action may still be applied when it is back, so check the case before retrying")
 	default:
 		s.internal(c, err)
 	}

@@ -27,6 +27,9 @@ type Config struct {
 	// Location is the service centre's time zone; case numbers use its day.
 	Location *time.Location
 	Logger   *slog.Logger
+	// WorkflowTimeout bounds how long a request waits for the worker to
+	// apply an action; 30 s when zero.
+	WorkflowTimeout time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -75,6 +78,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.WorkflowTimeout <= 0 {
+		cfg.WorkflowTimeout = 30 * time.Second
 	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()

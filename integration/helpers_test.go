@@ -1,0 +1,184 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+type complaint struct {
+	Number          string                `json:"number"`
+	Status          string                `json:"status"`
+	Category        string                `json:"category"`
+	Department      string                `json:"department"`
+	Assignee        string                `json:"assignee"`
+	Channel         string                `json:"channel"`
+	Priority        string                `json:"priority"`
+	EscalationLevel int                   `json:"escalation_level"`
+	SLABreached     bool                  `json:"sla_breached"`
+	Reopens         int                   `json:"reopens"`
+	RecordedAt      time.Time             `json:"recorded_at"`
+	Deadlines       map[string]*time.Time `json:"deadlines"`
+	AllowedActions  []string              `json:"allowed_actions"`
+	Timeline        []struct {
+		At      time.Time `json:"at"`
+		Kind    string    `json:"kind"`
+		Actor   string    `json:"actor"`
+		Message string    `json:"message"`
+	} `json:"timeline"`
+	Live bool `json:"live"`
+}
+
+func (c complaint) kinds() []string {
+	out := make([]string, len(c.Timeline))
+	for i, e := range c.Timeline {
+		out[i] = e.Kind
+	}
+	return out
+}
+
+// call sends a JSON request and decodes the JSON answer into out (if not nil).
+func call(t *testing.T, method, path string, body any, out any, headers ...string) int {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, sys.http.URL+path, rd)
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+var unitSeq atomic.Int64
+
+// newComplaintBody builds a valid create body; each call uses another unit so
+// parallel tests do not share households.
+func newComplaintBody(category string) map[string]any {
+	n := unitSeq.Add(1)
+	b, floor, door := 1+(n/12)%3, 1+(n/2)%6, 1+n%2
+	return map[string]any{
+		"community":   "A",
+		"unit":        fmt.Sprintf("%d-%d%02d", b, floor, door),
+		"resident":    map[string]any{"name": "测试住户", "phone": "13900000000"},
+		"channel":     "walk_in",
+		"category":    category,
+		"description": "测试投诉内容",
+	}
+}
+
+func create(t *testing.T, category string) complaint {
+	t.Helper()
+	var c complaint
+	if code := call(t, "POST", "/api/v1/complaints", newComplaintBody(category), &c); code != http.StatusCreated {
+		t.Fatalf("create: HTTP %d %+v", code, c)
+	}
+	return c
+}
+
+func act(t *testing.T, number, action string, body any, want int) complaint {
+	t.Helper()
+	var c complaint
+	var e apiError
+	var out any = &c
+	if want >= 400 {
+		out = &e
+	}
+	if code := call(t, "POST", "/api/v1/complaints/"+number+"/"+action, body, out); code != want {
+		t.Fatalf("%s %s: HTTP %d, want %d (%+v)", action, number, code, want, e)
+	}
+	return c
+}
+
+func get(t *testing.T, number string) complaint {
+	t.Helper()
+	var c complaint
+	if code := call(t, "GET", "/api/v1/complaints/"+number, nil, &c); code != http.StatusOK {
+		t.Fatalf("get %s: HTTP %d", number, code)
+	}
+	return c
+}
+
+// eventually polls until cond holds or the time is up.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", within, what)
+}
+
+// count runs a counting query against the test database.
+func count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := sys.store.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("count %q: %v", q, err)
+	}
+	return n
+}
+
+func assertKinds(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("timeline\n got %v\nwant %v", got, want)
+	}
+}
+
+// fastCategory puts a handbook category with second-long limits, so timers
+// fire within a test.
+func fastCategory(t *testing.T, code string, limits map[string]string) {
+	t.Helper()
+	body := map[string]any{"name": "测试类别 " + code, "department": "engineering", "responsible": "li_qiang"}
+	for k, v := range limits {
+		body[k] = v
+	}
+	if status := call(t, "PUT", "/api/v1/handbook/categories/"+code, body, nil); status != http.StatusOK {
+		t.Fatalf("put category %s: HTTP %d", code, status)
+	}
+}
