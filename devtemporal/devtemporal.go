@@ -77,6 +77,11 @@ func Start(o Options) (*Server, error) {
 			"system.forceSearchAttributesCacheRefreshOnRead": true,
 			"frontend.persistenceMaxQPS":                     10000,
 			"history.persistenceMaxQPS":                      45000,
+			// One host, one worker: a single task-queue partition hands each
+			// task straight to a waiting poller instead of forwarding it
+			// between partitions, which cost seconds under load.
+			"matching.numTaskqueueReadPartitions":  1,
+			"matching.numTaskqueueWritePartitions": 1,
 		},
 	}
 	if o.DatabaseFile != "" {

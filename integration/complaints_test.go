@@ -337,3 +337,39 @@ func TestListComplaintsFiltersAndPages(t *testing.T) {
 		act(t, n, "withdraw", nil, http.StatusOK)
 	}
 }
+
+func TestReopenedTwiceThenClosedUnresolvedThroughHTTP(t *testing.T) {
+	t.Parallel()
+	c := create(t, "elevator")
+	for round := 1; round <= 3; round++ {
+		act(t, c.Number, "acknowledge", nil, http.StatusOK)
+		act(t, c.Number, "resolve", map[string]any{"resolution": fmt.Sprintf("第 %d 次维修", round)}, http.StatusOK)
+		c = act(t, c.Number, "callback", map[string]any{"reached": true, "score": 2, "comment": "电梯仍然异响"}, http.StatusOK)
+		if round < 3 && (c.Status != "reopened" || c.Reopens != round) {
+			t.Fatalf("round %d: %+v", round, c)
+		}
+	}
+	if c.Status != "closed_unresolved" || c.EscalationLevel != domain.TopLevel {
+		t.Fatalf("after the reopen limit: %+v", c)
+	}
+	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1 AND score = 2`, c.Number); n != 3 {
+		t.Fatalf("ratings %d, want 3", n)
+	}
+	if n := count(t, `SELECT count(*) FROM notifications WHERE number = $1 AND template = 'complaint_reopened' AND audience = 'resident'`, c.Number); n != 2 {
+		t.Fatalf("reopen notices %d, want 2", n)
+	}
+}
+
+func TestUnreachableResidentThroughHTTP(t *testing.T) {
+	t.Parallel()
+	c := create(t, "parking")
+	act(t, c.Number, "acknowledge", nil, http.StatusOK)
+	act(t, c.Number, "resolve", map[string]any{"resolution": "已清理占用车位的车辆"}, http.StatusOK)
+	for range 3 {
+		c = act(t, c.Number, "callback", map[string]any{"reached": false}, http.StatusOK)
+	}
+	if c.Status != "closed_unreachable" {
+		t.Fatalf("after three unreached callbacks: %+v", c)
+	}
+	act(t, c.Number, "callback", map[string]any{"reached": true, "score": 5}, http.StatusConflict)
+}

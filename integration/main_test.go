@@ -9,14 +9,20 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
@@ -120,10 +126,63 @@ func run(m *testing.M) int {
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.
-		WorkflowTimeout: 3 * time.Second,
+		WorkflowTimeout: 5 * time.Second,
 	}))
 	defer sys.http.Close()
-	return m.Run()
+	code := m.Run()
+	if dir := os.Getenv("CONCIERGE_RECORD_HISTORIES"); dir != "" && code == 0 {
+		if err := recordHistories(ctx, tc, dir); err != nil {
+			fmt.Fprintln(os.Stderr, "record histories:", err)
+			return 1
+		}
+	}
+	return code
+}
+
+// recordHistories writes the history of every completed complaint workflow
+// to dir, one JSON file per outcome, for the replay test in the workflows
+// package. Run it after changing the workflow on purpose:
+//
+//	CONCIERGE_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./integration
+func recordHistories(ctx context.Context, tc client.Client, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: "WorkflowType = 'Complaint' AND ExecutionStatus = 'Completed'", PageSize: 1000,
+	})
+	if err != nil {
+		return fmt.Errorf("list workflows: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, ex := range resp.GetExecutions() {
+		var status string
+		if p := ex.GetSearchAttributes().GetIndexedFields()[workflows.SACaseStatus.GetName()]; p != nil {
+			_ = converter.GetDefaultDataConverter().FromPayload(p, &status)
+		}
+		if status == "" || seen[status] {
+			continue
+		}
+		seen[status] = true
+		iter := tc.GetWorkflowHistory(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		var hist historypb.History
+		for iter.HasNext() {
+			ev, err := iter.Next()
+			if err != nil {
+				return fmt.Errorf("read history: %w", err)
+			}
+			hist.Events = append(hist.Events, ev)
+		}
+		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
+		if err != nil {
+			return fmt.Errorf("encode history: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "complaint_"+status+".json"), raw, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "recorded %d histories in %s\n", len(seen), dir)
+	return nil
 }
 
 // missing reports a dependency that is not there: under CI=true that fails
