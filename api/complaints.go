@@ -14,11 +14,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/concierge-pm/concierge/cases"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/workflows"
@@ -121,6 +121,15 @@ func (s *Server) createComplaint(c *gin.Context) {
 		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
 		Priority: priority, CreatedBy: actor,
 	}
+	var in workflows.ComplaintInput
+	intake.WorkflowInput = func(number string) ([]byte, error) {
+		// The limits in force now are copied into the case.
+		in = workflows.ComplaintInput{
+			Number: number, Category: cat.Code, Community: req.Community, Channel: intake.Channel,
+			Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
+		}
+		return json.Marshal(in)
+	}
 	number, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
 		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was already used for a different complaint")
@@ -137,10 +146,17 @@ func (s *Server) createComplaint(c *gin.Context) {
 			s.respondComplaint(c, status, existing, nil)
 			return
 		}
-	}
-	in := workflows.ComplaintInput{
-		Number: number, Category: cat.Code, Community: req.Community, Channel: intake.Channel,
-		Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
+		// Otherwise start (or join) the workflow with the stored input: the
+		// handbook may have changed since the first request.
+		stored, err := s.cfg.Store.IntakeWorkflowInput(ctx, number)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		if err := json.Unmarshal(stored, &in); err != nil {
+			s.internal(c, fmt.Errorf("decode stored input of %s: %w", number, err))
+			return
+		}
 	}
 	state, err := s.startComplaint(ctx, in)
 	if err != nil {
@@ -155,43 +171,10 @@ func (s *Server) createComplaint(c *gin.Context) {
 	s.respondComplaint(c, status, view, &state)
 }
 
-// startComplaint starts the case workflow, or attaches to it if a racing or
-// earlier request started it, and waits until the recording is written.
 func (s *Server) startComplaint(ctx context.Context, in workflows.ComplaintInput) (workflows.CaseState, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
-	opts := client.StartWorkflowOptions{
-		ID:        domain.ComplaintWorkflowID(in.Number),
-		TaskQueue: s.cfg.TaskQueue,
-		// The case number is never reused: a finished case is not restarted.
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            workflows.Summary(in.Number, in.Category, in.Department),
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SACaseStatus.ValueSet(string(domain.StatusRecorded)),
-			workflows.SACaseCategory.ValueSet(in.Category),
-			workflows.SACommunity.ValueSet(in.Community),
-			workflows.SAChannel.ValueSet(string(in.Channel)),
-			workflows.SAPriority.ValueSet(string(in.Priority)),
-			workflows.SAEscalationLevel.ValueSet(0),
-			workflows.SASlaBreached.ValueSet(false),
-		),
-	}
-	op := s.cfg.Temporal.NewWithStartWorkflowOperation(opts, workflows.ComplaintWorkflow, in)
-	h, err := s.cfg.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: op,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName: workflows.UpdateIntake, WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	if err != nil {
-		return workflows.CaseState{}, fmt.Errorf("start complaint %s: %w", in.Number, err)
-	}
-	var st workflows.CaseState
-	if err := h.Get(ctx, &st); err != nil {
-		return workflows.CaseState{}, fmt.Errorf("await recording of %s: %w", in.Number, err)
-	}
-	return st, nil
+	return cases.StartComplaint(ctx, s.cfg.Temporal, s.cfg.TaskQueue, in)
 }
 
 // Action bodies. Actor comes from the X-Staff-Code header, not the body.

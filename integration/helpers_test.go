@@ -182,3 +182,5 @@ func fastCategory(t *testing.T, code string, limits map[string]string) {
 		t.Fatalf("put category %s: HTTP %d", code, status)
 	}
 }
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -32,6 +32,9 @@ type Intake struct {
 	Description    string
 	Priority       domain.Priority
 	CreatedBy      string
+	// WorkflowInput builds the workflow's start input once the case number
+	// is known; it is stored with the intake.
+	WorkflowInput func(number string) ([]byte, error)
 }
 
 // CreateIntake stores an intake under a new case number, or returns the
@@ -57,13 +60,17 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 				return fmt.Errorf("match resident: %w", err)
 			}
 		}
+		input, err := in.WorkflowInput(number)
+		if err != nil {
+			return fmt.Errorf("encode workflow input: %w", err)
+		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO complaint_intakes (number, idempotency_key, request_hash, community, unit_id, household_id,
-				resident_id, resident_name, resident_phone, channel, category, description, priority, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				resident_id, resident_name, resident_phone, channel, category, description, priority, created_by, workflow_input)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
 			number, in.IdempotencyKey, in.RequestHash, in.Community, in.UnitID, in.HouseholdID, residentID,
-			in.ResidentName, in.ResidentPhone, in.Channel, in.Category, in.Description, in.Priority, in.CreatedBy)
+			in.ResidentName, in.ResidentPhone, in.Channel, in.Category, in.Description, in.Priority, in.CreatedBy, input)
 		if err != nil {
 			return fmt.Errorf("store intake: %w", err)
 		}
@@ -86,6 +93,34 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 		return number, false, nil
 	}
 	return number, created, err
+}
+
+// IntakeWorkflowInput returns the workflow input stored with an intake.
+func (s *Store) IntakeWorkflowInput(ctx context.Context, number string) ([]byte, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT workflow_input FROM complaint_intakes WHERE number = $1`, number).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("intake %s: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load intake %s: %w", number, err)
+	}
+	return raw, nil
+}
+
+// UnstartedIntakes returns the stored workflow inputs of intakes older than
+// the given age whose workflow never recorded the case: the API stopped
+// between storing the intake and starting the workflow.
+func (s *Store) UnstartedIntakes(ctx context.Context, olderThan time.Duration, limit int) ([][]byte, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT i.workflow_input FROM complaint_intakes i
+		WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.number = i.number)
+			AND i.created_at < now() - make_interval(secs => $1)
+		ORDER BY i.created_at LIMIT $2`, olderThan.Seconds(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find unstarted intakes: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[[]byte])
 }
 
 // errReplay rolls back an intake transaction whose key was already used.

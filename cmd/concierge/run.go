@@ -136,6 +136,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
 
 	srv := &http.Server{
 		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
@@ -236,6 +237,7 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
 	logger.Info("worker running", "task_queue", cfg.taskQueue, "temporal", cfg.temporal)
 	<-ctx.Done()
 	return nil

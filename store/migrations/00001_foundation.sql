@@ -102,6 +102,9 @@ CREATE TABLE complaint_intakes (
     description      text NOT NULL,
     priority         text NOT NULL,
     created_by       text NOT NULL DEFAULT '',
+    -- The workflow's start input (codes and limits, no personal data), so a
+    -- case whose start was cut short by a crash can be started again.
+    workflow_input   jsonb NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 
