@@ -18,16 +18,17 @@ type Complaints struct {
 	Store *store.Store
 }
 
-// RecordComplaintEvent writes one timeline event, the case snapshot after it,
-// its notifications and its rating. A case whose intake row is missing can
-// never be written, so that error is not retried.
-func (a *Complaints) RecordComplaintEvent(ctx context.Context, rec domain.CaseRecord) error {
-	err := a.Store.RecordCaseEvent(ctx, rec)
+// RecordComplaintEvents writes timeline events, each with the case snapshot
+// after it, its notifications and its rating, in one transaction. A case
+// whose intake row is missing can never be written, so that error is not
+// retried.
+func (a *Complaints) RecordComplaintEvents(ctx context.Context, recs []domain.CaseRecord) error {
+	err := a.Store.RecordCaseEvents(ctx, recs)
 	if errors.Is(err, store.ErrNotFound) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "intake_missing", err)
 	}
 	if err != nil {
-		return fmt.Errorf("record %s event %d: %w", rec.Snapshot.Number, rec.Event.Seq, err)
+		return fmt.Errorf("record %d events: %w", len(recs), err)
 	}
 	return nil
 }

@@ -126,76 +126,85 @@ func (s *Store) UnstartedIntakes(ctx context.Context, olderThan time.Duration, l
 // errReplay rolls back an intake transaction whose key was already used.
 var errReplay = errors.New("replay")
 
-// RecordCaseEvent writes one timeline event with the snapshot after it, its
-// notifications and rating, in one transaction. Every row carries a key made
-// of the case number and the event's sequence, so a retried activity writes
-// nothing twice; the snapshot only moves forward in version, so records that
-// arrive out of order never roll the read model back.
-func (s *Store) RecordCaseEvent(ctx context.Context, rec domain.CaseRecord) error {
-	sn, ev := rec.Snapshot, rec.Event
-	key := fmt.Sprintf("%s/%d", sn.Number, ev.Seq)
+// RecordCaseEvents writes timeline events, each with the snapshot after it,
+// its notifications and rating, in one transaction. Every row carries a key
+// made of the case number and the event's sequence, so a retried activity
+// writes nothing twice; the snapshot only moves forward in version, so
+// records that arrive out of order never roll the read model back.
+func (s *Store) RecordCaseEvents(ctx context.Context, recs []domain.CaseRecord) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		d := sn.Deadlines
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO complaints (number, status, category, community, channel, priority, department, assignee,
-				escalation_level, sla_breached, reopens, callback_attempts, recorded_at, routed_at, first_feedback_at,
-				resolved_at, closed_at, dispatch_due, feedback_due, resolution_due, callback_due, version, updated_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
-			WHERE EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)
-			ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, department = EXCLUDED.department,
-				assignee = EXCLUDED.assignee, escalation_level = EXCLUDED.escalation_level,
-				sla_breached = EXCLUDED.sla_breached, reopens = EXCLUDED.reopens,
-				callback_attempts = EXCLUDED.callback_attempts, routed_at = EXCLUDED.routed_at,
-				first_feedback_at = EXCLUDED.first_feedback_at, resolved_at = EXCLUDED.resolved_at,
-				closed_at = EXCLUDED.closed_at, dispatch_due = EXCLUDED.dispatch_due,
-				feedback_due = EXCLUDED.feedback_due, resolution_due = EXCLUDED.resolution_due,
-				callback_due = EXCLUDED.callback_due, version = EXCLUDED.version, updated_at = now()
-			WHERE complaints.version < EXCLUDED.version`,
-			sn.Number, sn.Status, sn.Category, sn.Community, sn.Channel, sn.Priority, sn.Department, sn.Assignee,
-			sn.EscalationLevel, sn.SLABreached, sn.Reopens, sn.CallbackAttempts, sn.RecordedAt, sn.RoutedAt,
-			sn.FirstFeedbackAt, sn.ResolvedAt, sn.ClosedAt, d.Dispatch, d.FirstFeedback, d.Resolution, d.Callback, sn.Version)
-		if err != nil {
-			return fmt.Errorf("write snapshot of %s: %w", sn.Number, err)
-		}
-		if tag.RowsAffected() == 0 {
-			var known bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)`, sn.Number).Scan(&known); err != nil {
-				return fmt.Errorf("look up intake %s: %w", sn.Number, err)
-			}
-			if !known {
-				return fmt.Errorf("case %s: intake %w", sn.Number, ErrNotFound)
-			}
-		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO complaint_events (number, seq, at, kind, actor, message, idempotency_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
-			sn.Number, ev.Seq, ev.At, ev.Kind, ev.Actor, ev.Message, key); err != nil {
-			return fmt.Errorf("write event %s: %w", key, err)
-		}
-		for i, n := range rec.Notifications {
-			params, err := json.Marshal(n.Params)
-			if err != nil {
-				return fmt.Errorf("encode notification params: %w", err)
-			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO notifications (number, audience, recipient, template, params, idempotency_key)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
-				sn.Number, n.Audience, n.Recipient, n.Template, params, fmt.Sprintf("%s/%d", key, i)); err != nil {
-				return fmt.Errorf("queue notification %s/%d: %w", key, i, err)
-			}
-		}
-		if r := rec.Rating; r != nil {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key)
-				SELECT 'complaint_callback', $1, household_id, $2, $3, $4, $5, $6
-				FROM complaint_intakes WHERE number = $1
-				ON CONFLICT (idempotency_key) DO NOTHING`,
-				sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key); err != nil {
-				return fmt.Errorf("write rating %s: %w", key, err)
+		for _, rec := range recs {
+			if err := recordCaseEvent(ctx, tx, rec); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) error {
+	sn, ev := rec.Snapshot, rec.Event
+	key := fmt.Sprintf("%s/%d", sn.Number, ev.Seq)
+	d := sn.Deadlines
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO complaints (number, status, category, community, channel, priority, department, assignee,
+			escalation_level, sla_breached, reopens, callback_attempts, recorded_at, routed_at, first_feedback_at,
+			resolved_at, closed_at, dispatch_due, feedback_due, resolution_due, callback_due, version, updated_at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
+		WHERE EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)
+		ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, department = EXCLUDED.department,
+			assignee = EXCLUDED.assignee, escalation_level = EXCLUDED.escalation_level,
+			sla_breached = EXCLUDED.sla_breached, reopens = EXCLUDED.reopens,
+			callback_attempts = EXCLUDED.callback_attempts, routed_at = EXCLUDED.routed_at,
+			first_feedback_at = EXCLUDED.first_feedback_at, resolved_at = EXCLUDED.resolved_at,
+			closed_at = EXCLUDED.closed_at, dispatch_due = EXCLUDED.dispatch_due,
+			feedback_due = EXCLUDED.feedback_due, resolution_due = EXCLUDED.resolution_due,
+			callback_due = EXCLUDED.callback_due, version = EXCLUDED.version, updated_at = now()
+		WHERE complaints.version < EXCLUDED.version`,
+		sn.Number, sn.Status, sn.Category, sn.Community, sn.Channel, sn.Priority, sn.Department, sn.Assignee,
+		sn.EscalationLevel, sn.SLABreached, sn.Reopens, sn.CallbackAttempts, sn.RecordedAt, sn.RoutedAt,
+		sn.FirstFeedbackAt, sn.ResolvedAt, sn.ClosedAt, d.Dispatch, d.FirstFeedback, d.Resolution, d.Callback, sn.Version)
+	if err != nil {
+		return fmt.Errorf("write snapshot of %s: %w", sn.Number, err)
+	}
+	if tag.RowsAffected() == 0 {
+		var known bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)`, sn.Number).Scan(&known); err != nil {
+			return fmt.Errorf("look up intake %s: %w", sn.Number, err)
+		}
+		if !known {
+			return fmt.Errorf("case %s: intake %w", sn.Number, ErrNotFound)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO complaint_events (number, seq, at, kind, actor, message, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+		sn.Number, ev.Seq, ev.At, ev.Kind, ev.Actor, ev.Message, key); err != nil {
+		return fmt.Errorf("write event %s: %w", key, err)
+	}
+	for i, n := range rec.Notifications {
+		params, err := json.Marshal(n.Params)
+		if err != nil {
+			return fmt.Errorf("encode notification params: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO notifications (number, audience, recipient, template, params, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+			sn.Number, n.Audience, n.Recipient, n.Template, params, fmt.Sprintf("%s/%d", key, i)); err != nil {
+			return fmt.Errorf("queue notification %s/%d: %w", key, i, err)
+		}
+	}
+	if r := rec.Rating; r != nil {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key)
+			SELECT 'complaint_callback', $1, household_id, $2, $3, $4, $5, $6
+			FROM complaint_intakes WHERE number = $1
+			ON CONFLICT (idempotency_key) DO NOTHING`,
+			sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key); err != nil {
+			return fmt.Errorf("write rating %s: %w", key, err)
+		}
+	}
+	return nil
 }
 
 // Resident is the person who complained, as taken down at intake.

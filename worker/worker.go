@@ -39,7 +39,7 @@ func Register(r interface {
 }, st *store.Store) {
 	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
 	complaints := &activities.Complaints{Store: st}
-	r.RegisterActivityWithOptions(complaints.RecordComplaintEvent, activity.RegisterOptions{Name: workflows.RecordActivity})
+	r.RegisterActivityWithOptions(complaints.RecordComplaintEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

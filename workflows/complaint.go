@@ -18,7 +18,7 @@ import (
 // Names shared by the workflow, the worker registration and the API.
 const (
 	ComplaintWorkflow = "Complaint"
-	RecordActivity    = "RecordComplaintEvent"
+	RecordActivity    = "RecordComplaintEvents"
 	QueryState        = "state"
 	// UpdateIntake waits until the recording is written and returns the state;
 	// the API sends it with the start (update-with-start) so that a create
@@ -109,6 +109,8 @@ type complaint struct {
 	resolveStart  time.Time
 	escalateNext  *time.Time
 	callbackStart time.Time
+	// published is the signature of the search attributes last upserted.
+	published string
 }
 
 // Complaint is the complaint workflow (DESIGN.md §6).
@@ -151,14 +153,23 @@ func Complaint(ctx workflow.Context, in ComplaintInput) (CaseState, error) {
 		// Retry without limit: a PostgreSQL outage delays the record, it never drops it.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
+	// One timer runs for the nearest alarm. It is kept while that alarm
+	// stays the nearest, so an action does not cost a cancelled and a new
+	// timer in the history.
+	var timer workflow.Future
+	var timerAt time.Time
+	var cancelTimer workflow.CancelFunc
 	for {
 		if len(c.pending) > 0 {
-			rec := c.pending[0]
-			if err := workflow.ExecuteActivity(actx, RecordActivity, rec).Get(actx, nil); err != nil {
-				return StateOf(c.st), fmt.Errorf("record %s event %d: %w", rec.Event.Kind, rec.Event.Seq, err)
+			// Everything pending goes in one activity: events that happen
+			// together (recorded and routed, callback and closed) cost one
+			// round trip and one transaction.
+			batch := c.pending
+			c.pending = nil
+			if err := workflow.ExecuteActivity(actx, RecordActivity, batch).Get(actx, nil); err != nil {
+				return StateOf(c.st), fmt.Errorf("record events %d-%d: %w", batch[0].Event.Seq, batch[len(batch)-1].Event.Seq, err)
 			}
-			c.pending = c.pending[1:]
-			c.written = rec.Snapshot.Version
+			c.written = batch[len(batch)-1].Snapshot.Version
 			continue
 		}
 		if c.st.Status.Terminal() {
@@ -169,12 +180,18 @@ func Complaint(ctx workflow.Context, in ComplaintInput) (CaseState, error) {
 		if len(c.pending) > 0 {
 			continue
 		}
-		hasWork := func() bool { return len(c.pending) > 0 }
-		if next := c.nextAlarm(); next != nil {
-			if _, err := workflow.AwaitWithTimeout(ctx, next.Sub(now), hasWork); err != nil {
-				return StateOf(c.st), err
-			}
-		} else if err := workflow.Await(ctx, hasWork); err != nil {
+		next := c.nextAlarm()
+		if timer != nil && (timer.IsReady() || next == nil || !next.Equal(timerAt)) {
+			cancelTimer() // a no-op for a timer that has fired
+			timer = nil
+		}
+		if next != nil && timer == nil {
+			tctx, cancel := workflow.WithCancel(ctx)
+			timer, timerAt, cancelTimer = workflow.NewTimer(tctx, next.Sub(now)), *next, cancel
+		}
+		if err := workflow.Await(ctx, func() bool {
+			return len(c.pending) > 0 || (timer != nil && timer.IsReady())
+		}); err != nil {
 			return StateOf(c.st), err
 		}
 	}
@@ -230,17 +247,25 @@ func (c *complaint) publish(ctx workflow.Context) {
 		SAEscalationLevel.ValueSet(int64(s.EscalationLevel)),
 		SASlaBreached.ValueSet(s.SLABreached),
 	}
-	if next := s.OpenDeadlines().Next(); next != nil {
+	next := s.OpenDeadlines().Next()
+	if next != nil {
 		updates = append(updates, SANextDeadline.ValueSet(*next))
 	} else {
 		updates = append(updates, SANextDeadline.ValueUnset())
 	}
+	workflow.SetCurrentDetails(ctx, Details(s))
+	// Each upsert is a history event; skip it when nothing indexed changed.
+	sig := fmt.Sprint(s.Status, s.Category, s.Department, s.Priority, s.Community, s.Channel, s.Assignee,
+		s.EscalationLevel, s.SLABreached, next)
+	if sig == c.published {
+		return
+	}
+	c.published = sig
 	// Upserting search attributes only fails on an unknown key, which the
 	// worker's start-up check rules out; the log keeps it visible if it happens.
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Error("upsert search attributes", "error", err)
 	}
-	workflow.SetCurrentDetails(ctx, Details(s))
 }
 
 // Details is the Markdown shown as current details in the Temporal Web UI.

@@ -35,10 +35,10 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(t0)
 	h.env.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
-	h.env.RegisterActivityWithOptions(func(_ context.Context, rec domain.CaseRecord) error {
+	h.env.RegisterActivityWithOptions(func(_ context.Context, recs []domain.CaseRecord) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.records = append(h.records, rec)
+		h.records = append(h.records, recs...)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.RecordActivity})
 	return h

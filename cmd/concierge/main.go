@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/concierge-pm/concierge/bench"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -24,6 +25,7 @@ Usage:
   concierge api      run the HTTP API (production)
   concierge worker   run the Temporal worker (production)
   concierge migrate  apply the database migrations and exit
+  concierge bench    measure complaint throughput against the embedded server
 
 Run "concierge <command> -h" for the flags of a command.
 `
@@ -50,6 +52,8 @@ func main() {
 		err = runWorker(ctx, args, logger)
 	case "migrate":
 		err = runMigrate(ctx, args)
+	case "bench":
+		err = runBench(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Fprint(os.Stdout, usage)
 		return
@@ -91,6 +95,26 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	st.Close()
+	return nil
+}
+
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	dbURL := fs.String("database-url", env("BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/concierge_bench"),
+		"PostgreSQL URL of a database the benchmark may fill (BENCH_DATABASE_URL)")
+	n := fs.Int("n", 200, "complaints (and bare workflows) to run")
+	c := fs.Int("concurrency", 16, "concurrent clients")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 || *c < 1 {
+		return fmt.Errorf("-n and -concurrency must be at least 1")
+	}
+	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: *dbURL})
+	if err != nil {
+		return err
+	}
+	res.Report(os.Stdout)
 	return nil
 }
 
