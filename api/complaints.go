@@ -434,11 +434,14 @@ type complaintResponse struct {
 	Live bool `json:"live"`
 }
 
-func toResponse(view store.Complaint, live *workflows.CaseState, events []domain.TimelineEvent) complaintResponse {
+// toResponse merges the read model and the live state into the API shape,
+// with times in the service centre's zone so staff read local times.
+func toResponse(view store.Complaint, live *workflows.CaseState, events []domain.TimelineEvent, loc *time.Location) complaintResponse {
 	snap := view.CaseSnapshot
 	if live != nil && live.Version >= snap.Version {
 		snap = live.CaseSnapshot
 	}
+	snap = snap.In(loc)
 	st := workflows.StateOf(snap)
 	resp := complaintResponse{
 		Number: snap.Number, Status: snap.Status, Category: snap.Category, Community: snap.Community,
@@ -452,7 +455,7 @@ func toResponse(view store.Complaint, live *workflows.CaseState, events []domain
 		Timeline: make([]timelineEntry, 0, len(events)),
 	}
 	for _, e := range events {
-		resp.Timeline = append(resp.Timeline, timelineEntry{At: e.At, Kind: e.Kind, Actor: e.Actor, Message: e.Message})
+		resp.Timeline = append(resp.Timeline, timelineEntry{At: e.At.In(loc), Kind: e.Kind, Actor: e.Actor, Message: e.Message})
 	}
 	return resp
 }
@@ -463,7 +466,7 @@ func (s *Server) respondComplaint(c *gin.Context, status int, view store.Complai
 		s.internal(c, err)
 		return
 	}
-	c.JSON(status, toResponse(view, live, events))
+	c.JSON(status, toResponse(view, live, events, s.cfg.Location))
 }
 
 type listQuery struct {
@@ -502,7 +505,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 	}
 	out := make([]complaintResponse, 0, len(items))
 	for _, it := range items {
-		r := toResponse(it, nil, nil)
+		r := toResponse(it, nil, nil, s.cfg.Location)
 		r.Timeline = nil
 		out = append(out, r)
 	}

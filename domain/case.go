@@ -29,6 +29,22 @@ type CaseSnapshot struct {
 	Version int `json:"version"`
 }
 
+// In returns the snapshot with every time in loc, for display.
+func (s CaseSnapshot) In(loc *time.Location) CaseSnapshot {
+	in := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		v := t.In(loc)
+		return &v
+	}
+	s.RecordedAt = s.RecordedAt.In(loc)
+	s.RoutedAt, s.FirstFeedbackAt, s.ResolvedAt, s.ClosedAt = in(s.RoutedAt), in(s.FirstFeedbackAt), in(s.ResolvedAt), in(s.ClosedAt)
+	d := s.Deadlines
+	s.Deadlines = Deadlines{Dispatch: in(d.Dispatch), FirstFeedback: in(d.FirstFeedback), Resolution: in(d.Resolution), Callback: in(d.Callback)}
+	return s
+}
+
 // OpenDeadlines are the deadlines not yet met, for NextDeadline and reminders.
 func (s CaseSnapshot) OpenDeadlines() Deadlines {
 	var d Deadlines

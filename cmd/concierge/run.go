@@ -83,7 +83,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 	var cfg common
 	cfg.flags(fs)
-	httpAddr := fs.String("http-addr", env("HTTP_ADDR", "127.0.0.1:8080"), "address of the console and API (HTTP_ADDR)")
+	httpAddr := fs.String("http-addr", env("HTTP_ADDR", "127.0.0.1:8080"), "address of the HTTP API (HTTP_ADDR)")
 	temporalPort := fs.Int("temporal-port", 7233, "port of the embedded Temporal frontend")
 	uiPort := fs.Int("ui-port", 8233, "port of the Temporal Web UI (0: no UI)")
 	dataDir := fs.String("data-dir", env("CONCIERGE_DATA_DIR", "./.concierge"), "directory of the embedded Temporal database (CONCIERGE_DATA_DIR)")
@@ -147,7 +147,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
-	fmt.Fprintf(out, "  console & API:   %s   (API under %s/api/v1)\n", base, base)
+	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)
 	if ts.UIURL() != "" {
 		fmt.Fprintf(out, "  Temporal Web UI: %s\n", ts.UIURL())
 	}
