@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -104,6 +105,43 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// codeRE is the shape of every code: communities, units, categories,
+// departments, staff. Checking it first keeps odd bytes away from queries.
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// checkCodes returns an error naming the first field that is not a code;
+// empty values are allowed (required-ness is the binding's job).
+func checkCodes(fields ...[2]string) error {
+	for _, f := range fields {
+		if f[1] != "" && !codeRE.MatchString(f[1]) {
+			return fmt.Errorf("%s must be a code of 1–32 letters, digits, - or _", f[0])
+		}
+	}
+	return nil
+}
+
+// cleanText trims free text and refuses what PostgreSQL or a reader cannot
+// take: empty text and control characters other than tab and line breaks
+// (a NUL byte would make PostgreSQL reject the row).
+func cleanText(field, s string) (string, error) {
+	s, err := optionalText(field, s)
+	if err == nil && s == "" {
+		return "", fmt.Errorf("%s is required", field)
+	}
+	return s, err
+}
+
+// optionalText is cleanText for fields that may be empty.
+func optionalText(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return "", fmt.Errorf("%s contains a control character (U+%04X)", field, r)
+		}
+	}
+	return s, nil
 }
 
 // formatDuration prints a duration the way the handbook is written:

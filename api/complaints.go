@@ -41,6 +41,25 @@ type createComplaintRequest struct {
 
 var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{2,30}$`)
 
+// normalize trims the free text and checks what the binding tags cannot.
+func (r *createComplaintRequest) normalize() error {
+	if err := checkCodes([2]string{"community", r.Community}, [2]string{"unit", r.Unit}, [2]string{"category", r.Category}); err != nil {
+		return err
+	}
+	var err error
+	if r.Resident.Name, err = cleanText("resident.name", r.Resident.Name); err != nil {
+		return err
+	}
+	if r.Description, err = cleanText("description", r.Description); err != nil {
+		return err
+	}
+	r.Resident.Phone = strings.TrimSpace(r.Resident.Phone)
+	if !phoneRE.MatchString(r.Resident.Phone) {
+		return errors.New("resident.phone must be a phone number (digits, spaces, dashes, optional leading +)")
+	}
+	return nil
+}
+
 // staffActor is who is acting: the X-Staff-Code header, else the front desk.
 // Authentication comes later; until then the header is taken on trust but
 // must name a member of staff.
@@ -48,6 +67,10 @@ func (s *Server) staffActor(c *gin.Context) (string, bool) {
 	code := strings.TrimSpace(c.GetHeader("X-Staff-Code"))
 	if code == "" {
 		return "front_desk", true
+	}
+	if err := checkCodes([2]string{"X-Staff-Code", code}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return "", false
 	}
 	if _, err := s.cfg.Store.StaffMember(c.Request.Context(), code); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -66,18 +89,8 @@ func (s *Server) createComplaint(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	req.Resident.Name = strings.TrimSpace(req.Resident.Name)
-	req.Resident.Phone = strings.TrimSpace(req.Resident.Phone)
-	req.Description = strings.TrimSpace(req.Description)
-	switch {
-	case req.Resident.Name == "":
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "resident.name is required")
-		return
-	case !phoneRE.MatchString(req.Resident.Phone):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "resident.phone must be a phone number (digits, spaces, dashes, optional leading +)")
-		return
-	case req.Description == "":
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "description is required")
+	if err := req.normalize(); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
@@ -270,21 +283,23 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
 		if !bindJSON(c, &r) {
 			return nil, false
 		}
-		if strings.TrimSpace(r.Message) == "" {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "message is required")
+		msg, err := cleanText("message", r.Message)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 			return nil, false
 		}
-		return workflows.FeedbackRequest{Message: strings.TrimSpace(r.Message), Actor: actor}, true
+		return workflows.FeedbackRequest{Message: msg, Actor: actor}, true
 	case domain.ActionResolve:
 		var r resolveRequest
 		if !bindJSON(c, &r) {
 			return nil, false
 		}
-		if strings.TrimSpace(r.Resolution) == "" {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "resolution is required")
+		res, err := cleanText("resolution", r.Resolution)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 			return nil, false
 		}
-		return workflows.ResolveRequest{Resolution: strings.TrimSpace(r.Resolution), Actor: actor}, true
+		return workflows.ResolveRequest{Resolution: res, Actor: actor}, true
 	case domain.ActionCallback:
 		var r callbackRequest
 		if !bindJSON(c, &r) {
@@ -298,18 +313,32 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
 			fail(c, http.StatusUnprocessableEntity, "invalid_input", "score must be left out when the resident was not reached")
 			return nil, false
 		}
-		return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: strings.TrimSpace(r.Comment), Reopen: r.Reopen, Actor: actor}, true
+		comment, err := optionalText("comment", r.Comment)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return nil, false
+		}
+		return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: comment, Reopen: r.Reopen, Actor: actor}, true
 	default: // withdraw
 		var r withdrawRequest
 		if !bindJSON(c, &r) {
 			return nil, false
 		}
-		return workflows.WithdrawRequest{Reason: strings.TrimSpace(r.Reason), Actor: actor}, true
+		reason, err := optionalText("reason", r.Reason)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return nil, false
+		}
+		return workflows.WithdrawRequest{Reason: reason, Actor: actor}, true
 	}
 }
 
 func (s *Server) checkRoute(c *gin.Context, r routeRequest) bool {
 	ctx := c.Request.Context()
+	if err := checkCodes([2]string{"department", r.Department}, [2]string{"assignee", r.Assignee}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return false
+	}
 	ok, err := s.cfg.Store.DepartmentExists(ctx, r.Department)
 	if err != nil {
 		s.internal(c, err)
@@ -484,6 +513,15 @@ func (s *Server) listComplaints(c *gin.Context) {
 	var q listQuery
 	if err := c.ShouldBindQuery(&q); err != nil {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
+		return
+	}
+	if err := checkCodes([2]string{"category", q.Category}, [2]string{"department", q.Department}, [2]string{"community", q.Community}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	q.Q = strings.TrimSpace(q.Q)
+	if _, err := optionalText("q", q.Q); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
 	f := store.ComplaintFilter{Status: q.Status, Category: q.Category, Department: q.Department,

@@ -24,6 +24,10 @@ func (s *Server) listCommunities(c *gin.Context) {
 }
 
 func (s *Server) listUnits(c *gin.Context) {
+	if !codeRE.MatchString(c.Param("code")) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", c.Param("code")))
+		return
+	}
 	items, err := s.cfg.Store.Units(c.Request.Context(), c.Param("code"))
 	if errors.Is(err, store.ErrNotFound) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", c.Param("code")))
@@ -45,6 +49,10 @@ func (s *Server) listDepartments(c *gin.Context) {
 }
 
 func (s *Server) listStaff(c *gin.Context) {
+	if err := checkCodes([2]string{"department", c.Query("department")}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
 	items, err := s.cfg.Store.StaffList(c.Request.Context(), c.Query("department"))
 	if err != nil {
 		s.internal(c, err)
@@ -102,6 +110,10 @@ func (s *Server) listCategories(c *gin.Context) {
 }
 
 func (s *Server) getCategory(c *gin.Context) {
+	if !categoryCodeRE.MatchString(c.Param("code")) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no handbook category %q", c.Param("code")))
+		return
+	}
 	cat, err := s.cfg.Store.CategoryByCode(c.Request.Context(), c.Param("code"))
 	if errors.Is(err, store.ErrNotFound) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no handbook category %q", c.Param("code")))
@@ -151,7 +163,17 @@ func (s *Server) putCategory(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	cat.Name, cat.NameEn = strings.TrimSpace(req.Name), strings.TrimSpace(req.NameEn)
+	if err := checkCodes([2]string{"department", req.Department}, [2]string{"responsible", req.Responsible}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	var err1, err2 error
+	cat.Name, err1 = cleanText("name", req.Name)
+	cat.NameEn, err2 = optionalText("name_en", req.NameEn)
+	if err := errors.Join(err1, err2); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
 	cat.Department, cat.Responsible = req.Department, req.Responsible
 	if req.Kind != "" {
 		cat.Kind = req.Kind

@@ -170,6 +170,10 @@ func TestRejectedRequestsWriteNothing(t *testing.T) {
 		{"create bad channel", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "fax", "category": "noise", "description": "x"}, 422, "invalid_input"},
 		{"create bad phone", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "call me"}, "channel": "phone", "category": "noise", "description": "x"}, 422, "invalid_input"},
 		{"create missing resident", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "channel": "phone", "category": "noise", "description": "x"}, 422, "invalid_input"},
+		{"create NUL in description", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "phone", "category": "noise", "description": "a\u0000b"}, 422, "invalid_input"},
+		{"create NUL in unit", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101\u0000", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "phone", "category": "noise", "description": "x"}, 422, "invalid_input"},
+		{"feedback with control character", "POST", "/complaints/" + c.Number + "/feedback", map[string]any{"message": "ok\u0007"}, 422, "invalid_input"},
+		{"list with NUL in filter", "GET", "/complaints?community=A%00", nil, 422, "invalid_input"},
 		{"create bad priority", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "phone", "category": "noise", "description": "x", "priority": "asap"}, 422, "invalid_input"},
 	}
 	for _, tt := range bad {
