@@ -84,9 +84,9 @@ func categoryOut(c store.Category) categoryJSON {
 	return categoryJSON{
 		Code: c.Code, Kind: c.Kind, Name: c.Name, NameEn: c.NameEn, Department: c.Department,
 		Responsible: c.Responsible, Priority: c.Priority,
-		DispatchWithin: formatDuration(p.DispatchWithin), FeedbackWithin: formatDuration(p.FeedbackWithin),
-		ResolveWithin: formatDuration(p.ResolveWithin), UrgentResolveWithin: formatDuration(p.UrgentResolveWithin),
-		CallbackWithin: formatDuration(p.CallbackWithin), EscalateEvery: formatDuration(p.EscalateEvery),
+		DispatchWithin: domain.FormatDuration(p.DispatchWithin), FeedbackWithin: domain.FormatDuration(p.FeedbackWithin),
+		ResolveWithin: domain.FormatDuration(p.ResolveWithin), UrgentResolveWithin: domain.FormatDuration(p.UrgentResolveWithin),
+		CallbackWithin: domain.FormatDuration(p.CallbackWithin), EscalateEvery: domain.FormatDuration(p.EscalateEvery),
 		UpdatedAt: c.UpdatedAt,
 	}
 }

@@ -152,3 +152,25 @@ func TestNextLevel(t *testing.T) {
 		t.Fatalf("ladder %v, want %v", roles, want)
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{24 * time.Hour, "24h"},
+		{90 * time.Minute, "1h30m"},
+		{3 * time.Second, "3s"},
+		{time.Hour + time.Second, "1h0m1s"},
+		{45 * time.Minute, "45m"},
+	}
+	for _, tt := range tests {
+		got := FormatDuration(tt.in)
+		if got != tt.want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", tt.in, got, tt.want)
+		}
+		if back, err := time.ParseDuration(got); err != nil || back != tt.in {
+			t.Errorf("%q does not parse back to %s", got, tt.in)
+		}
+	}
+}

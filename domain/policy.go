@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -84,6 +85,19 @@ func (p Policy) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// FormatDuration prints a limit the way the handbook writes it: "24h",
+// "1h30m", "3s".
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // ResolveWindow is the resolution window for a case of the given priority.

@@ -48,6 +48,11 @@ func TestComplaintLifecycleThroughHTTP(t *testing.T) {
 	if n := count(t, `SELECT count(*) FROM notifications WHERE number = $1 AND audience = 'resident'`, c.Number); n != 4 {
 		t.Errorf("resident notifications %d, want 4 (recorded, feedback, resolved, callback request)", n)
 	}
+	// The acknowledgement explains the process with the case's own limits (urgent: 24 h to resolve).
+	if n := count(t, `SELECT count(*) FROM notifications WHERE number = $1 AND template = 'complaint_recorded'
+		AND params->>'feedback_within' = '24h' AND params->>'resolve_within' = '24h' AND params->>'callback_within' = '48h'`, c.Number); n != 1 {
+		t.Errorf("acknowledgement without the process limits")
+	}
 	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1 AND score = 5 AND source = 'complaint_callback'`, c.Number); n != 1 {
 		t.Errorf("ratings %d, want 1", n)
 	}

@@ -129,8 +129,15 @@ func Complaint(ctx workflow.Context, in ComplaintInput) (CaseState, error) {
 	if err := c.registerHandlers(ctx); err != nil {
 		return CaseState{}, err
 	}
+	// The acknowledgement explains the process: who handles it and by when
+	// the resident hears back.
 	c.emit(ctx, domain.EventRecorded, in.Actor, "投诉已登记 / complaint recorded",
-		residentNote("complaint_recorded", map[string]string{"category": in.Category}))
+		residentNote("complaint_recorded", map[string]string{
+			"category":        in.Category,
+			"feedback_within": domain.FormatDuration(in.Policy.FeedbackWithin),
+			"resolve_within":  domain.FormatDuration(in.Policy.ResolveWindow(in.Priority)),
+			"callback_within": domain.FormatDuration(in.Policy.CallbackWithin),
+		}))
 	if in.Department != "" {
 		c.route(ctx, in.Department, in.Assignee, domain.ActorSystem, "按投诉手册自动派单 / routed by handbook rule")
 	} else {
