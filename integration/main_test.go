@@ -157,8 +157,17 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	seen := map[string]bool{}
 	for _, ex := range resp.GetExecutions() {
 		var status string
-		if p := ex.GetSearchAttributes().GetIndexedFields()[workflows.SACaseStatus.GetName()]; p != nil {
+		var breached bool
+		fields := ex.GetSearchAttributes().GetIndexedFields()
+		if p := fields[workflows.SACaseStatus.GetName()]; p != nil {
 			_ = converter.GetDefaultDataConverter().FromPayload(p, &status)
+		}
+		if p := fields[workflows.SASlaBreached.GetName()]; p != nil {
+			_ = converter.GetDefaultDataConverter().FromPayload(p, &breached)
+		}
+		if breached {
+			// Missed deadlines: the history has fired timers and escalations.
+			status += "_breached"
 		}
 		if status == "" || seen[status] {
 			continue

@@ -18,8 +18,8 @@ func TestReplayCommittedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 4 {
-		t.Fatalf("found %d committed histories, want at least 4 (closed, withdrawn, unresolved, unreachable)", len(files))
+	if len(files) < 6 {
+		t.Fatalf("found %d committed histories, want at least 6 (closed and withdrawn, each on time and breached; unresolved; unreachable)", len(files))
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
