@@ -334,26 +334,36 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
 }
 
 func (s *Server) checkRoute(c *gin.Context, r routeRequest) bool {
+	return s.checkHolder(c, r.Department, "assignee", r.Assignee)
+}
+
+// checkHolder checks a department and, if given, the member of staff who is
+// to hold cases for it: the department must exist (empty means none) and the
+// person must be an active member of it. It answers 422 itself.
+func (s *Server) checkHolder(c *gin.Context, department, personField, person string) bool {
 	ctx := c.Request.Context()
-	if err := checkCodes([2]string{"department", r.Department}, [2]string{"assignee", r.Assignee}); err != nil {
+	if err := checkCodes([2]string{"department", department}, [2]string{personField, person}); err != nil {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return false
 	}
-	ok, err := s.cfg.Store.DepartmentExists(ctx, r.Department)
-	if err != nil {
-		s.internal(c, err)
-		return false
+	if department != "" {
+		ok, err := s.cfg.Store.DepartmentExists(ctx, department)
+		if err != nil {
+			s.internal(c, err)
+			return false
+		}
+		if !ok {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", department))
+			return false
+		}
 	}
-	if !ok {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", r.Department))
-		return false
-	}
-	if r.Assignee == "" {
+	if person == "" {
 		return true
 	}
-	st, err := s.cfg.Store.StaffMember(ctx, r.Assignee)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (st.Department != r.Department || !st.Active)) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("assignee %q is not an active member of department %q", r.Assignee, r.Department))
+	st, err := s.cfg.Store.StaffMember(ctx, person)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (st.Department != department || !st.Active)) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input",
+			fmt.Sprintf("%s %q is not an active member of department %q", personField, person, department))
 		return false
 	} else if err != nil {
 		s.internal(c, err)

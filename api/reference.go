@@ -163,10 +163,6 @@ func (s *Server) putCategory(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	if err := checkCodes([2]string{"department", req.Department}, [2]string{"responsible", req.Responsible}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
-	}
 	var err1, err2 error
 	cat.Name, err1 = cleanText("name", req.Name)
 	cat.NameEn, err2 = optionalText("name_en", req.NameEn)
@@ -213,27 +209,8 @@ func (s *Server) putCategory(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", strings.Join(problems, "; "))
 		return
 	}
-	if cat.Department != "" {
-		ok, err := s.cfg.Store.DepartmentExists(ctx, cat.Department)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		if !ok {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", cat.Department))
-			return
-		}
-	}
-	if cat.Responsible != "" {
-		st, err := s.cfg.Store.StaffMember(ctx, cat.Responsible)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && st.Department != cat.Department) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input",
-				fmt.Sprintf("responsible %q is not a member of department %q", cat.Responsible, cat.Department))
-			return
-		} else if err != nil {
-			s.internal(c, err)
-			return
-		}
+	if !s.checkHolder(c, cat.Department, "responsible", cat.Responsible) {
+		return
 	}
 	saved, err := s.cfg.Store.PutCategory(ctx, cat)
 	if err != nil {

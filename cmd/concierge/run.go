@@ -78,6 +78,27 @@ func (f levelFilter) Handle(ctx context.Context, r slog.Record) error {
 	return f.Handler.Handle(ctx, r)
 }
 
+// startWorker connects to Temporal, makes sure the search attributes exist,
+// starts the worker and the intake recovery loop. The caller closes the
+// client after stopping the worker.
+func startWorker(ctx context.Context, address string, cfg common, st *store.Store, logger *slog.Logger) (client.Client, func(), error) {
+	tc, err := dialTemporal(ctx, address, cfg.namespace, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.namespace); err != nil {
+		tc.Close()
+		return nil, nil, err
+	}
+	w := worker.New(tc, cfg.taskQueue, st)
+	if err := w.Start(); err != nil {
+		tc.Close()
+		return nil, nil, fmt.Errorf("start worker: %w", err)
+	}
+	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
+	return tc, w.Stop, nil
+}
+
 func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logger) error {
 	started := time.Now()
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
@@ -122,21 +143,14 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	}
 	defer ts.Stop()
 
-	tc, err := dialTemporal(ctx, ts.Address(), cfg.namespace, logger)
+	// A data directory made by an older version may lack newer attributes,
+	// so the worker's start-up check runs here too.
+	tc, stopWorker, err := startWorker(ctx, ts.Address(), cfg, st, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	// A data directory made by an older version may lack newer attributes.
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.namespace); err != nil {
-		return err
-	}
-	w := worker.New(tc, cfg.taskQueue, st)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
+	defer stopWorker()
 
 	srv := &http.Server{
 		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
@@ -224,20 +238,12 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	tc, err := dialTemporal(ctx, cfg.temporal, cfg.namespace, logger)
+	tc, stopWorker, err := startWorker(ctx, cfg.temporal, cfg, st, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.namespace); err != nil {
-		return err
-	}
-	w := worker.New(tc, cfg.taskQueue, st)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
+	defer stopWorker()
 	logger.Info("worker running", "task_queue", cfg.taskQueue, "temporal", cfg.temporal)
 	<-ctx.Done()
 	return nil
