@@ -134,16 +134,14 @@ func (s *Server) createComplaint(c *gin.Context) {
 		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
 		Priority: priority, CreatedBy: actor,
 	}
-	var in workflows.ComplaintInput
 	intake.WorkflowInput = func(number string) ([]byte, error) {
 		// The limits in force now are copied into the case.
-		in = workflows.ComplaintInput{
+		return json.Marshal(workflows.ComplaintInput{
 			Number: number, Category: cat.Code, Community: req.Community, Channel: intake.Channel,
 			Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
-		}
-		return json.Marshal(in)
+		})
 	}
-	number, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
+	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
 		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was already used for a different complaint")
 		return
@@ -159,17 +157,12 @@ func (s *Server) createComplaint(c *gin.Context) {
 			s.respondComplaint(c, status, existing, nil)
 			return
 		}
-		// Otherwise start (or join) the workflow with the stored input: the
-		// handbook may have changed since the first request.
-		stored, err := s.cfg.Store.IntakeWorkflowInput(ctx, number)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		if err := json.Unmarshal(stored, &in); err != nil {
-			s.internal(c, fmt.Errorf("decode stored input of %s: %w", number, err))
-			return
-		}
+	}
+	// Start (or join) the workflow with the input stored with the intake.
+	var in workflows.ComplaintInput
+	if err := json.Unmarshal(stored, &in); err != nil {
+		s.internal(c, fmt.Errorf("decode stored input of %s: %w", number, err))
+		return
 	}
 	state, err := s.startComplaint(ctx, in)
 	if err != nil {
@@ -529,13 +522,13 @@ func (s *Server) listComplaints(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	q.Q = strings.TrimSpace(q.Q)
-	if _, err := optionalText("q", q.Q); err != nil {
+	query, err := optionalText("q", q.Q)
+	if err != nil {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
 	f := store.ComplaintFilter{Status: q.Status, Category: q.Category, Department: q.Department,
-		Community: q.Community, Query: strings.TrimSpace(q.Q), PageSize: q.PageSize, PageToken: q.PageToken}
+		Community: q.Community, Query: query, PageSize: q.PageSize, PageToken: q.PageToken}
 	if f.PageSize == 0 {
 		f.PageSize = 50
 	}

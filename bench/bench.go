@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/concierge-pm/concierge/api"
@@ -114,7 +115,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer ts.Stop()
-	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: silent{}})
+	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		return res, fmt.Errorf("dial temporal: %w", err)
 	}
@@ -327,9 +328,3 @@ func (r Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "peak RSS of the whole process: %.0f MiB\n", r.PeakRSSMiB)
 }
 
-type silent struct{}
-
-func (silent) Debug(string, ...any) {}
-func (silent) Info(string, ...any)  {}
-func (silent) Warn(string, ...any)  {}
-func (silent) Error(string, ...any) {}

@@ -20,6 +20,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/converter"
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -106,7 +107,7 @@ func run(m *testing.M) int {
 		return missing("Temporal (in-process dev server)", err)
 	}
 	defer ts.Stop()
-	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: quietLogger{}})
+	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		return missing("Temporal (in-process dev server)", err)
 	}
@@ -238,10 +239,3 @@ func freshDatabase(ctx context.Context, adminURL, name string) (string, func(), 
 	return u, drop, nil
 }
 
-// quietLogger drops the SDK's logs; failures reach the tests as errors.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}

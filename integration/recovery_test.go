@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
@@ -33,7 +34,7 @@ func TestRecoverIntakeWhoseStartWasLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	number, created, err := sys.store.CreateIntake(ctx, store.Intake{
+	number, _, created, err := sys.store.CreateIntake(ctx, store.Intake{
 		IdempotencyKey: "lost-start-" + time.Now().Format(time.RFC3339Nano), RequestHash: "h",
 		Community: "A", UnitID: unit.ID, HouseholdID: household, ResidentName: "测试住户", ResidentPhone: "13900000001",
 		Channel: domain.ChannelPhone, Category: cat.Code, Description: "楼道垃圾未清理", Priority: domain.PriorityNormal,
@@ -83,7 +84,7 @@ func TestEmbeddedServerKeepsCasesAcrossRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: quietLogger{}})
+		tc, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,11 +38,13 @@ type Intake struct {
 }
 
 // CreateIntake stores an intake under a new case number, or returns the
-// number already stored under the same idempotency key (created false).
+// number already stored under the same idempotency key (created false). It
+// returns the workflow input stored with the intake, which a replay must use:
+// the handbook may have changed since the first request.
 // Two racing requests with one key serialise on the key's unique index; the
 // loser's transaction rolls back, so it also gives back its case number and
 // the day's numbering has no gaps.
-func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day time.Time) (number string, created bool, err error) {
+func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day time.Time) (number string, input []byte, created bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var seq int64
 		if err := tx.QueryRow(ctx, `
@@ -60,7 +62,7 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 				return fmt.Errorf("match resident: %w", err)
 			}
 		}
-		input, err := in.WorkflowInput(number)
+		input, err = in.WorkflowInput(number)
 		if err != nil {
 			return fmt.Errorf("encode workflow input: %w", err)
 		}
@@ -82,30 +84,20 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 	})
 	if errors.Is(err, errReplay) {
 		var hash string
-		err = s.pool.QueryRow(ctx, `SELECT number, request_hash FROM complaint_intakes WHERE idempotency_key = $1`,
-			in.IdempotencyKey).Scan(&number, &hash)
+		err = s.pool.QueryRow(ctx, `SELECT number, request_hash, workflow_input FROM complaint_intakes WHERE idempotency_key = $1`,
+			in.IdempotencyKey).Scan(&number, &hash, &input)
 		if err != nil {
-			return "", false, fmt.Errorf("look up replayed intake: %w", err)
+			return "", nil, false, fmt.Errorf("look up replayed intake: %w", err)
 		}
 		if hash != in.RequestHash {
-			return "", false, ErrIdempotencyMismatch
+			return "", nil, false, ErrIdempotencyMismatch
 		}
-		return number, false, nil
-	}
-	return number, created, err
-}
-
-// IntakeWorkflowInput returns the workflow input stored with an intake.
-func (s *Store) IntakeWorkflowInput(ctx context.Context, number string) ([]byte, error) {
-	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT workflow_input FROM complaint_intakes WHERE number = $1`, number).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("intake %s: %w", number, ErrNotFound)
+		return number, input, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load intake %s: %w", number, err)
+		return "", nil, false, err
 	}
-	return raw, nil
+	return number, input, created, nil
 }
 
 // UnstartedIntakes returns the stored workflow inputs of intakes older than

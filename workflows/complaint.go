@@ -243,6 +243,15 @@ func staffNote(recipient, template string, params map[string]string) func(*domai
 // step with the state. Neither carries personal data.
 func (c *complaint) publish(ctx workflow.Context) {
 	s := c.st
+	workflow.SetCurrentDetails(ctx, Details(s))
+	next := s.OpenDeadlines().Next()
+	// Each upsert is a history event; skip it when nothing indexed changed.
+	sig := fmt.Sprint(s.Status, s.Category, s.Department, s.Priority, s.Community, s.Channel, s.Assignee,
+		s.EscalationLevel, s.SLABreached, next)
+	if sig == c.published {
+		return
+	}
+	c.published = sig
 	updates := []temporal.SearchAttributeUpdate{
 		SACaseStatus.ValueSet(string(s.Status)),
 		SACaseCategory.ValueSet(s.Category),
@@ -254,20 +263,11 @@ func (c *complaint) publish(ctx workflow.Context) {
 		SAEscalationLevel.ValueSet(int64(s.EscalationLevel)),
 		SASlaBreached.ValueSet(s.SLABreached),
 	}
-	next := s.OpenDeadlines().Next()
 	if next != nil {
 		updates = append(updates, SANextDeadline.ValueSet(*next))
 	} else {
 		updates = append(updates, SANextDeadline.ValueUnset())
 	}
-	workflow.SetCurrentDetails(ctx, Details(s))
-	// Each upsert is a history event; skip it when nothing indexed changed.
-	sig := fmt.Sprint(s.Status, s.Category, s.Department, s.Priority, s.Community, s.Channel, s.Assignee,
-		s.EscalationLevel, s.SLABreached, next)
-	if sig == c.published {
-		return
-	}
-	c.published = sig
 	// Upserting search attributes only fails on an unknown key, which the
 	// worker's start-up check rules out; the log keeps it visible if it happens.
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
