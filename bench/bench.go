@@ -327,4 +327,3 @@ func (r Result) Report(w io.Writer) {
 		r.EventsPerCase, r.EventsPerBare, r.ActivitiesPerCase)
 	fmt.Fprintf(w, "peak RSS of the whole process: %.0f MiB\n", r.PeakRSSMiB)
 }
-
