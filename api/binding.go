@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 )
 
@@ -35,8 +36,9 @@ func bindJSON(c *gin.Context, v any) bool {
 type emptyJSON struct{}
 
 func (emptyJSON) Name() string { return "json" }
-func (emptyJSON) Bind(*http.Request, any) error {
-	return nil
+func (emptyJSON) Bind(_ *http.Request, v any) error {
+	// Gin's own bindings validate inside Bind, so this one must too.
+	return binding.Validator.ValidateStruct(v)
 }
 
 // describeBindError turns decoder and validator errors into one message a

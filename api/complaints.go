@@ -37,6 +37,8 @@ type createComplaintRequest struct {
 	Category    string        `json:"category" binding:"required,max=32"`
 	Description string        `json:"description" binding:"required,max=4000"`
 	Priority    string        `json:"priority" binding:"omitempty,oneof=normal urgent"`
+	// VisitID links the complaint to the reception-log visit that raised it.
+	VisitID *int64 `json:"visit_id" binding:"omitempty,gte=1"`
 }
 
 var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{2,30}$`)
@@ -132,7 +134,7 @@ func (s *Server) createComplaint(c *gin.Context) {
 		Community: req.Community, UnitID: unit.ID, HouseholdID: household,
 		ResidentName: req.Resident.Name, ResidentPhone: req.Resident.Phone,
 		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
-		Priority: priority, CreatedBy: actor,
+		Priority: priority, CreatedBy: actor, VisitID: req.VisitID,
 	}
 	intake.WorkflowInput = func(number string) ([]byte, error) {
 		// The limits in force now are copied into the case.
@@ -144,6 +146,12 @@ func (s *Server) createComplaint(c *gin.Context) {
 	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
 		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was already used for a different complaint")
+		return
+	} else if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("visit %d does not exist", *req.VisitID))
+		return
+	} else if errors.Is(err, store.ErrConflict) {
+		fail(c, http.StatusConflict, "visit_already_linked", err.Error())
 		return
 	} else if err != nil {
 		s.internal(c, err)

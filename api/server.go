@@ -107,6 +107,14 @@ func New(cfg Config) http.Handler {
 	v1.GET("/communities/:code/units", s.listUnits)
 	v1.GET("/departments", s.listDepartments)
 	v1.GET("/staff", s.listStaff)
+	v1.GET("/communities/:code/fees", s.listFeeStandards)
+	v1.POST("/communities/:code/fees", s.addFeeStandard)
+	v1.DELETE("/communities/:code/fees/:id", s.deleteFeeStandard)
+	v1.GET("/units/:community/:unit/fees", s.unitFees)
+	v1.POST("/visits", s.createVisit)
+	v1.GET("/visits", s.listVisits)
+	v1.GET("/visits/:id", s.getVisit)
+	v1.POST("/visits/:id/exit", s.exitVisit)
 	return r
 }
 

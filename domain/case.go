@@ -57,7 +57,7 @@ func (s CaseSnapshot) OpenDeadlines() Deadlines {
 	if s.FirstFeedbackAt == nil {
 		d.FirstFeedback = s.Deadlines.FirstFeedback
 	}
-	if s.Status != StatusResolved {
+	if !s.Status.AwaitingCallback() {
 		d.Resolution = s.Deadlines.Resolution
 	} else {
 		d.Callback = s.Deadlines.Callback
@@ -69,7 +69,7 @@ func (s CaseSnapshot) OpenDeadlines() Deadlines {
 // department, else the front desk.
 func (s CaseSnapshot) Holder() string {
 	switch {
-	case s.Status == StatusResolved:
+	case s.Status.AwaitingCallback():
 		return "front_desk"
 	case s.Assignee != "":
 		return s.Assignee
@@ -97,6 +97,12 @@ const (
 	EventReminder          = "reminder"
 	EventEscalated         = "escalated"
 	EventDeadlineMissed    = "deadline_missed"
+
+	// Repair events (domain/repair.go).
+	EventDispatched = "dispatched"
+	EventOnSite     = "on_site"
+	EventCompleted  = "completed"
+	EventCancelled  = "cancelled"
 )
 
 // ActorSystem marks events the workflow itself caused (timers, auto-routing).

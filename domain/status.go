@@ -20,15 +20,28 @@ const (
 	StatusWithdrawn         Status = "withdrawn"
 	StatusClosedUnresolved  Status = "closed_unresolved"
 	StatusClosedUnreachable Status = "closed_unreachable"
+
+	// Repair statuses (domain/repair.go); a repair also uses recorded,
+	// reopened and the closed statuses.
+	StatusDispatched Status = "dispatched"
+	StatusOnSite     Status = "on_site"
+	StatusCompleted  Status = "completed"
+	StatusCancelled  Status = "cancelled"
 )
 
 // Terminal reports whether a case in this status is finished for good.
 func (s Status) Terminal() bool {
 	switch s {
-	case StatusClosed, StatusWithdrawn, StatusClosedUnresolved, StatusClosedUnreachable:
+	case StatusClosed, StatusWithdrawn, StatusClosedUnresolved, StatusClosedUnreachable, StatusCancelled:
 		return true
 	}
 	return false
+}
+
+// AwaitingCallback reports whether a case in this status is done and waits
+// for the callback: a resolved complaint or a completed repair.
+func (s Status) AwaitingCallback() bool {
+	return s == StatusResolved || s == StatusCompleted
 }
 
 // Valid reports whether s is one of the known statuses.
@@ -40,6 +53,7 @@ func (s Status) Valid() bool {
 var AllStatuses = []Status{
 	StatusRecorded, StatusAwaitingTriage, StatusRouted, StatusInProgress, StatusResolved,
 	StatusClosed, StatusReopened, StatusWithdrawn, StatusClosedUnresolved, StatusClosedUnreachable,
+	StatusDispatched, StatusOnSite, StatusCompleted, StatusCancelled,
 }
 
 // Action is something staff (or the resident, through staff) does to a case.

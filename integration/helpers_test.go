@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,5 +183,7 @@ func fastCategory(t *testing.T, code string, limits map[string]string) {
 		t.Fatalf("put category %s: HTTP %d", code, status)
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

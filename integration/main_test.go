@@ -39,6 +39,7 @@ type env struct {
 	store    *store.Store
 	temporal client.Client
 	http     *httptest.Server
+	loc      *time.Location
 
 	mu     sync.Mutex
 	worker sdkworker.Worker
@@ -123,7 +124,11 @@ func run(m *testing.M) int {
 			sys.worker.Stop()
 		}
 	}()
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return missing("the Asia/Shanghai time zone", err)
+	}
+	sys.loc = loc
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.

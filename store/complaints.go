@@ -32,6 +32,8 @@ type Intake struct {
 	Description    string
 	Priority       domain.Priority
 	CreatedBy      string
+	// VisitID links the case to the reception-log visit that raised it.
+	VisitID *int64
 	// WorkflowInput builds the workflow's start input once the case number
 	// is known; it is stored with the intake.
 	WorkflowInput func(number string) ([]byte, error)
@@ -76,11 +78,14 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 		if err != nil {
 			return fmt.Errorf("store intake: %w", err)
 		}
-		if tag.RowsAffected() == 1 {
-			created = true
-			return nil
+		if tag.RowsAffected() == 0 {
+			return errReplay
 		}
-		return errReplay
+		created = true
+		if in.VisitID != nil {
+			return linkVisit(ctx, tx, *in.VisitID, "complaint", number)
+		}
+		return nil
 	})
 	if errors.Is(err, errReplay) {
 		var hash string
@@ -113,6 +118,25 @@ func (s *Store) UnstartedIntakes(ctx context.Context, olderThan time.Duration, l
 		return nil, fmt.Errorf("find unstarted intakes: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[[]byte])
+}
+
+// linkVisit records that a visit raised a case. A visit raises at most one
+// case: linking it twice is ErrConflict and rolls the new case back.
+func linkVisit(ctx context.Context, tx pgx.Tx, visit int64, kind, number string) error {
+	var linked *string
+	err := tx.QueryRow(ctx, `SELECT case_number FROM visits WHERE id = $1 FOR UPDATE`, visit).Scan(&linked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("visit %d: %w", visit, ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("read visit: %w", err)
+	}
+	if linked != nil {
+		return fmt.Errorf("visit %d already raised case %s: %w", visit, *linked, ErrConflict)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE visits SET case_kind = $2, case_number = $3 WHERE id = $1`, visit, kind, number); err != nil {
+		return fmt.Errorf("link visit: %w", err)
+	}
+	return nil
 }
 
 // errReplay rolls back an intake transaction whose key was already used.

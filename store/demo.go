@@ -52,9 +52,26 @@ var demoCategories = [][6]string{
 var demoSurnames = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"}
 var demoGiven = []string{"秀英", "建国", "丽娟", "志强", "海燕", "文博", "桂兰", "子涵", "国华", "雨欣"}
 
+// demoFees: item, name, name_en, basis, unit type, rate, from, to, position.
+// Realistic for a mid-range estate: the management fee rose from 2.50 to
+// 2.80 元/m² at the start of 2026; shops pay more; shared power and water
+// are apportioned by floor area.
+var demoFees = [][9]string{
+	{"management", "物业服务费", "Property management fee", "area", "residential", "2.50", "2024-01-01", "2026-01-01", "10"},
+	{"management", "物业服务费", "Property management fee", "area", "residential", "2.80", "2026-01-01", "", "10"},
+	{"management", "物业服务费", "Property management fee", "area", "commercial", "4.50", "2024-01-01", "", "10"},
+	{"shared_power", "公摊电费", "Shared electricity", "area", "", "0.1250", "2024-01-01", "", "20"},
+	{"shared_water", "公摊水费", "Shared water", "area", "", "0.0600", "2024-01-01", "", "30"},
+	{"elevator", "电梯运行费", "Elevator operation", "household", "residential", "15.00", "2024-01-01", "", "40"},
+	{"garbage", "生活垃圾清运费", "Refuse collection", "household", "", "10.00", "2024-01-01", "", "50"},
+	{"parking", "地下车位管理费", "Underground parking space", "parking_space", "", "150.00", "2024-01-01", "", "60"},
+}
+
 // LoadDemo fills an empty database with one community (3 buildings, 36 units
-// and households), the five departments with staff, and the handbook. It does
-// nothing if any community exists, so it is safe on every start.
+// and households), the five departments with staff, the handbook and the
+// community's fee standards. Each part is loaded only where it is missing,
+// so it is safe on every start and completes a demo database made by an
+// older version.
 func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// Serialise concurrent first starts.
@@ -66,7 +83,9 @@ func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
 			return fmt.Errorf("count communities: %w", err)
 		}
 		if n > 0 {
-			return nil
+			added, err := loadDemoFees(ctx, tx)
+			loaded = added
+			return err
 		}
 		batch := &pgx.Batch{}
 		batch.Queue(`INSERT INTO communities (code, name, name_en) VALUES ('A', '阳光花园', 'Sunshine Garden')`)
@@ -106,8 +125,35 @@ func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("insert demo data: %w", err)
 		}
+		if _, err := loadDemoFees(ctx, tx); err != nil {
+			return err
+		}
 		loaded = true
 		return nil
 	})
 	return loaded, err
+}
+
+// loadDemoFees adds the fee standards of demo community A if it has none,
+// and gives every fourth unit an underground parking space.
+func loadDemoFees(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var missing bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communities WHERE code = 'A')
+		AND NOT EXISTS (SELECT 1 FROM fee_standards WHERE community = 'A')`).Scan(&missing); err != nil {
+		return false, fmt.Errorf("look for demo fees: %w", err)
+	}
+	if !missing {
+		return false, nil
+	}
+	batch := &pgx.Batch{}
+	for _, f := range demoFees {
+		batch.Queue(`INSERT INTO fee_standards (community, item, name, name_en, basis, unit_type, rate, effective_from, effective_to, position)
+			VALUES ('A', $1, $2, $3, $4, $5, $6::numeric, $7::date, nullif($8, '')::date, $9::integer)`,
+			f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
+	}
+	batch.Queue(`UPDATE units SET parking_spaces = 1 WHERE community = 'A' AND id % 4 = 0`)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return false, fmt.Errorf("insert demo fees: %w", err)
+	}
+	return true, nil
 }

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+)
+
+type createVisitRequest struct {
+	Community    string `json:"community" binding:"required,max=32"`
+	Unit         string `json:"unit" binding:"max=32"`
+	VisitorName  string `json:"visitor_name" binding:"max=64"`
+	VisitorPhone string `json:"visitor_phone" binding:"max=32"`
+	Purpose      string `json:"purpose" binding:"required,oneof=inquiry repair complaint other"`
+	Channel      string `json:"channel" binding:"omitempty,oneof=walk_in phone email portal"`
+	CallRef      string `json:"call_ref" binding:"max=64"`
+	Notes        string `json:"notes" binding:"max=2000"`
+}
+
+func (r *createVisitRequest) normalize() error {
+	if err := checkCodes([2]string{"community", r.Community}, [2]string{"unit", r.Unit}); err != nil {
+		return err
+	}
+	var err error
+	if r.VisitorName, err = optionalText("visitor_name", r.VisitorName); err != nil {
+		return err
+	}
+	if r.Notes, err = optionalText("notes", r.Notes); err != nil {
+		return err
+	}
+	if r.CallRef, err = optionalText("call_ref", r.CallRef); err != nil {
+		return err
+	}
+	if r.Unit == "" && r.VisitorName == "" {
+		return errors.New("either unit or visitor_name is required")
+	}
+	r.VisitorPhone = strings.TrimSpace(r.VisitorPhone)
+	if r.VisitorPhone != "" && !phoneRE.MatchString(r.VisitorPhone) {
+		return errors.New("visitor_phone must be a phone number (digits, spaces, dashes, optional leading +)")
+	}
+	if r.Channel == "" {
+		r.Channel = string(domain.ChannelWalkIn)
+	}
+	if r.CallRef != "" && r.Channel != string(domain.ChannelPhone) {
+		return errors.New("call_ref is only for phone visits (channel phone)")
+	}
+	return nil
+}
+
+// createVisit records a visitor or caller in the reception log. The
+// receptionist is the X-Staff-Code header and is required here: every
+// visit counts towards someone's monthly evaluation.
+func (s *Server) createVisit(c *gin.Context) {
+	var req createVisitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if err := req.normalize(); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
+	if len(key) > 200 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+		return
+	}
+	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the receptionist who records the visit")
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	v, created, err := s.cfg.Store.CreateVisit(c.Request.Context(), store.NewVisit{
+		IdempotencyKey: key, Community: req.Community, Unit: req.Unit, VisitorName: req.VisitorName,
+		VisitorPhone: req.VisitorPhone, Purpose: req.Purpose, Channel: req.Channel, CallRef: req.CallRef,
+		Receptionist: actor, Notes: req.Notes,
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error())+" does not exist")
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	c.JSON(status, s.visitView(v))
+}
+
+func (s *Server) visitView(v store.Visit) store.Visit {
+	v.ArrivedAt = v.ArrivedAt.In(s.cfg.Location)
+	if v.ExitedAt != nil {
+		t := v.ExitedAt.In(s.cfg.Location)
+		v.ExitedAt = &t
+	}
+	return v
+}
+
+func visitID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %q", c.Param("id")))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) getVisit(c *gin.Context) {
+	id, ok := visitID(c)
+	if !ok {
+		return
+	}
+	v, err := s.cfg.Store.VisitByID(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %d", id))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.visitView(v))
+}
+
+type exitRequest struct {
+	Score   int    `json:"score" binding:"required,gte=1,lte=5"`
+	Comment string `json:"comment" binding:"max=2000"`
+}
+
+// exitVisit records the satisfaction rating a visitor gives on leaving.
+func (s *Server) exitVisit(c *gin.Context) {
+	id, ok := visitID(c)
+	if !ok {
+		return
+	}
+	var req exitRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	comment, err := optionalText("comment", req.Comment)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	v, recorded, err := s.cfg.Store.ExitVisit(c.Request.Context(), id, req.Score, comment, time.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %d", id))
+	case errors.Is(err, store.ErrConflict):
+		fail(c, http.StatusConflict, "already_rated", "this visit already has a different exit rating; a rating is not overwritten")
+	case err != nil:
+		s.internal(c, err)
+	case recorded:
+		c.JSON(http.StatusCreated, s.visitView(v))
+	default:
+		c.JSON(http.StatusOK, s.visitView(v))
+	}
+}
+
+// listVisits returns the reception log between two local dates, inclusive;
+// both default to today.
+func (s *Server) listVisits(c *gin.Context) {
+	today := time.Now().In(s.cfg.Location).Format(time.DateOnly)
+	day := func(name string) (time.Time, bool) {
+		t, err := time.ParseInLocation(time.DateOnly, c.DefaultQuery(name, today), s.cfg.Location)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", name+" must be a date YYYY-MM-DD")
+			return t, false
+		}
+		return t, true
+	}
+	from, ok := day("from")
+	if !ok {
+		return
+	}
+	to, ok := day("to")
+	if !ok {
+		return
+	}
+	to = to.AddDate(0, 0, 1)
+	if !to.After(from) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "to must not be before from")
+		return
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the range may span at most one year")
+		return
+	}
+	if err := checkCodes([2]string{"community", c.Query("community")}, [2]string{"receptionist", c.Query("receptionist")}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	limit, err := strconv.Atoi(c.DefaultQuery("limit", "500"))
+	if err != nil || limit < 1 || limit > 2000 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "limit must be between 1 and 2000")
+		return
+	}
+	visits, err := s.cfg.Store.ListVisits(c.Request.Context(), store.VisitFilter{
+		From: from, To: to, Community: c.Query("community"), Receptionist: c.Query("receptionist"), Limit: limit})
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	items := make([]store.Visit, 0, len(visits))
+	for _, v := range visits {
+		items = append(items, s.visitView(v))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}

@@ -1,0 +1,85 @@
+package domain
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func date(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestComputeFees(t *testing.T) {
+	jan26 := date("2026-01-01")
+	standards := []FeeStandard{
+		{Item: "management", Basis: BasisArea, Rate: dec("2.50"), From: date("2024-01-01"), To: &jan26},
+		{Item: "management", Basis: BasisArea, Rate: dec("2.80"), From: jan26},
+		{Item: "management", Basis: BasisArea, UnitType: "commercial", Rate: dec("4.50"), From: date("2024-01-01")},
+		{Item: "shared_power", Basis: BasisArea, Rate: dec("0.1250"), From: date("2024-01-01")},
+		{Item: "garbage", Basis: BasisHousehold, Rate: dec("10"), From: date("2024-01-01")},
+		{Item: "parking", Basis: BasisParkingSpace, Rate: dec("150.00"), From: date("2024-01-01")},
+	}
+	tests := []struct {
+		name    string
+		unit    FeeUnit
+		period  string
+		amounts map[string]string
+		total   string
+	}{
+		// 89.50 × 2.80 = 250.60; 89.50 × 0.125 = 11.1875 → 11.19; 10; 2 × 150 = 300.
+		{"residential after the rise", FeeUnit{"residential", dec("89.50"), 2}, "2026-11",
+			map[string]string{"management": "250.60", "shared_power": "11.19", "garbage": "10.00", "parking": "300.00"}, "571.79"},
+		// 89.50 × 2.50 = 223.75; no parking space, no parking line.
+		{"residential before the rise", FeeUnit{"residential", dec("89.50"), 0}, "2025-12",
+			map[string]string{"management": "223.75", "shared_power": "11.19", "garbage": "10.00"}, "244.94"},
+		// The commercial standard wins over the general one: 120.25 × 4.50 = 541.125 → 541.13 (half up);
+		// 120.25 × 0.125 = 15.03125 → 15.03.
+		{"commercial", FeeUnit{"commercial", dec("120.25"), 0}, "2026-11",
+			map[string]string{"management": "541.13", "shared_power": "15.03", "garbage": "10.00"}, "566.16"},
+		{"before any standard", FeeUnit{"residential", dec("89.50"), 1}, "2023-12", map[string]string{}, "0.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParsePeriod(tt.period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := ComputeFees(tt.unit, standards, p)
+			got := map[string]string{}
+			for _, l := range b.Lines {
+				got[l.Item] = l.Amount.StringFixed(2)
+			}
+			if len(got) != len(tt.amounts) {
+				t.Fatalf("lines %v, want %v", got, tt.amounts)
+			}
+			for item, want := range tt.amounts {
+				if got[item] != want {
+					t.Errorf("%s = %s, want %s", item, got[item], want)
+				}
+			}
+			if b.Total.StringFixed(2) != tt.total {
+				t.Errorf("total %s, want %s", b.Total.StringFixed(2), tt.total)
+			}
+		})
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	for _, s := range []string{"2026-13", "2026-1", "26-11", "2026-11-01", "", "2026/11"} {
+		if _, err := ParsePeriod(s); err == nil {
+			t.Errorf("ParsePeriod(%q) accepted", s)
+		}
+	}
+	p, err := ParsePeriod("2026-02")
+	if err != nil || p.First() != date("2026-02-01") || p.String() != "2026-02" {
+		t.Errorf("ParsePeriod(2026-02) = %v, %v", p, err)
+	}
+}
