@@ -31,7 +31,7 @@ func FuzzCreateComplaintBody(f *testing.F) {
 		c, _ := gin.CreateTestContext(w)
 		c.Request = httptest.NewRequest(http.MethodPost, "/api/v1/complaints", bytes.NewReader(body))
 		c.Request.Header.Set("Content-Type", "application/json")
-		var req createComplaintRequest
+		var req createCaseRequest
 		if !bindJSON(c, &req) {
 			if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"code":"invalid_input"`) {
 				t.Fatalf("rejected with HTTP %d %s", w.Code, w.Body)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,19 +77,31 @@ type categoryJSON struct {
 	UrgentResolveWithin string          `json:"urgent_resolve_within"`
 	CallbackWithin      string          `json:"callback_within"`
 	EscalateEvery       string          `json:"escalate_every"`
-	UpdatedAt           time.Time       `json:"updated_at"`
+	// PromisedFeedback is feedback_within under the name the repair
+	// standard uses: the time within which the resident hears back.
+	PromisedFeedback string                `json:"promised_feedback,omitempty"`
+	CallbackPolicy   domain.CallbackPolicy `json:"callback_policy,omitempty"`
+	Keywords         []string              `json:"keywords"`
+	UpdatedAt        time.Time             `json:"updated_at"`
 }
 
 func categoryOut(c store.Category) categoryJSON {
 	p := c.Policy
-	return categoryJSON{
+	out := categoryJSON{
 		Code: c.Code, Kind: c.Kind, Name: c.Name, NameEn: c.NameEn, Department: c.Department,
 		Responsible: c.Responsible, Priority: c.Priority,
 		DispatchWithin: domain.FormatDuration(p.DispatchWithin), FeedbackWithin: domain.FormatDuration(p.FeedbackWithin),
 		ResolveWithin: domain.FormatDuration(p.ResolveWithin), UrgentResolveWithin: domain.FormatDuration(p.UrgentResolveWithin),
 		CallbackWithin: domain.FormatDuration(p.CallbackWithin), EscalateEvery: domain.FormatDuration(p.EscalateEvery),
-		UpdatedAt: c.UpdatedAt,
+		Keywords: c.Keywords, UpdatedAt: c.UpdatedAt,
 	}
+	if out.Keywords == nil {
+		out.Keywords = []string{}
+	}
+	if c.Kind == string(domain.KindRepair) {
+		out.PromisedFeedback, out.CallbackPolicy = out.FeedbackWithin, c.Callback
+	}
+	return out
 }
 
 func (s *Server) listCategories(c *gin.Context) {
@@ -140,6 +153,10 @@ type putCategoryRequest struct {
 	UrgentResolveWithin *string `json:"urgent_resolve_within"`
 	CallbackWithin      *string `json:"callback_within"`
 	EscalateEvery       *string `json:"escalate_every"`
+	// Repairs: when a completed repair needs a callback.
+	CallbackPolicy string `json:"callback_policy" binding:"omitempty,oneof=always unless_rated never"`
+	// Keywords replace the category's email keywords when given.
+	Keywords []string `json:"keywords" binding:"omitempty,max=50,dive,max=32"`
 }
 
 var categoryCodeRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
@@ -158,7 +175,8 @@ func (s *Server) putCategory(c *gin.Context) {
 	cat, err := s.cfg.Store.CategoryByCode(ctx, code)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		cat = store.Category{Code: code, Kind: "complaint", Priority: domain.PriorityNormal, Policy: domain.DefaultPolicy()}
+		cat = store.Category{Code: code, Kind: "complaint", Priority: domain.PriorityNormal, Policy: domain.DefaultPolicy(),
+			Callback: domain.CallbackAlways, Keywords: []string{}}
 	case err != nil:
 		s.internal(c, err)
 		return
@@ -176,6 +194,17 @@ func (s *Server) putCategory(c *gin.Context) {
 	}
 	if req.Priority != "" {
 		cat.Priority = domain.Priority(req.Priority)
+	}
+	if req.CallbackPolicy != "" {
+		cat.Callback = domain.CallbackPolicy(req.CallbackPolicy)
+	}
+	if req.Keywords != nil {
+		keywords, err := cleanKeywords(req.Keywords)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return
+		}
+		cat.Keywords = keywords
 	}
 	var problems []string
 	for _, f := range []struct {
@@ -218,4 +247,20 @@ func (s *Server) putCategory(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, categoryOut(saved))
+}
+
+// cleanKeywords trims and de-duplicates keywords; matching is by substring,
+// so an empty keyword would match every message.
+func cleanKeywords(in []string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for i, k := range in {
+		k, err := cleanText(fmt.Sprintf("keywords[%d]", i), k)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }

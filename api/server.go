@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -96,10 +97,15 @@ func New(cfg Config) http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 
 	v1 := r.Group("/api/v1")
-	v1.POST("/complaints", s.createComplaint)
-	v1.GET("/complaints", s.listComplaints)
-	v1.GET("/complaints/:number", s.getComplaint)
-	v1.POST("/complaints/:number/:action", s.actOnComplaint)
+	for _, k := range []struct {
+		path string
+		kind domain.Kind
+	}{{"/complaints", domain.KindComplaint}, {"/repairs", domain.KindRepair}} {
+		v1.POST(k.path, s.createCase(k.kind))
+		v1.GET(k.path, s.listCases(k.kind))
+		v1.GET(k.path+"/:number", s.getCase(k.kind))
+		v1.POST(k.path+"/:number/:action", s.actOnCase(k.kind))
+	}
 	v1.GET("/handbook/categories", s.listCategories)
 	v1.GET("/handbook/categories/:code", s.getCategory)
 	v1.PUT("/handbook/categories/:code", s.putCategory)

@@ -56,7 +56,7 @@ func TestComplaintLifecycleThroughHTTP(t *testing.T) {
 	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1 AND score = 5 AND source = 'complaint_callback'`, c.Number); n != 1 {
 		t.Errorf("ratings %d, want 1", n)
 	}
-	if n := count(t, `SELECT count(*) FROM complaints WHERE number = $1 AND status = 'closed' AND closed_at IS NOT NULL`, c.Number); n != 1 {
+	if n := count(t, `SELECT count(*) FROM cases WHERE number = $1 AND status = 'closed' AND closed_at IS NOT NULL`, c.Number); n != 1 {
 		t.Errorf("read model not closed")
 	}
 }
@@ -117,10 +117,10 @@ func TestRacingDuplicateCreatesGiveOneComplaint(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d requests answered 201, want exactly 1 (codes %v)", created, codes)
 	}
-	if got := count(t, `SELECT count(*) FROM complaint_intakes WHERE idempotency_key = $1`, key); got != 1 {
+	if got := count(t, `SELECT count(*) FROM case_intakes WHERE idempotency_key = $1`, key); got != 1 {
 		t.Fatalf("%d intakes for one key", got)
 	}
-	if got := count(t, `SELECT count(*) FROM complaint_events WHERE number = $1`, numbers[0]); got != 2 {
+	if got := count(t, `SELECT count(*) FROM case_events WHERE number = $1`, numbers[0]); got != 2 {
 		t.Fatalf("%d timeline events, want 2 (recorded, routed)", got)
 	}
 	// A later replay answers 200 with the same case; the same key with another body is refused.
@@ -138,11 +138,11 @@ func TestRacingDuplicateCreatesGiveOneComplaint(t *testing.T) {
 // snapshotCounts counts every row a complaint action could write.
 func snapshotCounts(t *testing.T) [5]int {
 	return [5]int{
-		count(t, `SELECT count(*) FROM complaint_intakes`),
-		count(t, `SELECT count(*) FROM complaint_events`),
+		count(t, `SELECT count(*) FROM case_intakes`),
+		count(t, `SELECT count(*) FROM case_events`),
 		count(t, `SELECT count(*) FROM notifications`),
 		count(t, `SELECT count(*) FROM ratings`),
-		count(t, `SELECT coalesce(sum(version), 0) FROM complaints`),
+		count(t, `SELECT coalesce(sum(version), 0) FROM cases`),
 	}
 }
 
@@ -248,10 +248,10 @@ func TestWorkerRestartMidCase(t *testing.T) {
 	}
 	got = get(t, c.Number)
 	// Every event once, in sequence: nothing lost, nothing doubled.
-	if n := count(t, `SELECT count(DISTINCT seq) FROM complaint_events WHERE number = $1`, c.Number); n != len(got.Timeline) {
+	if n := count(t, `SELECT count(DISTINCT seq) FROM case_events WHERE number = $1`, c.Number); n != len(got.Timeline) {
 		t.Fatalf("timeline has %d entries but %d distinct sequence numbers", len(got.Timeline), n)
 	}
-	if n := count(t, `SELECT max(seq) FROM complaint_events WHERE number = $1`, c.Number); n != len(got.Timeline) {
+	if n := count(t, `SELECT max(seq) FROM case_events WHERE number = $1`, c.Number); n != len(got.Timeline) {
 		t.Fatalf("timeline has gaps: max seq %d for %d events", n, len(got.Timeline))
 	}
 	for _, k := range []string{"recorded", "routed", "reminder", "escalated", "acknowledged", "feedback", "resolved", "callback", "closed"} {

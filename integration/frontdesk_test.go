@@ -199,7 +199,7 @@ func TestVisitExitRatingAndSpawnedComplaint(t *testing.T) {
 		t.Fatalf("visit not linked to %s: %+v", c.Number, linked)
 	}
 	// A second case from the same visit is refused and leaves nothing behind.
-	intakes := count(t, `SELECT count(*) FROM complaint_intakes`)
+	intakes := count(t, `SELECT count(*) FROM case_intakes`)
 	var e apiError
 	cbody2 := newComplaintBody("noise")
 	cbody2["visit_id"] = v.ID
@@ -210,7 +210,7 @@ func TestVisitExitRatingAndSpawnedComplaint(t *testing.T) {
 	if code := call(t, "POST", "/api/v1/complaints", cbody2, &e); code != http.StatusUnprocessableEntity {
 		t.Fatalf("unknown visit: HTTP %d %+v", code, e)
 	}
-	if n := count(t, `SELECT count(*) FROM complaint_intakes`); n != intakes {
+	if n := count(t, `SELECT count(*) FROM case_intakes`); n != intakes {
 		t.Fatalf("refused links left %d intakes", n-intakes)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,7 +156,7 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		return err
 	}
 	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: "WorkflowType = 'Complaint' AND ExecutionStatus = 'Completed'", PageSize: 1000,
+		Query: "(WorkflowType = 'Complaint' OR WorkflowType = 'Repair') AND ExecutionStatus = 'Completed'", PageSize: 1000,
 	})
 	if err != nil {
 		return fmt.Errorf("list workflows: %w", err)
@@ -175,10 +176,13 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 			// Missed deadlines: the history has fired timers and escalations.
 			status += "_breached"
 		}
-		if status == "" || seen[status] {
+		name := strings.ToLower(ex.GetType().GetName()) + "_" + status + ".json"
+		// Histories already committed stay: they are the runs of older
+		// workflow code that the current code must still replay.
+		if _, err := os.Stat(filepath.Join(dir, name)); status == "" || seen[name] || err == nil {
 			continue
 		}
-		seen[status] = true
+		seen[name] = true
 		iter := tc.GetWorkflowHistory(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		var hist historypb.History
 		for iter.HasNext() {
@@ -192,7 +196,7 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		if err != nil {
 			return fmt.Errorf("encode history: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "complaint_"+status+".json"), raw, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
 			return err
 		}
 	}

@@ -35,7 +35,7 @@ func TestRecoverIntakeWhoseStartWasLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	number, _, created, err := sys.store.CreateIntake(ctx, store.Intake{
-		IdempotencyKey: "lost-start-" + time.Now().Format(time.RFC3339Nano), RequestHash: "h",
+		Kind: domain.KindComplaint, IdempotencyKey: "lost-start-" + time.Now().Format(time.RFC3339Nano), RequestHash: "h",
 		Community: "A", UnitID: unit.ID, HouseholdID: household, ResidentName: "测试住户", ResidentPhone: "13900000001",
 		Channel: domain.ChannelPhone, Category: cat.Code, Description: "楼道垃圾未清理", Priority: domain.PriorityNormal,
 		WorkflowInput: func(number string) ([]byte, error) {
@@ -43,7 +43,7 @@ func TestRecoverIntakeWhoseStartWasLost(t *testing.T) {
 				Channel: domain.ChannelPhone, Priority: domain.PriorityNormal, Department: cat.Department,
 				Assignee: cat.Responsible, Policy: cat.Policy, Actor: "front_desk"})
 		},
-	}, domain.ComplaintPrefix, time.Now())
+	}, time.Now())
 	if err != nil || !created {
 		t.Fatalf("intake: created %t, %v", created, err)
 	}

@@ -49,6 +49,37 @@ var demoCategories = [][6]string{
 	{"other", "其他", "Other", "", "", "normal"},
 }
 
+// demoRepairCategories: code, name, name_en, responsible, priority,
+// promised feedback, completion, callback policy. Burst pipes and power cuts
+// get the 30-minute promise of the repair standard; ordinary repairs 24 h.
+var demoRepairCategories = [][8]string{
+	{"pipe_burst", "水管爆裂", "Burst pipe", "li_qiang", "urgent", "30 minutes", "4 hours", "unless_rated"},
+	{"power_outage", "停电跳闸", "Power cut", "wang_lei", "urgent", "30 minutes", "4 hours", "unless_rated"},
+	{"plumbing", "下水管道疏通", "Blocked drain", "li_qiang", "normal", "24 hours", "72 hours", "always"},
+	{"electrical", "电路插座维修", "Electrical repair", "wang_lei", "normal", "24 hours", "72 hours", "unless_rated"},
+	{"door_lock", "门锁门禁维修", "Door lock or access control", "wang_lei", "normal", "24 hours", "48 hours", "never"},
+	{"general_repair", "一般维修", "General repair", "", "normal", "24 hours", "72 hours", "always"},
+}
+
+// demoKeywords let the email intake choose a category; an email whose text
+// matches none is left for triage.
+var demoKeywords = map[string][]string{
+	"noise":          {"噪音", "扰民", "太吵", "noise", "noisy"},
+	"leak":           {"漏水", "渗水", "leak"},
+	"elevator":       {"电梯", "elevator", "lift"},
+	"hygiene":        {"垃圾", "卫生", "保洁", "rubbish", "dirty"},
+	"parking":        {"停车", "车位", "parking"},
+	"fee_dispute":    {"物业费", "收费", "账单", "fee", "bill"},
+	"safety":         {"安全隐患", "消防", "隐患", "safety", "fire exit"},
+	"attitude":       {"态度", "服务差", "rude"},
+	"pipe_burst":     {"爆管", "水管爆裂", "水管破裂", "burst pipe"},
+	"power_outage":   {"停电", "断电", "跳闸", "power cut", "no power"},
+	"plumbing":       {"堵塞", "疏通", "下水道", "马桶堵", "blocked drain"},
+	"electrical":     {"插座", "开关坏", "灯不亮", "socket", "switch"},
+	"door_lock":      {"门锁", "门禁", "door lock"},
+	"general_repair": {"维修", "报修", "坏了", "repair", "broken"},
+}
+
 var demoSurnames = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"}
 var demoGiven = []string{"秀英", "建国", "丽娟", "志强", "海燕", "文博", "桂兰", "子涵", "国华", "雨欣"}
 
@@ -83,7 +114,7 @@ func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
 			return fmt.Errorf("count communities: %w", err)
 		}
 		if n > 0 {
-			added, err := loadDemoFees(ctx, tx)
+			added, err := loadDemoExtras(ctx, tx)
 			loaded = added
 			return err
 		}
@@ -125,13 +156,39 @@ func (s *Store) LoadDemo(ctx context.Context) (loaded bool, err error) {
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("insert demo data: %w", err)
 		}
-		if _, err := loadDemoFees(ctx, tx); err != nil {
+		if _, err := loadDemoExtras(ctx, tx); err != nil {
 			return err
 		}
 		loaded = true
 		return nil
 	})
 	return loaded, err
+}
+
+// loadDemoExtras adds what later versions added to the demo: the repair
+// categories, email keywords and the fee standards of community A.
+func loadDemoExtras(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var demo bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communities WHERE code = 'A')`).Scan(&demo); err != nil {
+		return false, fmt.Errorf("look for the demo community: %w", err)
+	}
+	if !demo {
+		return false, nil
+	}
+	batch := &pgx.Batch{}
+	for _, c := range demoRepairCategories {
+		batch.Queue(`INSERT INTO handbook_categories (code, kind, name, name_en, department, responsible, priority,
+				feedback_within, resolve_within, urgent_resolve_within, callback_policy)
+			VALUES ($1, 'repair', $2, $3, 'engineering', nullif($4, ''), $5, $6::interval, $7::interval, $7::interval, $8)
+			ON CONFLICT (code) DO NOTHING`, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+	}
+	for code, words := range demoKeywords {
+		batch.Queue(`UPDATE handbook_categories SET keywords = $2 WHERE code = $1 AND keywords = '{}'`, code, words)
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return false, fmt.Errorf("insert demo repair categories: %w", err)
+	}
+	return loadDemoFees(ctx, tx)
 }
 
 // loadDemoFees adds the fee standards of demo community A if it has none,

@@ -60,7 +60,11 @@ type Category struct {
 	Responsible string          `json:"responsible"`
 	Priority    domain.Priority `json:"priority"`
 	Policy      domain.Policy   `json:"policy"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	// Callback says when a completed repair needs a callback (repairs only).
+	Callback domain.CallbackPolicy `json:"callback_policy"`
+	// Keywords pick this category for a case that arrives by email.
+	Keywords  []string  `json:"keywords"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func (s *Store) Communities(ctx context.Context) ([]Community, error) {
@@ -138,13 +142,14 @@ func (s *Store) DepartmentExists(ctx context.Context, code string) (bool, error)
 }
 
 const categoryColumns = `code, kind, name, name_en, coalesce(department, ''), coalesce(responsible, ''), priority,
-	dispatch_within, feedback_within, resolve_within, urgent_resolve_within, callback_within, escalate_every, updated_at`
+	dispatch_within, feedback_within, resolve_within, urgent_resolve_within, callback_within, escalate_every, updated_at,
+	callback_policy, keywords`
 
 func scanCategory(r pgx.CollectableRow) (Category, error) {
 	var c Category
 	var iv [6]pgtype.Interval
 	if err := r.Scan(&c.Code, &c.Kind, &c.Name, &c.NameEn, &c.Department, &c.Responsible, &c.Priority,
-		&iv[0], &iv[1], &iv[2], &iv[3], &iv[4], &iv[5], &c.UpdatedAt); err != nil {
+		&iv[0], &iv[1], &iv[2], &iv[3], &iv[4], &iv[5], &c.UpdatedAt, &c.Callback, &c.Keywords); err != nil {
 		return c, err
 	}
 	c.Policy = domain.Policy{
@@ -194,16 +199,18 @@ func (s *Store) PutCategory(ctx context.Context, c Category) (Category, error) {
 	p := c.Policy
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO handbook_categories (code, kind, name, name_en, department, responsible, priority,
-			dispatch_within, feedback_within, resolve_within, urgent_resolve_within, callback_within, escalate_every, updated_at)
-		VALUES ($1, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7, $8, $9, $10, $11, $12, $13, now())
+			dispatch_within, feedback_within, resolve_within, urgent_resolve_within, callback_within, escalate_every, updated_at,
+			callback_policy, keywords)
+		VALUES ($1, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7, $8, $9, $10, $11, $12, $13, now(), $14, $15)
 		ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, name_en = EXCLUDED.name_en,
 			department = EXCLUDED.department, responsible = EXCLUDED.responsible, priority = EXCLUDED.priority,
 			dispatch_within = EXCLUDED.dispatch_within, feedback_within = EXCLUDED.feedback_within,
 			resolve_within = EXCLUDED.resolve_within, urgent_resolve_within = EXCLUDED.urgent_resolve_within,
-			callback_within = EXCLUDED.callback_within, escalate_every = EXCLUDED.escalate_every, updated_at = now()`,
+			callback_within = EXCLUDED.callback_within, escalate_every = EXCLUDED.escalate_every, updated_at = now(),
+			callback_policy = EXCLUDED.callback_policy, keywords = EXCLUDED.keywords`,
 		c.Code, c.Kind, c.Name, c.NameEn, c.Department, c.Responsible, c.Priority,
 		interval(p.DispatchWithin), interval(p.FeedbackWithin), interval(p.ResolveWithin),
-		interval(p.UrgentResolveWithin), interval(p.CallbackWithin), interval(p.EscalateEvery))
+		interval(p.UrgentResolveWithin), interval(p.CallbackWithin), interval(p.EscalateEvery), c.Callback, c.Keywords)
 	if err != nil {
 		return Category{}, fmt.Errorf("save category %q: %w", c.Code, err)
 	}

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/concierge-pm/concierge/cases"
 	"github.com/concierge-pm/concierge/store"
-	"github.com/concierge-pm/concierge/workflows"
 )
 
 // RecoverGrace is how old an intake without a recorded case must be before
@@ -20,26 +18,22 @@ const RecoverGrace = 30 * time.Second
 
 // RecoverIntakes starts the workflow of every intake whose start was cut
 // short (the API stopped between storing the intake and starting the
-// workflow), so no complaint taken down is lost. Starting is idempotent, so
+// workflow), so no case taken down is lost. Starting is idempotent, so
 // a race with a late API call or a second worker is harmless.
 func RecoverIntakes(ctx context.Context, c client.Client, taskQueue string, st *store.Store, grace time.Duration) (int, error) {
-	inputs, err := st.UnstartedIntakes(ctx, grace, 100)
+	intakes, err := st.UnstartedIntakes(ctx, grace, 100)
 	if err != nil {
 		return 0, err
 	}
 	started := 0
-	for _, raw := range inputs {
-		var in workflows.ComplaintInput
-		if err := json.Unmarshal(raw, &in); err != nil {
-			return started, fmt.Errorf("decode stored workflow input: %w", err)
-		}
+	for _, in := range intakes {
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
-		_, err := cases.StartComplaint(sctx, c, taskQueue, in)
+		state, err := cases.StartStored(sctx, c, taskQueue, in.Kind, in.Input)
 		cancel()
 		if err != nil {
-			return started, fmt.Errorf("recover %s: %w", in.Number, err)
+			return started, fmt.Errorf("recover a %s intake: %w", in.Kind, err)
 		}
-		slog.Info("recovered an intake whose workflow had not started", "number", in.Number)
+		slog.Info("recovered an intake whose workflow had not started", "kind", in.Kind, "number", state.Number)
 		started++
 	}
 	return started, nil

@@ -38,6 +38,7 @@ func Register(r interface {
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
 }, st *store.Store) {
 	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
 	complaints := &activities.Complaints{Store: st}
 	r.RegisterActivityWithOptions(complaints.RecordComplaintEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
 }

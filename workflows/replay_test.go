@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/worker"
@@ -18,13 +19,23 @@ func TestReplayCommittedHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 6 {
-		t.Fatalf("found %d committed histories, want at least 6 (closed and withdrawn, each on time and breached; unresolved; unreachable)", len(files))
+	var complaints, repairs int
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(filepath.Base(f), "complaint_"):
+			complaints++
+		case strings.HasPrefix(filepath.Base(f), "repair_"):
+			repairs++
+		}
+	}
+	if complaints < 6 || repairs < 3 {
+		t.Fatalf("found %d complaint and %d repair histories, want at least 6 complaints (closed and withdrawn, each on time and breached; unresolved; unreachable) and 3 repairs", complaints, repairs)
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
+			r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

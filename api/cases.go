@@ -29,7 +29,9 @@ type residentInput struct {
 	Phone string `json:"phone" binding:"required,max=32"`
 }
 
-type createComplaintRequest struct {
+// createCaseRequest records a complaint or a repair request; the two take
+// the same body.
+type createCaseRequest struct {
 	Community   string        `json:"community" binding:"required,max=32"`
 	Unit        string        `json:"unit" binding:"required,max=32"`
 	Resident    residentInput `json:"resident" binding:"required"`
@@ -37,14 +39,16 @@ type createComplaintRequest struct {
 	Category    string        `json:"category" binding:"required,max=32"`
 	Description string        `json:"description" binding:"required,max=4000"`
 	Priority    string        `json:"priority" binding:"omitempty,oneof=normal urgent"`
-	// VisitID links the complaint to the reception-log visit that raised it.
+	// VisitID links the case to the reception-log visit that raised it.
 	VisitID *int64 `json:"visit_id" binding:"omitempty,gte=1"`
+	// CallRef is the phone system's reference of a phone intake.
+	CallRef string `json:"call_ref" binding:"max=64"`
 }
 
 var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{2,30}$`)
 
 // normalize trims the free text and checks what the binding tags cannot.
-func (r *createComplaintRequest) normalize() error {
+func (r *createCaseRequest) normalize() error {
 	if err := checkCodes([2]string{"community", r.Community}, [2]string{"unit", r.Unit}, [2]string{"category", r.Category}); err != nil {
 		return err
 	}
@@ -58,6 +62,12 @@ func (r *createComplaintRequest) normalize() error {
 	r.Resident.Phone = strings.TrimSpace(r.Resident.Phone)
 	if !phoneRE.MatchString(r.Resident.Phone) {
 		return errors.New("resident.phone must be a phone number (digits, spaces, dashes, optional leading +)")
+	}
+	if r.CallRef, err = optionalText("call_ref", r.CallRef); err != nil {
+		return err
+	}
+	if r.CallRef != "" && r.Channel != string(domain.ChannelPhone) {
+		return errors.New("call_ref is only for phone intakes (channel phone)")
 	}
 	return nil
 }
@@ -85,9 +95,13 @@ func (s *Server) staffActor(c *gin.Context) (string, bool) {
 	return code, true
 }
 
-func (s *Server) createComplaint(c *gin.Context) {
+func (s *Server) createCase(kind domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) { s.createCaseOf(c, kind) }
+}
+
+func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	ctx := c.Request.Context()
-	var req createComplaintRequest
+	var req createCaseRequest
 	if !bindJSON(c, &req) {
 		return
 	}
@@ -105,8 +119,8 @@ func (s *Server) createComplaint(c *gin.Context) {
 		return
 	}
 	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != "complaint") {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a complaint category of the handbook", req.Category))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != string(kind)) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a %s category of the handbook", req.Category, kind))
 		return
 	} else if err != nil {
 		s.internal(c, err)
@@ -130,22 +144,18 @@ func (s *Server) createComplaint(c *gin.Context) {
 		key = "auto:" + uuid.NewString()
 	}
 	intake := store.Intake{
-		IdempotencyKey: key, RequestHash: hex.EncodeToString(sum[:]),
+		Kind: kind, IdempotencyKey: key, CallRef: req.CallRef, RequestHash: hex.EncodeToString(sum[:]),
 		Community: req.Community, UnitID: unit.ID, HouseholdID: household,
 		ResidentName: req.Resident.Name, ResidentPhone: req.Resident.Phone,
 		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
 		Priority: priority, CreatedBy: actor, VisitID: req.VisitID,
 	}
 	intake.WorkflowInput = func(number string) ([]byte, error) {
-		// The limits in force now are copied into the case.
-		return json.Marshal(workflows.ComplaintInput{
-			Number: number, Category: cat.Code, Community: req.Community, Channel: intake.Channel,
-			Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
-		})
+		return workflowInput(kind, number, cat, req, priority, actor)
 	}
-	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, domain.ComplaintPrefix, time.Now().In(s.cfg.Location))
+	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
-		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was already used for a different complaint")
+		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", fmt.Sprintf("this Idempotency-Key was already used for a different %s", kind))
 		return
 	} else if errors.Is(err, store.ErrNotFound) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("visit %d does not exist", *req.VisitID))
@@ -161,34 +171,45 @@ func (s *Server) createComplaint(c *gin.Context) {
 	if !created {
 		status = http.StatusOK
 		// A replay of a case already recorded needs no workflow call.
-		if existing, err := s.cfg.Store.ComplaintByNumber(ctx, number); err == nil && existing.Recorded {
-			s.respondComplaint(c, status, existing, nil)
+		if existing, err := s.cfg.Store.CaseByNumber(ctx, number); err == nil && existing.Recorded {
+			s.respondCase(c, status, existing, nil)
 			return
 		}
 	}
 	// Start (or join) the workflow with the input stored with the intake.
-	var in workflows.ComplaintInput
-	if err := json.Unmarshal(stored, &in); err != nil {
-		s.internal(c, fmt.Errorf("decode stored input of %s: %w", number, err))
-		return
-	}
-	state, err := s.startComplaint(ctx, in)
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
+	defer cancel()
+	state, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
 	if err != nil {
 		s.workflowError(c, err)
 		return
 	}
-	view, err := s.cfg.Store.ComplaintByNumber(ctx, number)
+	view, err := s.cfg.Store.CaseByNumber(ctx, number)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	s.respondComplaint(c, status, view, &state)
+	s.respondCase(c, status, view, &state)
 }
 
-func (s *Server) startComplaint(ctx context.Context, in workflows.ComplaintInput) (workflows.CaseState, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
-	defer cancel()
-	return cases.StartComplaint(ctx, s.cfg.Temporal, s.cfg.TaskQueue, in)
+// workflowInput is the start input of a new case. The limits in force now
+// are copied into the case, so later handbook edits do not move its deadlines.
+func workflowInput(kind domain.Kind, number string, cat store.Category, req createCaseRequest, priority domain.Priority, actor string) ([]byte, error) {
+	channel := domain.Channel(req.Channel)
+	if kind == domain.KindRepair {
+		department := cat.Department
+		if department == "" {
+			department = "engineering" // repairs go to 工程部 unless the handbook says otherwise
+		}
+		return json.Marshal(workflows.RepairInput{
+			Number: number, Category: cat.Code, Community: req.Community, Channel: channel, Priority: priority,
+			Department: department, Assignee: cat.Responsible, Policy: cat.Policy, Callback: cat.Callback, Actor: actor,
+		})
+	}
+	return json.Marshal(workflows.ComplaintInput{
+		Number: number, Category: cat.Code, Community: req.Community, Channel: channel,
+		Priority: priority, Department: cat.Department, Assignee: cat.Responsible, Policy: cat.Policy, Actor: actor,
+	})
 }
 
 // Action bodies. Actor comes from the X-Staff-Code header, not the body.
@@ -216,18 +237,49 @@ type withdrawRequest struct {
 	Reason string `json:"reason" binding:"max=2000"`
 }
 
-func (s *Server) actOnComplaint(c *gin.Context) {
+// Repair action bodies.
+type dispatchRequest struct {
+	Department string `json:"department" binding:"max=32"`
+	Assignee   string `json:"assignee" binding:"required,max=32"`
+}
+
+type completeRequest struct {
+	Resolution string `json:"resolution" binding:"required,max=2000"`
+	// Score is the on-site rating (现场评价); left out when not rated.
+	Score   int    `json:"score" binding:"gte=0,lte=5"`
+	Comment string `json:"comment" binding:"max=2000"`
+}
+
+func (s *Server) actOnCase(kind domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) { s.actOnCaseOf(c, kind) }
+}
+
+// parseAction names the actions a kind takes.
+func parseAction(kind domain.Kind, name string) (domain.Action, []domain.Action, bool) {
+	if kind == domain.KindRepair {
+		a, ok := domain.ParseRepairAction(name)
+		return a, domain.AllRepairActions, ok
+	}
+	a, ok := domain.ParseAction(name)
+	return a, domain.AllActions, ok
+}
+
+func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 	ctx := c.Request.Context()
-	action, ok := domain.ParseAction(c.Param("action"))
+	action, all, ok := parseAction(kind, c.Param("action"))
 	if !ok {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; actions are route, acknowledge, feedback, resolve, callback, withdraw", c.Param("action")))
+		names := make([]string, len(all))
+		for i, a := range all {
+			names[i] = string(a)
+		}
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", ")))
 		return
 	}
-	view, ok := s.findComplaint(c)
+	view, ok := s.findCase(c, kind)
 	if !ok {
 		return
 	}
-	arg, ok := s.actionArgument(c, action)
+	arg, ok := s.actionArgument(c, action, view)
 	if !ok {
 		return
 	}
@@ -240,7 +292,7 @@ func (s *Server) actOnComplaint(c *gin.Context) {
 	uctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
 	h, err := s.cfg.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID: domain.ComplaintWorkflowID(view.Number), UpdateName: string(action),
+		WorkflowID: kind.WorkflowID(view.Number), UpdateName: string(action),
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var state workflows.CaseState
@@ -251,17 +303,17 @@ func (s *Server) actOnComplaint(c *gin.Context) {
 		s.workflowError(c, err)
 		return
 	}
-	view, err = s.cfg.Store.ComplaintByNumber(ctx, view.Number)
+	view, err = s.cfg.Store.CaseByNumber(ctx, view.Number)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	s.respondComplaint(c, http.StatusOK, view, &state)
+	s.respondCase(c, http.StatusOK, view, &state)
 }
 
 // actionArgument binds and checks the body of one action and builds the
 // workflow's update argument.
-func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
+func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, bool) {
 	actor, ok := s.staffActor(c)
 	if !ok {
 		return nil, false
@@ -320,6 +372,48 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action) (any, bool) {
 			return nil, false
 		}
 		return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: comment, Reopen: r.Reopen, Actor: actor}, true
+	case domain.ActionDispatch:
+		var r dispatchRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		department := r.Department
+		if department == "" {
+			department = view.Department
+		}
+		if !s.checkHolder(c, department, "assignee", r.Assignee) {
+			return nil, false
+		}
+		return workflows.DispatchRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, true
+	case domain.ActionArrive:
+		var r struct{}
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		return workflows.ArriveRequest{Actor: actor}, true
+	case domain.ActionComplete:
+		var r completeRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		res, err1 := cleanText("resolution", r.Resolution)
+		comment, err2 := optionalText("comment", r.Comment)
+		if err := errors.Join(err1, err2); err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return nil, false
+		}
+		return workflows.CompleteRequest{Resolution: res, Score: r.Score, Comment: comment, Actor: actor}, true
+	case domain.ActionCancel:
+		var r withdrawRequest
+		if !bindJSON(c, &r) {
+			return nil, false
+		}
+		reason, err := optionalText("reason", r.Reason)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return nil, false
+		}
+		return workflows.CancelRequest{Reason: reason, Actor: actor}, true
 	default: // withdraw
 		var r withdrawRequest
 		if !bindJSON(c, &r) {
@@ -394,45 +488,53 @@ func (s *Server) workflowError(c *gin.Context, err error) {
 	}
 }
 
-// findComplaint loads the case named in the path or answers 404.
-func (s *Server) findComplaint(c *gin.Context) (store.Complaint, bool) {
+// findCase loads the case of the given kind named in the path or answers 404.
+func (s *Server) findCase(c *gin.Context, kind domain.Kind) (store.Case, bool) {
 	number := c.Param("number")
-	if !domain.ValidCaseNumber(number) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no complaint %q", number))
-		return store.Complaint{}, false
+	if k, ok := domain.KindOf(number); !ok || k != kind {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
+		return store.Case{}, false
 	}
-	view, err := s.cfg.Store.ComplaintByNumber(c.Request.Context(), number)
+	view, err := s.cfg.Store.CaseByNumber(c.Request.Context(), number)
 	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no complaint %q", number))
-		return store.Complaint{}, false
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
+		return store.Case{}, false
 	} else if err != nil {
 		s.internal(c, err)
-		return store.Complaint{}, false
+		return store.Case{}, false
 	}
 	return view, true
 }
 
-func (s *Server) getComplaint(c *gin.Context) {
-	view, ok := s.findComplaint(c)
-	if !ok {
-		return
-	}
-	var live *workflows.CaseState
-	if view.Recorded && !view.Status.Terminal() {
-		// The workflow is the source of truth for an open case; if it cannot
-		// answer (no worker), the read model's snapshot is served instead.
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
-		defer cancel()
-		if v, err := s.cfg.Temporal.QueryWorkflow(ctx, domain.ComplaintWorkflowID(view.Number), "", workflows.QueryState); err == nil {
-			var st workflows.CaseState
-			if err := v.Get(&st); err == nil {
-				live = &st
-			}
-		} else {
-			s.cfg.Logger.Warn("live state unavailable, serving read model", "number", view.Number, "error", err)
+func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		view, ok := s.findCase(c, kind)
+		if !ok {
+			return
 		}
+		s.respondCase(c, http.StatusOK, view, s.liveState(c, view))
 	}
-	s.respondComplaint(c, http.StatusOK, view, live)
+}
+
+// liveState asks the workflow of an open case for its state; nil when the
+// case is closed or the workflow cannot answer (no worker), and the read
+// model's snapshot is served instead.
+func (s *Server) liveState(c *gin.Context, view store.Case) *workflows.CaseState {
+	if !view.Recorded || view.Status.Terminal() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	defer cancel()
+	v, err := s.cfg.Temporal.QueryWorkflow(ctx, view.Kind.WorkflowID(view.Number), "", workflows.QueryState)
+	if err != nil {
+		s.cfg.Logger.Warn("live state unavailable, serving read model", "number", view.Number, "error", err)
+		return nil
+	}
+	var st workflows.CaseState
+	if err := v.Get(&st); err != nil {
+		return nil
+	}
+	return &st
 }
 
 type timelineEntry struct {
@@ -442,8 +544,9 @@ type timelineEntry struct {
 	Message string    `json:"message"`
 }
 
-type complaintResponse struct {
+type caseResponse struct {
 	Number           string           `json:"number"`
+	Kind             domain.Kind      `json:"kind"`
 	Status           domain.Status    `json:"status"`
 	Category         string           `json:"category"`
 	Community        string           `json:"community"`
@@ -451,6 +554,7 @@ type complaintResponse struct {
 	Unit             string           `json:"unit"`
 	Resident         store.Resident   `json:"resident"`
 	Description      string           `json:"description"`
+	CallRef          string           `json:"call_ref,omitempty"`
 	Department       string           `json:"department"`
 	Assignee         string           `json:"assignee"`
 	Channel          domain.Channel   `json:"channel"`
@@ -476,15 +580,18 @@ type complaintResponse struct {
 
 // toResponse merges the read model and the live state into the API shape,
 // with times in the service centre's zone so staff read local times.
-func toResponse(view store.Complaint, live *workflows.CaseState, events []domain.TimelineEvent, loc *time.Location) complaintResponse {
+func toResponse(view store.Case, live *workflows.CaseState, events []domain.TimelineEvent, loc *time.Location) caseResponse {
 	snap := view.CaseSnapshot
 	if live != nil && live.Version >= snap.Version {
 		snap = live.CaseSnapshot
 	}
 	snap = snap.In(loc)
 	st := workflows.StateOf(snap)
-	resp := complaintResponse{
-		Number: snap.Number, Status: snap.Status, Category: snap.Category, Community: snap.Community,
+	if view.Kind == domain.KindRepair {
+		st = workflows.RepairStateOf(snap)
+	}
+	resp := caseResponse{
+		Number: snap.Number, Kind: view.Kind, CallRef: view.CallRef, Status: snap.Status, Category: snap.Category, Community: snap.Community,
 		Building: view.Building, Unit: view.Unit, Resident: view.Resident, Description: view.Description,
 		Department: snap.Department, Assignee: snap.Assignee, Channel: snap.Channel, Priority: snap.Priority,
 		EscalationLevel: snap.EscalationLevel, EscalatedTo: st.EscalatedTo, SLABreached: snap.SLABreached,
@@ -500,7 +607,7 @@ func toResponse(view store.Complaint, live *workflows.CaseState, events []domain
 	return resp
 }
 
-func (s *Server) respondComplaint(c *gin.Context, status int, view store.Complaint, live *workflows.CaseState) {
+func (s *Server) respondCase(c *gin.Context, status int, view store.Case, live *workflows.CaseState) {
 	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
 	if err != nil {
 		s.internal(c, err)
@@ -510,7 +617,7 @@ func (s *Server) respondComplaint(c *gin.Context, status int, view store.Complai
 }
 
 type listQuery struct {
-	Status     string `form:"status" binding:"omitempty,oneof=recorded awaiting_triage routed in_progress resolved closed reopened withdrawn closed_unresolved closed_unreachable"`
+	Status     string `form:"status" binding:"max=32"`
 	Category   string `form:"category" binding:"max=32"`
 	Department string `form:"department" binding:"max=32"`
 	Community  string `form:"community" binding:"max=32"`
@@ -520,10 +627,22 @@ type listQuery struct {
 	PageToken  string `form:"page_token" binding:"max=500"`
 }
 
-func (s *Server) listComplaints(c *gin.Context) {
+func (s *Server) listCases(kind domain.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) { s.listCasesOf(c, kind) }
+}
+
+func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 	var q listQuery
 	if err := c.ShouldBindQuery(&q); err != nil {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
+		return
+	}
+	if q.Status != "" && !domain.Status(q.Status).Valid() {
+		names := make([]string, len(domain.AllStatuses))
+		for i, st := range domain.AllStatuses {
+			names[i] = string(st)
+		}
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be one of: "+strings.Join(names, ", "))
 		return
 	}
 	if err := checkCodes([2]string{"category", q.Category}, [2]string{"department", q.Department}, [2]string{"community", q.Community}); err != nil {
@@ -535,7 +654,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	f := store.ComplaintFilter{Status: q.Status, Category: q.Category, Department: q.Department,
+	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
 		Community: q.Community, Query: query, PageSize: q.PageSize, PageToken: q.PageToken}
 	if f.PageSize == 0 {
 		f.PageSize = 50
@@ -544,7 +663,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 		b := q.Breached == "true"
 		f.Breached = &b
 	}
-	items, next, err := s.cfg.Store.ListComplaints(c.Request.Context(), f)
+	items, next, err := s.cfg.Store.ListCases(c.Request.Context(), f)
 	if errors.Is(err, store.ErrBadPageToken) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", "page_token is not one this server issued")
 		return
@@ -552,7 +671,7 @@ func (s *Server) listComplaints(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	out := make([]complaintResponse, 0, len(items))
+	out := make([]caseResponse, 0, len(items))
 	for _, it := range items {
 		r := toResponse(it, nil, nil, s.cfg.Location)
 		r.Timeline = nil

@@ -18,8 +18,9 @@ import (
 // request body.
 var ErrIdempotencyMismatch = errors.New("idempotency key already used for a different request")
 
-// Intake is what the front desk took down for a new complaint.
+// Intake is what the front desk took down for a new case.
 type Intake struct {
+	Kind           domain.Kind
 	IdempotencyKey string
 	RequestHash    string
 	Community      string
@@ -31,6 +32,7 @@ type Intake struct {
 	Category       string
 	Description    string
 	Priority       domain.Priority
+	CallRef        string // the phone system's reference of a phone intake
 	CreatedBy      string
 	// VisitID links the case to the reception-log visit that raised it.
 	VisitID *int64
@@ -46,7 +48,8 @@ type Intake struct {
 // Two racing requests with one key serialise on the key's unique index; the
 // loser's transaction rolls back, so it also gives back its case number and
 // the day's numbering has no gaps.
-func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day time.Time) (number string, input []byte, created bool, err error) {
+func (s *Store) CreateIntake(ctx context.Context, in Intake, day time.Time) (number string, input []byte, created bool, err error) {
+	prefix := in.Kind.Prefix()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var seq int64
 		if err := tx.QueryRow(ctx, `
@@ -69,12 +72,12 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 			return fmt.Errorf("encode workflow input: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO complaint_intakes (number, idempotency_key, request_hash, community, unit_id, household_id,
-				resident_id, resident_name, resident_phone, channel, category, description, priority, created_by, workflow_input)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			INSERT INTO case_intakes (number, kind, idempotency_key, request_hash, community, unit_id, household_id,
+				resident_id, resident_name, resident_phone, channel, category, description, priority, call_ref, created_by, workflow_input)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			number, in.IdempotencyKey, in.RequestHash, in.Community, in.UnitID, in.HouseholdID, residentID,
-			in.ResidentName, in.ResidentPhone, in.Channel, in.Category, in.Description, in.Priority, in.CreatedBy, input)
+			number, in.Kind, in.IdempotencyKey, in.RequestHash, in.Community, in.UnitID, in.HouseholdID, residentID,
+			in.ResidentName, in.ResidentPhone, in.Channel, in.Category, in.Description, in.Priority, in.CallRef, in.CreatedBy, input)
 		if err != nil {
 			return fmt.Errorf("store intake: %w", err)
 		}
@@ -83,13 +86,13 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 		}
 		created = true
 		if in.VisitID != nil {
-			return linkVisit(ctx, tx, *in.VisitID, "complaint", number)
+			return linkVisit(ctx, tx, *in.VisitID, string(in.Kind), number)
 		}
 		return nil
 	})
 	if errors.Is(err, errReplay) {
 		var hash string
-		err = s.pool.QueryRow(ctx, `SELECT number, request_hash, workflow_input FROM complaint_intakes WHERE idempotency_key = $1`,
+		err = s.pool.QueryRow(ctx, `SELECT number, request_hash, workflow_input FROM case_intakes WHERE idempotency_key = $1`,
 			in.IdempotencyKey).Scan(&number, &hash, &input)
 		if err != nil {
 			return "", nil, false, fmt.Errorf("look up replayed intake: %w", err)
@@ -105,19 +108,26 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, prefix string, day 
 	return number, input, created, nil
 }
 
+// UnstartedIntake is the stored start of a case whose workflow never
+// recorded it.
+type UnstartedIntake struct {
+	Kind  domain.Kind
+	Input []byte
+}
+
 // UnstartedIntakes returns the stored workflow inputs of intakes older than
 // the given age whose workflow never recorded the case: the API stopped
 // between storing the intake and starting the workflow.
-func (s *Store) UnstartedIntakes(ctx context.Context, olderThan time.Duration, limit int) ([][]byte, error) {
+func (s *Store) UnstartedIntakes(ctx context.Context, olderThan time.Duration, limit int) ([]UnstartedIntake, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT i.workflow_input FROM complaint_intakes i
-		WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.number = i.number)
+		SELECT i.kind, i.workflow_input FROM case_intakes i
+		WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.number = i.number)
 			AND i.created_at < now() - make_interval(secs => $1)
 		ORDER BY i.created_at LIMIT $2`, olderThan.Seconds(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find unstarted intakes: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[UnstartedIntake])
 }
 
 // linkVisit records that a visit raised a case. A visit raises at most one
@@ -163,11 +173,11 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 	key := fmt.Sprintf("%s/%d", sn.Number, ev.Seq)
 	d := sn.Deadlines
 	tag, err := tx.Exec(ctx, `
-		INSERT INTO complaints (number, status, category, community, channel, priority, department, assignee,
+		INSERT INTO cases (number, kind, status, category, community, channel, priority, department, assignee,
 			escalation_level, sla_breached, reopens, callback_attempts, recorded_at, routed_at, first_feedback_at,
 			resolved_at, closed_at, dispatch_due, feedback_due, resolution_due, callback_due, version, updated_at)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
-		WHERE EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)
+		SELECT $1, i.kind, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
+		FROM case_intakes i WHERE i.number = $1
 		ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, department = EXCLUDED.department,
 			assignee = EXCLUDED.assignee, escalation_level = EXCLUDED.escalation_level,
 			sla_breached = EXCLUDED.sla_breached, reopens = EXCLUDED.reopens,
@@ -176,7 +186,7 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 			closed_at = EXCLUDED.closed_at, dispatch_due = EXCLUDED.dispatch_due,
 			feedback_due = EXCLUDED.feedback_due, resolution_due = EXCLUDED.resolution_due,
 			callback_due = EXCLUDED.callback_due, version = EXCLUDED.version, updated_at = now()
-		WHERE complaints.version < EXCLUDED.version`,
+		WHERE cases.version < EXCLUDED.version`,
 		sn.Number, sn.Status, sn.Category, sn.Community, sn.Channel, sn.Priority, sn.Department, sn.Assignee,
 		sn.EscalationLevel, sn.SLABreached, sn.Reopens, sn.CallbackAttempts, sn.RecordedAt, sn.RoutedAt,
 		sn.FirstFeedbackAt, sn.ResolvedAt, sn.ClosedAt, d.Dispatch, d.FirstFeedback, d.Resolution, d.Callback, sn.Version)
@@ -185,7 +195,7 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 	}
 	if tag.RowsAffected() == 0 {
 		var known bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM complaint_intakes WHERE number = $1)`, sn.Number).Scan(&known); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_intakes WHERE number = $1)`, sn.Number).Scan(&known); err != nil {
 			return fmt.Errorf("look up intake %s: %w", sn.Number, err)
 		}
 		if !known {
@@ -193,7 +203,7 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 		}
 	}
 	if _, err := tx.Exec(ctx, `
-		INSERT INTO complaint_events (number, seq, at, kind, actor, message, idempotency_key)
+		INSERT INTO case_events (number, seq, at, kind, actor, message, idempotency_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
 		sn.Number, ev.Seq, ev.At, ev.Kind, ev.Actor, ev.Message, key); err != nil {
 		return fmt.Errorf("write event %s: %w", key, err)
@@ -211,27 +221,32 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 		}
 	}
 	if r := rec.Rating; r != nil {
+		// A repair's completion carries the on-site rating (现场评价); every
+		// other rating is given on a callback.
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key)
-			SELECT 'complaint_callback', $1, household_id, $2, $3, $4, $5, $6
-			FROM complaint_intakes WHERE number = $1
+			SELECT CASE WHEN $7 = 'completed' THEN 'repair_onsite' ELSE kind || '_callback' END,
+				$1, household_id, $2, $3, $4, $5, $6
+			FROM case_intakes WHERE number = $1
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key); err != nil {
+			sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key, ev.Kind); err != nil {
 			return fmt.Errorf("write rating %s: %w", key, err)
 		}
 	}
 	return nil
 }
 
-// Resident is the person who complained, as taken down at intake.
+// Resident is the person who raised the case, as taken down at intake.
 type Resident struct {
 	Name  string `json:"name"`
 	Phone string `json:"phone"`
 }
 
-// Complaint is one case as the read model holds it.
-type Complaint struct {
+// Case is one complaint or repair as the read model holds it.
+type Case struct {
 	domain.CaseSnapshot
+	Kind        domain.Kind `json:"kind"`
+	CallRef     string      `json:"call_ref"`
 	Unit        string   `json:"unit"`
 	Building    string   `json:"building"`
 	Resident    Resident `json:"resident"`
@@ -241,44 +256,44 @@ type Complaint struct {
 	Recorded bool `json:"-"`
 }
 
-const complaintSelect = `
+const caseSelect = `
 	SELECT i.number, coalesce(c.status, 'recorded'), i.category, i.community, i.channel, i.priority,
 		coalesce(c.department, ''), coalesce(c.assignee, ''), coalesce(c.escalation_level, 0),
 		coalesce(c.sla_breached, false), coalesce(c.reopens, 0), coalesce(c.callback_attempts, 0),
 		coalesce(c.recorded_at, i.created_at), c.routed_at, c.first_feedback_at, c.resolved_at, c.closed_at,
 		c.dispatch_due, c.feedback_due, c.resolution_due, c.callback_due, coalesce(c.version, 0),
-		u.code, u.building, i.resident_name, i.resident_phone, i.description, c.number IS NOT NULL
-	FROM complaint_intakes i
+		u.code, u.building, i.resident_name, i.resident_phone, i.description, c.number IS NOT NULL, i.kind, i.call_ref
+	FROM case_intakes i
 	JOIN units u ON u.id = i.unit_id
-	LEFT JOIN complaints c ON c.number = i.number`
+	LEFT JOIN cases c ON c.number = i.number`
 
-func scanComplaint(r pgx.CollectableRow) (Complaint, error) {
-	var c Complaint
+func scanCase(r pgx.CollectableRow) (Case, error) {
+	var c Case
 	d := &c.Deadlines
 	err := r.Scan(&c.Number, &c.Status, &c.Category, &c.Community, &c.Channel, &c.Priority,
 		&c.Department, &c.Assignee, &c.EscalationLevel, &c.SLABreached, &c.Reopens, &c.CallbackAttempts,
 		&c.RecordedAt, &c.RoutedAt, &c.FirstFeedbackAt, &c.ResolvedAt, &c.ClosedAt,
 		&d.Dispatch, &d.FirstFeedback, &d.Resolution, &d.Callback, &c.Version,
-		&c.Unit, &c.Building, &c.Resident.Name, &c.Resident.Phone, &c.Description, &c.Recorded)
+		&c.Unit, &c.Building, &c.Resident.Name, &c.Resident.Phone, &c.Description, &c.Recorded, &c.Kind, &c.CallRef)
 	return c, err
 }
 
-// ComplaintByNumber returns one case or ErrNotFound.
-func (s *Store) ComplaintByNumber(ctx context.Context, number string) (Complaint, error) {
-	rows, err := s.pool.Query(ctx, complaintSelect+` WHERE i.number = $1`, number)
+// CaseByNumber returns one case or ErrNotFound.
+func (s *Store) CaseByNumber(ctx context.Context, number string) (Case, error) {
+	rows, err := s.pool.Query(ctx, caseSelect+` WHERE i.number = $1`, number)
 	if err != nil {
-		return Complaint{}, fmt.Errorf("look up complaint: %w", err)
+		return Case{}, fmt.Errorf("look up case: %w", err)
 	}
-	c, err := pgx.CollectExactlyOneRow(rows, scanComplaint)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCase)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Complaint{}, fmt.Errorf("complaint %s: %w", number, ErrNotFound)
+		return Case{}, fmt.Errorf("case %s: %w", number, ErrNotFound)
 	}
 	return c, err
 }
 
 // Timeline returns a case's events in order.
 func (s *Store) Timeline(ctx context.Context, number string) ([]domain.TimelineEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, at, kind, actor, message FROM complaint_events
+	rows, err := s.pool.Query(ctx, `SELECT seq, at, kind, actor, message FROM case_events
 		WHERE number = $1 ORDER BY seq`, number)
 	if err != nil {
 		return nil, fmt.Errorf("load timeline: %w", err)
@@ -286,8 +301,9 @@ func (s *Store) Timeline(ctx context.Context, number string) ([]domain.TimelineE
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[domain.TimelineEvent])
 }
 
-// ComplaintFilter selects cases for the list; empty fields match everything.
-type ComplaintFilter struct {
+// CaseFilter selects cases for the list; empty fields match everything.
+type CaseFilter struct {
+	Kind       domain.Kind
 	Status     string
 	Category   string
 	Department string
@@ -306,9 +322,9 @@ type pageCursor struct {
 	Number     string    `json:"n"`
 }
 
-// ListComplaints pages through cases newest first with a keyset cursor, so a
+// ListCases pages through cases newest first with a keyset cursor, so a
 // page costs the same however deep the client reads.
-func (s *Store) ListComplaints(ctx context.Context, f ComplaintFilter) ([]Complaint, string, error) {
+func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, error) {
 	var cur *pageCursor
 	if f.PageToken != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(f.PageToken)
@@ -327,6 +343,9 @@ func (s *Store) ListComplaints(ctx context.Context, f ComplaintFilter) ([]Compla
 		return fmt.Sprintf("$%d", len(args))
 	}
 	where = append(where, "c.number IS NOT NULL")
+	if f.Kind != "" {
+		where = append(where, "c.kind = "+arg(f.Kind))
+	}
 	if f.Status != "" {
 		where = append(where, "c.status = "+arg(f.Status))
 	}
@@ -351,15 +370,15 @@ func (s *Store) ListComplaints(ctx context.Context, f ComplaintFilter) ([]Compla
 		where = append(where, fmt.Sprintf("(c.recorded_at, c.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
 	}
 	size := f.PageSize
-	q := complaintSelect + " WHERE " + strings.Join(where, " AND ") +
+	q := caseSelect + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY c.recorded_at DESC, c.number DESC LIMIT " + arg(size+1)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list complaints: %w", err)
+		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, scanComplaint)
+	items, err := pgx.CollectRows(rows, scanCase)
 	if err != nil {
-		return nil, "", fmt.Errorf("list complaints: %w", err)
+		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
 	next := ""
 	if len(items) > size {
