@@ -157,7 +157,7 @@ func TestRejectedRepairRequests(t *testing.T) {
 		body         any
 		want         int
 	}{
-		{"POST", "/api/v1/repairs", newRepairBody("noise"), http.StatusUnprocessableEntity},      // a complaint category
+		{"POST", "/api/v1/repairs", newRepairBody("noise"), http.StatusUnprocessableEntity},       // a complaint category
 		{"POST", "/api/v1/complaints", newRepairBody("plumbing"), http.StatusUnprocessableEntity}, // a repair category
 		{"POST", "/api/v1/repairs", withField(newRepairBody("plumbing"), "call_ref", "C-1"), http.StatusUnprocessableEntity},
 		{"GET", "/api/v1/repairs/" + tc, nil, http.StatusNotFound},

@@ -247,10 +247,10 @@ type Case struct {
 	domain.CaseSnapshot
 	Kind        domain.Kind `json:"kind"`
 	CallRef     string      `json:"call_ref"`
-	Unit        string   `json:"unit"`
-	Building    string   `json:"building"`
-	Resident    Resident `json:"resident"`
-	Description string   `json:"description"`
+	Unit        string      `json:"unit"`
+	Building    string      `json:"building"`
+	Resident    Resident    `json:"resident"`
+	Description string      `json:"description"`
 	// Recorded is false while the intake exists but the workflow has not
 	// written the case yet.
 	Recorded bool `json:"-"`
