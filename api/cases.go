@@ -100,7 +100,6 @@ func (s *Server) createCase(kind domain.Kind) gin.HandlerFunc {
 }
 
 func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
-	ctx := c.Request.Context()
 	var req createCaseRequest
 	if !bindJSON(c, &req) {
 		return
@@ -118,6 +117,26 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	if !ok {
 		return
 	}
+	if key == "" {
+		key = "auto:" + uuid.NewString()
+	}
+	view, state, created, ok := s.recordCase(c, kind, req, key, actor)
+	if !ok {
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	s.respondCase(c, status, view, state)
+}
+
+// recordCase stores the intake of a validated request under its
+// idempotency key and starts (or joins) its workflow. It answers errors
+// itself and returns ok false then. A replay of a case already recorded
+// returns it without a workflow call, and a nil state.
+func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (view store.Case, state *workflows.CaseState, created, ok bool) {
+	ctx := c.Request.Context()
 	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != string(kind)) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a %s category of the handbook", req.Category, kind))
@@ -140,9 +159,6 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	}
 	canonical, _ := json.Marshal(req)
 	sum := sha256.Sum256(canonical)
-	if key == "" {
-		key = "auto:" + uuid.NewString()
-	}
 	intake := store.Intake{
 		Kind: kind, IdempotencyKey: key, CallRef: req.CallRef, RequestHash: hex.EncodeToString(sum[:]),
 		Community: req.Community, UnitID: unit.ID, HouseholdID: household,
@@ -167,29 +183,26 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 		s.internal(c, err)
 		return
 	}
-	status := http.StatusCreated
 	if !created {
-		status = http.StatusOK
 		// A replay of a case already recorded needs no workflow call.
 		if existing, err := s.cfg.Store.CaseByNumber(ctx, number); err == nil && existing.Recorded {
-			s.respondCase(c, status, existing, nil)
-			return
+			return existing, nil, false, true
 		}
 	}
 	// Start (or join) the workflow with the input stored with the intake.
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
-	state, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
+	st, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
 	if err != nil {
 		s.workflowError(c, err)
 		return
 	}
-	view, err := s.cfg.Store.CaseByNumber(ctx, number)
+	view, err = s.cfg.Store.CaseByNumber(ctx, number)
 	if err != nil {
 		s.internal(c, err)
 		return
 	}
-	s.respondCase(c, status, view, &state)
+	return view, &st, created, true
 }
 
 // workflowInput is the start input of a new case. The limits in force now

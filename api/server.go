@@ -31,6 +31,9 @@ type Config struct {
 	// WorkflowTimeout bounds how long a request waits for the worker to
 	// apply an action; 30 s when zero.
 	WorkflowTimeout time.Duration
+	// EmailSecret signs the inbound-mail webhook; email intake is off
+	// without one.
+	EmailSecret []byte
 }
 
 // Server holds the handlers' dependencies.
@@ -120,6 +123,10 @@ func New(cfg Config) http.Handler {
 	v1.POST("/visits", s.createVisit)
 	v1.GET("/visits", s.listVisits)
 	v1.GET("/visits/:id", s.getVisit)
+	v1.POST("/intake/email", s.receiveEmail)
+	v1.GET("/intake/emails", s.listInboundEmails)
+	v1.POST("/intake/emails/:id/open", s.openInboundEmail)
+	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
 	v1.POST("/visits/:id/exit", s.exitVisit)
 	return r
 }

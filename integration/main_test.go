@@ -35,6 +35,9 @@ import (
 
 const taskQueue = "concierge-it"
 
+// testEmailSecret signs the inbound-mail webhook in the tests.
+const testEmailSecret = "integration-email-secret"
+
 // env is the running system shared by the tests of this package.
 type env struct {
 	store    *store.Store
@@ -134,6 +137,7 @@ func run(m *testing.M) int {
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.
 		WorkflowTimeout: 5 * time.Second,
+		EmailSecret:     []byte(testEmailSecret),
 	}))
 	defer sys.http.Close()
 	code := m.Run()

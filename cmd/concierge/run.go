@@ -32,6 +32,13 @@ type common struct {
 	tz          string
 }
 
+// apiConfig wires the API. Secrets come from the environment only, never
+// from flags, which other users of the machine can read in the process list.
+func (c *common) apiConfig(st *store.Store, tc client.Client, loc *time.Location, logger *slog.Logger) api.Config {
+	return api.Config{Store: st, Temporal: tc, TaskQueue: c.taskQueue, Location: loc, Logger: logger,
+		EmailSecret: []byte(os.Getenv("CONCIERGE_EMAIL_SECRET"))}
+}
+
 func (c *common) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", store.DefaultURL), "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.temporal, "temporal-address", env("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (TEMPORAL_ADDRESS)")
@@ -153,7 +160,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	defer stopWorker()
 
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
+		Handler:           api.New(cfg.apiConfig(st, tc, loc, logger)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	serveErr := make(chan error, 1)
@@ -212,7 +219,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	defer tc.Close()
 	srv := &http.Server{
 		Addr:              *httpAddr,
-		Handler:           api.New(api.Config{Store: st, Temporal: tc, TaskQueue: cfg.taskQueue, Location: loc, Logger: logger}),
+		Handler:           api.New(cfg.apiConfig(st, tc, loc, logger)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	serveErr := make(chan error, 1)

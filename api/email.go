@@ -1,0 +1,280 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/mailin"
+	"github.com/concierge-pm/concierge/store"
+)
+
+// emailActor records that a case was opened by the email webhook.
+const emailActor = "email_intake"
+
+// receiveEmail is the inbound-mail webhook: a mail gateway posts each raw
+// message here, signed with the shared secret. A message from a known
+// resident whose text matches the handbook's keywords opens a complaint or
+// repair request; anything else waits for a supervisor's triage. Retries of
+// the same message (same Message-Id) get the first answer again.
+func (s *Server) receiveEmail(c *gin.Context) {
+	ctx := c.Request.Context()
+	if len(s.cfg.EmailSecret) == 0 {
+		fail(c, http.StatusServiceUnavailable, "not_configured", "email intake is off: set CONCIERGE_EMAIL_SECRET")
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, mailin.MaxSize))
+	if err != nil {
+		fail(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the message is larger than %d bytes", mailin.MaxSize))
+		return
+	}
+	// The signature is checked before anything is parsed or stored.
+	if err := mailin.VerifySignature(s.cfg.EmailSecret, raw, c.GetHeader("X-Concierge-Signature")); err != nil {
+		fail(c, http.StatusUnauthorized, "bad_signature", "X-Concierge-Signature must be sha256=<hex HMAC-SHA256 of the body> with the shared secret")
+		return
+	}
+	if ct := c.ContentType(); ct != "message/rfc822" && ct != "text/plain" {
+		fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be a raw message with Content-Type: message/rfc822")
+		return
+	}
+	msg, err := mailin.Parse(raw)
+	var perr *mailin.Error
+	if errors.As(err, &perr) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_email", fmt.Sprintf("%s: %s", perr.Code, perr.Message))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	key := dedupeKey(msg.MessageID, raw)
+	if prev, err := s.cfg.Store.InboundByKey(ctx, key); err == nil {
+		s.answerEmail(c, http.StatusOK, prev)
+		return
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.internal(c, err)
+		return
+	}
+
+	text := msg.Subject + "\n" + msg.Text
+	e := store.InboundEmail{DedupeKey: key, MessageID: msg.MessageID, Sender: msg.From, SenderName: msg.FromName,
+		Subject: msg.Subject, Body: msg.Text, Status: "triage"}
+	match, matched, err := s.cfg.Store.MatchSender(ctx, msg.From, mailin.Phones(text))
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if matched {
+		e.HouseholdID, e.ResidentID = &match.HouseholdID, &match.ResidentID
+		rule, ok, err := s.matchCategory(c, text)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		if ok {
+			req := emailCaseRequest(msg, match, rule.Category)
+			view, _, _, ok := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
+			if !ok {
+				return
+			}
+			kind := string(rule.Kind)
+			e.Status, e.CaseKind, e.CaseNumber = "opened", &kind, &view.Number
+		}
+	}
+	saved, err := s.cfg.Store.SaveInbound(ctx, e)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	status := http.StatusAccepted
+	if saved.Status == "opened" {
+		status = http.StatusCreated
+	}
+	s.answerEmail(c, status, saved)
+}
+
+// dedupeKey identifies a message across webhook retries: its Message-Id,
+// else the hash of the raw bytes. Hashed, so the key has a fixed length.
+func dedupeKey(messageID string, raw []byte) string {
+	var sum [32]byte
+	if messageID != "" {
+		sum = sha256.Sum256([]byte("message-id:" + messageID))
+	} else {
+		sum = sha256.Sum256(raw)
+	}
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) matchCategory(c *gin.Context, text string) (domain.KeywordRule, bool, error) {
+	cats, err := s.cfg.Store.Categories(c.Request.Context(), "")
+	if err != nil {
+		return domain.KeywordRule{}, false, err
+	}
+	rules := make([]domain.KeywordRule, 0, len(cats))
+	for _, cat := range cats {
+		rules = append(rules, domain.KeywordRule{Category: cat.Code, Kind: domain.Kind(cat.Kind), Keywords: cat.Keywords})
+	}
+	rule, ok := domain.MatchCategory(text, rules)
+	return rule, ok, nil
+}
+
+// emailCaseRequest is the intake of a case opened from an email: the
+// resident as the household record knows them, the subject and text as the
+// description.
+func emailCaseRequest(msg mailin.Message, m store.SenderMatch, category string) createCaseRequest {
+	name := m.ResidentName
+	if name == "" {
+		name = msg.FromName
+	}
+	desc := strings.TrimSpace("【邮件 Email】" + msg.Subject + "\n\n" + msg.Text)
+	if utf8.RuneCountInString(desc) > 4000 {
+		desc = string([]rune(desc)[:4000])
+	}
+	return createCaseRequest{Community: m.Community, Unit: m.Unit, Resident: residentInput{Name: name, Phone: m.Phone},
+		Channel: string(domain.ChannelEmail), Category: category, Description: desc}
+}
+
+func (s *Server) answerEmail(c *gin.Context, status int, e store.InboundEmail) {
+	if e.Status == "opened" && e.CaseNumber != nil {
+		c.JSON(status, gin.H{"kind": e.CaseKind, "number": *e.CaseNumber, "triage_id": nil})
+		return
+	}
+	c.JSON(status, gin.H{"triage_id": e.ID, "status": e.Status})
+}
+
+// listInboundEmails is the triage queue (or the opened and dismissed ones).
+func (s *Server) listInboundEmails(c *gin.Context) {
+	status := c.DefaultQuery("status", "triage")
+	if status != "triage" && status != "opened" && status != "dismissed" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be triage, opened or dismissed")
+		return
+	}
+	items, err := s.cfg.Store.ListInbound(c.Request.Context(), status, 500)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err == nil && id > 0 {
+		var e store.InboundEmail
+		if e, err = s.cfg.Store.InboundByID(c.Request.Context(), id); err == nil {
+			return e, true
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.internal(c, err)
+			return e, false
+		}
+	}
+	fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no inbound email %q", c.Param("id")))
+	return store.InboundEmail{}, false
+}
+
+type triageOpenRequest struct {
+	Kind      string `json:"kind" binding:"required,oneof=complaint repair"`
+	Community string `json:"community" binding:"required,max=32"`
+	Unit      string `json:"unit" binding:"required,max=32"`
+	Category  string `json:"category" binding:"required,max=32"`
+	Priority  string `json:"priority" binding:"omitempty,oneof=normal urgent"`
+	// Resident overrides the sender as the resident of the case.
+	Resident *residentInput `json:"resident"`
+}
+
+// openInboundEmail is a supervisor's triage: the email becomes a case of the
+// chosen kind, category and unit.
+func (s *Server) openInboundEmail(c *gin.Context) {
+	var req triageOpenRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	if err := checkCodes([2]string{"community", req.Community}, [2]string{"unit", req.Unit}, [2]string{"category", req.Category}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	e, ok := s.inboundEmail(c)
+	if !ok {
+		return
+	}
+	if e.Status == "dismissed" {
+		fail(c, http.StatusConflict, "already_handled", fmt.Sprintf("email %d was dismissed", e.ID))
+		return
+	}
+	resident := residentInput{Name: e.SenderName}
+	if req.Resident != nil {
+		resident = *req.Resident
+	}
+	if resident.Name == "" {
+		resident.Name = e.Sender
+	}
+	desc := strings.TrimSpace("【邮件 Email】" + e.Subject + "\n\n" + e.Body)
+	if utf8.RuneCountInString(desc) > 4000 {
+		desc = string([]rune(desc)[:4000])
+	}
+	kind := domain.Kind(req.Kind)
+	creq := createCaseRequest{Community: req.Community, Unit: req.Unit, Resident: resident, Channel: string(domain.ChannelEmail),
+		Category: req.Category, Description: desc, Priority: req.Priority}
+	view, state, created, ok := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, &kind, &view.Number, "", actor); errors.Is(err, store.ErrConflict) {
+		fail(c, http.StatusConflict, "already_handled", err.Error())
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	s.respondCase(c, status, view, state)
+}
+
+type dismissRequest struct {
+	Reason string `json:"reason" binding:"max=2000"`
+}
+
+// dismissInboundEmail closes an email that needs no case (spam, a thank-you).
+func (s *Server) dismissInboundEmail(c *gin.Context) {
+	var req dismissRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	reason, err := optionalText("reason", req.Reason)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	e, ok := s.inboundEmail(c)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, nil, nil, reason, actor); errors.Is(err, store.ErrConflict) {
+		fail(c, http.StatusConflict, "already_handled", err.Error())
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	e, _ = s.inboundEmail(c)
+	c.JSON(http.StatusOK, e)
+}

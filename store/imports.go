@@ -1,0 +1,417 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/concierge-pm/concierge/refdata"
+)
+
+// ImportResult says what an import did, counted in rows of the file: a row
+// creates a record, updates one whose values differ, or leaves one that
+// already holds exactly its values unchanged.
+type ImportResult struct {
+	Kind      string `json:"kind"`
+	Rows      int    `json:"rows"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+}
+
+// maxImportProblems bounds the database-level problems listed for one file,
+// like refdata bounds the parse-level ones.
+const maxImportProblems = 200
+
+// importChunk is how many rows go to PostgreSQL in one round trip.
+const importChunk = 500
+
+// importLocks are the tables an import of each kind writes. An import takes
+// them in SHARE ROW EXCLUSIVE mode, which conflicts with itself and with
+// writers but not with readers or with foreign-key checks from other tables
+// (case intakes keep working): two imports of one kind run one after the
+// other, and each sees the rows the previous one committed.
+var importLocks = map[refdata.Kind][]string{
+	refdata.Communities: {"communities"},
+	refdata.Buildings:   {"buildings"},
+	refdata.Units:       {"units"},
+	refdata.Households:  {"households", "residents"},
+	refdata.Staff:       {"staff"},
+}
+
+// ImportReference writes a parsed reference-data file in one transaction:
+// every row is written or none is. References to other reference data
+// (a building's community, a unit's building, a household's unit, a member
+// of staff's department) are checked inside the transaction, and if any is
+// missing the transaction is rolled back and every such problem is returned
+// as refdata.Errors, with the rows of the file and the canonical English
+// column names.
+//
+// Rows are upserted, so importing the same file again changes nothing:
+//   - communities by code (name, name_en are updated);
+//   - buildings by (community, code) (name);
+//   - units by (community, code) (building, unit_type, floor_area);
+//   - staff by code (name, department, role, active);
+//   - households: see importHouseholds.
+//
+// An update whose values equal the stored ones is skipped and the row
+// counts as unchanged.
+func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportResult, error) {
+	res := ImportResult{Kind: string(b.Kind), Rows: b.Len()}
+	locks, ok := importLocks[b.Kind]
+	if !ok {
+		return ImportResult{}, fmt.Errorf("import: unknown reference data kind %q", b.Kind)
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, t := range locks {
+			if _, err := tx.Exec(ctx, "LOCK TABLE "+t+" IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+				return fmt.Errorf("import %s: lock %s: %w", b.Kind, t, err)
+			}
+		}
+		switch b.Kind {
+		case refdata.Communities:
+			return importCommunities(ctx, tx, b.Communities, &res)
+		case refdata.Buildings:
+			return importBuildings(ctx, tx, b.Buildings, &res)
+		case refdata.Units:
+			return importUnits(ctx, tx, b.Units, &res)
+		case refdata.Households:
+			return importHouseholds(ctx, tx, b.Households, &res)
+		default:
+			return importStaff(ctx, tx, b.Staff, &res)
+		}
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// problems collects database-level problems of a file.
+type problems struct {
+	errs refdata.Errors
+}
+
+func (p *problems) add(row int, column, format string, args ...any) {
+	switch {
+	case len(p.errs) < maxImportProblems:
+		p.errs = append(p.errs, refdata.RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
+	case len(p.errs) == maxImportProblems:
+		p.errs = append(p.errs, refdata.RowError{Message: fmt.Sprintf("more than %d problems; the rest were not listed", maxImportProblems)})
+	}
+}
+
+// err returns the problems as an error, or nil if there are none.
+func (p *problems) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	return p.errs
+}
+
+// pair is a two-part key such as (community, code).
+type pair struct{ a, b string }
+
+// existingCodes returns which of the codes are in column code of table.
+// table is one of this file's constants, never input.
+func existingCodes(ctx context.Context, tx pgx.Tx, table string, codes []string) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, "SELECT code FROM "+table+" WHERE code = ANY($1)", codes)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", table, err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", table, err)
+	}
+	set := make(map[string]bool, len(found))
+	for _, c := range found {
+		set[c] = true
+	}
+	return set, nil
+}
+
+// existingPairs returns the id (or 0 where the table has none) of each
+// (community, code) of the keys that is in table.
+func existingPairs(ctx context.Context, tx pgx.Tx, table, idColumn string, keys []pair) (map[pair]int64, error) {
+	as, bs := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		as[i], bs[i] = k.a, k.b
+	}
+	rows, err := tx.Query(ctx, `SELECT t.community, t.code, `+idColumn+` FROM `+table+` t
+		JOIN unnest($1::text[], $2::text[]) AS k(community, code) ON t.community = k.community AND t.code = k.code`, as, bs)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", table, err)
+	}
+	set := map[pair]int64{}
+	var k pair
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&k.a, &k.b, &id}, func() error {
+		set[k] = id
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", table, err)
+	}
+	return set, nil
+}
+
+// upsert is one row's statement: it returns one boolean row, true for an
+// insert and false for an update, or no row when nothing changed.
+type upsert struct {
+	row  int
+	sql  string
+	args []any
+}
+
+// runUpserts sends the statements in chunks and counts their outcomes.
+func runUpserts(ctx context.Context, tx pgx.Tx, kind refdata.Kind, stmts []upsert, res *ImportResult) error {
+	for start := 0; start < len(stmts); start += importChunk {
+		chunk := stmts[start:min(start+importChunk, len(stmts))]
+		batch := &pgx.Batch{}
+		for _, st := range chunk {
+			batch.Queue(st.sql, st.args...)
+		}
+		br := tx.SendBatch(ctx, batch)
+		for _, st := range chunk {
+			var inserted bool
+			err := br.QueryRow().Scan(&inserted)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				res.Unchanged++
+			case err != nil:
+				_ = br.Close()
+				return rowError(kind, st.row, err)
+			case inserted:
+				res.Created++
+			default:
+				res.Updated++
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("import %s: %w", kind, err)
+		}
+	}
+	return nil
+}
+
+// rowError reports a row the database refused. The checks before writing
+// should leave none, but a constraint added later must still come back as
+// a problem of the file rather than as an internal error.
+func rowError(kind refdata.Kind, row int, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+		return refdata.Errors{{Row: row, Message: "rejected by the database: " + pgErr.Message}}
+	}
+	return fmt.Errorf("import %s, row %d: %w", kind, row, err)
+}
+
+func importCommunities(ctx context.Context, tx pgx.Tx, rows []refdata.Community, res *ImportResult) error {
+	stmts := make([]upsert, len(rows))
+	for i, r := range rows {
+		stmts[i] = upsert{row: r.Row, args: []any{r.Code, r.Name, r.NameEN}, sql: `
+			INSERT INTO communities (code, name, name_en) VALUES ($1, $2, $3)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en
+			WHERE (communities.name, communities.name_en) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_en)
+			RETURNING xmax = 0`}
+	}
+	return runUpserts(ctx, tx, refdata.Communities, stmts, res)
+}
+
+func importBuildings(ctx context.Context, tx pgx.Tx, rows []refdata.Building, res *ImportResult) error {
+	codes := make([]string, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Community
+	}
+	communities, err := existingCodes(ctx, tx, "communities", codes)
+	if err != nil {
+		return err
+	}
+	var p problems
+	stmts := make([]upsert, 0, len(rows))
+	for _, r := range rows {
+		if !communities[r.Community] {
+			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
+			continue
+		}
+		stmts = append(stmts, upsert{row: r.Row, args: []any{r.Community, r.Code, r.Name}, sql: `
+			INSERT INTO buildings (community, code, name) VALUES ($1, $2, $3)
+			ON CONFLICT (community, code) DO UPDATE SET name = EXCLUDED.name
+			WHERE buildings.name IS DISTINCT FROM EXCLUDED.name
+			RETURNING xmax = 0`})
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	return runUpserts(ctx, tx, refdata.Buildings, stmts, res)
+}
+
+func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *ImportResult) error {
+	codes := make([]string, len(rows))
+	keys := make([]pair, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Community
+		keys[i] = pair{r.Community, r.Building}
+	}
+	communities, err := existingCodes(ctx, tx, "communities", codes)
+	if err != nil {
+		return err
+	}
+	buildings, err := existingPairs(ctx, tx, "buildings", "0::bigint", keys)
+	if err != nil {
+		return err
+	}
+	var p problems
+	stmts := make([]upsert, 0, len(rows))
+	for _, r := range rows {
+		if !communities[r.Community] {
+			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
+			continue
+		}
+		if _, ok := buildings[pair{r.Community, r.Building}]; !ok {
+			p.add(r.Row, "building", "building %q does not exist in community %q; import it with a buildings file first", r.Building, r.Community)
+			continue
+		}
+		stmts = append(stmts, upsert{row: r.Row,
+			args: []any{r.Community, r.Building, r.Code, r.UnitType, r.FloorArea.StringFixed(2)}, sql: `
+			INSERT INTO units (community, building, code, unit_type, floor_area) VALUES ($1, $2, $3, $4, $5::numeric)
+			ON CONFLICT (community, code) DO UPDATE SET building = EXCLUDED.building,
+				unit_type = EXCLUDED.unit_type, floor_area = EXCLUDED.floor_area
+			WHERE (units.building, units.unit_type, units.floor_area)
+				IS DISTINCT FROM (EXCLUDED.building, EXCLUDED.unit_type, EXCLUDED.floor_area)
+			RETURNING xmax = 0`})
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	return runUpserts(ctx, tx, refdata.Units, stmts, res)
+}
+
+func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res *ImportResult) error {
+	codes := make([]string, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Department
+	}
+	departments, err := existingCodes(ctx, tx, "departments", codes)
+	if err != nil {
+		return err
+	}
+	var p problems
+	stmts := make([]upsert, 0, len(rows))
+	for _, r := range rows {
+		if !departments[r.Department] {
+			p.add(r.Row, "department", "department %q does not exist", r.Department)
+			continue
+		}
+		stmts = append(stmts, upsert{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active}, sql: `
+			INSERT INTO staff (code, name, department, role, active) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
+				role = EXCLUDED.role, active = EXCLUDED.active
+			WHERE (staff.name, staff.department, staff.role, staff.active)
+				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active)
+			RETURNING xmax = 0`})
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
+}
+
+// householdUpsert applies one households row to its unit ($1).
+//
+// The matching rule: a row names a resident (name $2, phone $3) of a unit.
+// If a resident with exactly that name and phone (after the parser's
+// trimming and phone normalisation; an empty phone matches an empty phone)
+// already lives in any household of the unit, the row is about that
+// resident: their email ($4) and their household's language ($5) and
+// active flag ($6) are updated where they differ. Otherwise the row creates
+// a new household with that one resident. Nothing is ever deleted or moved:
+// residents missing from a file stay, and a changed name or phone makes a
+// new household, which staff merge or deactivate by hand (active = false).
+// Rows of one file are applied in order, so a later row about the same
+// person finds the resident an earlier row created.
+//
+// It returns one row (created, updated), or (false, false) when unchanged.
+const householdUpsert = `
+	WITH m AS (
+		SELECT r.id AS resident, r.household_id AS household
+		FROM residents r JOIN households h ON h.id = r.household_id
+		WHERE h.unit_id = $1::bigint AND r.name = $2::text AND r.phone = $3::text
+		ORDER BY r.id LIMIT 1
+	), ur AS (
+		UPDATE residents r SET email = $4::text FROM m
+		WHERE r.id = m.resident AND r.email IS DISTINCT FROM $4::text
+		RETURNING 1
+	), uh AS (
+		UPDATE households h SET language = $5::text, active = $6::boolean FROM m
+		WHERE h.id = m.household AND (h.language, h.active) IS DISTINCT FROM ($5::text, $6::boolean)
+		RETURNING 1
+	), nh AS (
+		INSERT INTO households (unit_id, language, active)
+		SELECT $1::bigint, $5::text, $6::boolean WHERE NOT EXISTS (SELECT 1 FROM m)
+		RETURNING id
+	), nr AS (
+		INSERT INTO residents (household_id, name, phone, email)
+		SELECT id, $2::text, $3::text, $4::text FROM nh
+		RETURNING 1
+	)
+	SELECT EXISTS (SELECT 1 FROM nr), EXISTS (SELECT 1 FROM ur) OR EXISTS (SELECT 1 FROM uh)`
+
+// importHouseholds applies households rows by the rule of householdUpsert.
+func importHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household, res *ImportResult) error {
+	codes := make([]string, len(rows))
+	keys := make([]pair, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Community
+		keys[i] = pair{r.Community, r.Unit}
+	}
+	communities, err := existingCodes(ctx, tx, "communities", codes)
+	if err != nil {
+		return err
+	}
+	units, err := existingPairs(ctx, tx, "units", "t.id", keys)
+	if err != nil {
+		return err
+	}
+	var p problems
+	for _, r := range rows {
+		if !communities[r.Community] {
+			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
+		} else if _, ok := units[pair{r.Community, r.Unit}]; !ok {
+			p.add(r.Row, "unit", "unit %q does not exist in community %q; import it with a units file first", r.Unit, r.Community)
+		}
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	for start := 0; start < len(rows); start += importChunk {
+		chunk := rows[start:min(start+importChunk, len(rows))]
+		batch := &pgx.Batch{}
+		for _, r := range chunk {
+			batch.Queue(householdUpsert, units[pair{r.Community, r.Unit}], r.ResidentName, r.Phone, r.Email, r.Language, r.Active)
+		}
+		br := tx.SendBatch(ctx, batch)
+		for _, r := range chunk {
+			var created, updated bool
+			if err := br.QueryRow().Scan(&created, &updated); err != nil {
+				_ = br.Close()
+				return rowError(refdata.Households, r.Row, err)
+			}
+			switch {
+			case created:
+				res.Created++
+			case updated:
+				res.Updated++
+			default:
+				res.Unchanged++
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("import households: %w", err)
+		}
+	}
+	return nil
+}
