@@ -128,7 +128,11 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	if !created {
 		status = http.StatusOK
 	}
-	s.respondCase(c, status, view, state)
+	resp, ok := s.caseJSON(c, view, state)
+	if ok {
+		resp.TrackURL = s.trackURL(view.Number)
+		c.JSON(status, resp)
+	}
 }
 
 // recordCase stores the intake of a validated request under its
@@ -302,16 +306,7 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 			fmt.Sprintf("action %q is not allowed while the case is %s", action, view.Status))
 		return
 	}
-	uctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
-	defer cancel()
-	h, err := s.cfg.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID: kind.WorkflowID(view.Number), UpdateName: string(action),
-		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var state workflows.CaseState
-	if err == nil {
-		err = h.Get(uctx, &state)
-	}
+	state, err := s.update(ctx, view, action, arg)
 	if err != nil {
 		s.workflowError(c, err)
 		return
@@ -322,6 +317,22 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		return
 	}
 	s.respondCase(c, http.StatusOK, view, &state)
+}
+
+// update sends one action to the case's workflow and waits until it is
+// applied and recorded.
+func (s *Server) update(ctx context.Context, view store.Case, action domain.Action, arg any) (workflows.CaseState, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
+	defer cancel()
+	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: view.Kind.WorkflowID(view.Number), UpdateName: string(action),
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var state workflows.CaseState
+	if err == nil {
+		err = h.Get(ctx, &state)
+	}
+	return state, err
 }
 
 // actionArgument binds and checks the body of one action and builds the
@@ -589,6 +600,9 @@ type caseResponse struct {
 	// Live is true when the state came from the running workflow, false
 	// when it is the read model's last snapshot.
 	Live bool `json:"live"`
+	// TrackURL is the resident's tracking link; only the create answer has
+	// one, for the receptionist to hand over.
+	TrackURL string `json:"track_url,omitempty"`
 }
 
 // toResponse merges the read model and the live state into the API shape,
@@ -621,12 +635,19 @@ func toResponse(view store.Case, live *workflows.CaseState, events []domain.Time
 }
 
 func (s *Server) respondCase(c *gin.Context, status int, view store.Case, live *workflows.CaseState) {
+	if resp, ok := s.caseJSON(c, view, live); ok {
+		c.JSON(status, resp)
+	}
+}
+
+// caseJSON is the answer about one case, with its timeline.
+func (s *Server) caseJSON(c *gin.Context, view store.Case, live *workflows.CaseState) (caseResponse, bool) {
 	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
 	if err != nil {
 		s.internal(c, err)
-		return
+		return caseResponse{}, false
 	}
-	c.JSON(status, toResponse(view, live, events, s.cfg.Location))
+	return toResponse(view, live, events, s.cfg.Location), true
 }
 
 type listQuery struct {

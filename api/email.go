@@ -144,7 +144,7 @@ func emailCaseRequest(msg mailin.Message, m store.SenderMatch, category string) 
 
 func (s *Server) answerEmail(c *gin.Context, status int, e store.InboundEmail) {
 	if e.Status == "opened" && e.CaseNumber != nil {
-		c.JSON(status, gin.H{"kind": e.CaseKind, "number": *e.CaseNumber, "triage_id": nil})
+		c.JSON(status, gin.H{"kind": e.CaseKind, "number": *e.CaseNumber, "triage_id": nil, "track_url": s.trackURL(*e.CaseNumber)})
 		return
 	}
 	c.JSON(status, gin.H{"triage_id": e.ID, "status": e.Status})

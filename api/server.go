@@ -18,6 +18,7 @@ import (
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
 )
 
 // Config wires the API to its dependencies.
@@ -34,6 +35,12 @@ type Config struct {
 	// EmailSecret signs the inbound-mail webhook; email intake is off
 	// without one.
 	EmailSecret []byte
+	// Tracking signs the residents' tracking links; without it there are
+	// none. PublicURL is where residents reach the API (the links' base) and
+	// TrackingTTL how long a link lasts (30 days when zero).
+	Tracking    *tracking.Signer
+	PublicURL   string
+	TrackingTTL time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -83,6 +90,9 @@ func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.TrackingTTL <= 0 {
+		cfg.TrackingTTL = 30 * 24 * time.Hour
+	}
 	if cfg.WorkflowTimeout <= 0 {
 		cfg.WorkflowTimeout = 30 * time.Second
 	}
@@ -98,6 +108,9 @@ func New(cfg Config) http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+
+	r.GET("/t/:token", s.trackPageHTML)
+	r.POST("/t/:token/rating", s.trackRateForm)
 
 	v1 := r.Group("/api/v1")
 	for _, k := range []struct {
@@ -123,6 +136,8 @@ func New(cfg Config) http.Handler {
 	v1.POST("/visits", s.createVisit)
 	v1.GET("/visits", s.listVisits)
 	v1.GET("/visits/:id", s.getVisit)
+	v1.GET("/track/:token", s.trackJSON)
+	v1.POST("/track/:token/rating", s.trackRateJSON)
 	v1.POST("/intake/email", s.receiveEmail)
 	v1.GET("/intake/emails", s.listInboundEmails)
 	v1.POST("/intake/emails/:id/open", s.openInboundEmail)

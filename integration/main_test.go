@@ -29,6 +29,7 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
 	"github.com/concierge-pm/concierge/workflows"
 )
@@ -44,6 +45,7 @@ type env struct {
 	temporal client.Client
 	http     *httptest.Server
 	loc      *time.Location
+	tracking *tracking.Signer
 
 	mu     sync.Mutex
 	worker sdkworker.Worker
@@ -133,11 +135,19 @@ func run(m *testing.M) int {
 		return missing("the Asia/Shanghai time zone", err)
 	}
 	sys.loc = loc
+	key, err := st.Secret(ctx, "tracking", 32)
+	if err != nil {
+		return missing("the tracking-link key", err)
+	}
+	if sys.tracking, err = tracking.NewSigner(key); err != nil {
+		return missing("the tracking-link signer", err)
+	}
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.
 		WorkflowTimeout: 5 * time.Second,
 		EmailSecret:     []byte(testEmailSecret),
+		Tracking:        sys.tracking, // links are relative: the test server's address is not known yet
 	}))
 	defer sys.http.Close()
 	code := m.Run()

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"errors"
 	"fmt"
@@ -130,4 +131,30 @@ func (s *Store) Migrate(ctx context.Context) error {
 // inTx runs fn in a transaction, committing if it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// Secret returns the named secret the service keeps for itself, creating
+// it with size random bytes on first use. Every process reads the same one,
+// so links signed by one API process are good on another and after restarts.
+func (s *Store) Secret(ctx context.Context, name string, size int) ([]byte, error) {
+	fresh := make([]byte, size)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("generate secret %s: %w", name, err)
+	}
+	var value []byte
+	var err error
+	// A second try covers a racing first use: the statement's snapshot may
+	// not see the row the other process has just committed.
+	for range 2 {
+		err = s.pool.QueryRow(ctx, `
+			WITH ins AS (INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
+			SELECT value FROM ins UNION ALL SELECT value FROM app_secrets WHERE name = $1 LIMIT 1`, name, fresh).Scan(&value)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	return value, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -19,6 +20,7 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
 	"github.com/concierge-pm/concierge/workflows"
 )
@@ -34,9 +36,29 @@ type common struct {
 
 // apiConfig wires the API. Secrets come from the environment only, never
 // from flags, which other users of the machine can read in the process list.
-func (c *common) apiConfig(st *store.Store, tc client.Client, loc *time.Location, logger *slog.Logger) api.Config {
+// The tracking-link key is CONCIERGE_TRACKING_SECRET, else one the service
+// generates once and keeps in PostgreSQL, so links outlive restarts and work
+// on every API process.
+func (c *common) apiConfig(ctx context.Context, st *store.Store, tc client.Client, loc *time.Location, logger *slog.Logger, httpAddr string) (api.Config, error) {
+	key := []byte(os.Getenv("CONCIERGE_TRACKING_SECRET"))
+	if len(key) == 0 {
+		var err error
+		if key, err = st.Secret(ctx, "tracking", 32); err != nil {
+			return api.Config{}, err
+		}
+	}
+	signer, err := tracking.NewSigner(key)
+	if err != nil {
+		return api.Config{}, fmt.Errorf("CONCIERGE_TRACKING_SECRET: %w", err)
+	}
+	ttl, err := time.ParseDuration(env("CONCIERGE_TRACKING_TTL", "720h"))
+	if err != nil || ttl <= 0 {
+		return api.Config{}, fmt.Errorf("CONCIERGE_TRACKING_TTL must be a positive duration such as 720h")
+	}
+	public := env("CONCIERGE_PUBLIC_URL", "http://"+strings.Replace(httpAddr, "0.0.0.0", "127.0.0.1", 1))
 	return api.Config{Store: st, Temporal: tc, TaskQueue: c.taskQueue, Location: loc, Logger: logger,
-		EmailSecret: []byte(os.Getenv("CONCIERGE_EMAIL_SECRET"))}
+		EmailSecret: []byte(os.Getenv("CONCIERGE_EMAIL_SECRET")),
+		Tracking:    signer, PublicURL: public, TrackingTTL: ttl}, nil
 }
 
 func (c *common) flags(fs *flag.FlagSet) {
@@ -159,8 +181,12 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	defer tc.Close()
 	defer stopWorker()
 
+	apiCfg, err := cfg.apiConfig(ctx, st, tc, loc, logger, ln.Addr().String())
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           api.New(cfg.apiConfig(st, tc, loc, logger)),
+		Handler:           api.New(apiCfg),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	serveErr := make(chan error, 1)
@@ -217,9 +243,13 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
+	apiCfg, err := cfg.apiConfig(ctx, st, tc, loc, logger, *httpAddr)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              *httpAddr,
-		Handler:           api.New(cfg.apiConfig(st, tc, loc, logger)),
+		Handler:           api.New(apiCfg),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	serveErr := make(chan error, 1)

@@ -1,0 +1,269 @@
+package api
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+// ActorResident marks what the resident did through a tracking link.
+const ActorResident = "resident"
+
+// statusLabels are the statuses as a resident reads them.
+var statusLabels = map[domain.Status][2]string{
+	domain.StatusRecorded:          {"已登记", "Recorded"},
+	domain.StatusAwaitingTriage:    {"待分派", "Awaiting assignment"},
+	domain.StatusRouted:            {"已派单", "Assigned to a department"},
+	domain.StatusInProgress:        {"处理中", "In progress"},
+	domain.StatusResolved:          {"已处理，待回访", "Resolved, awaiting your rating"},
+	domain.StatusReopened:          {"重新处理中", "Reopened"},
+	domain.StatusClosed:            {"已结案", "Closed"},
+	domain.StatusWithdrawn:         {"已撤回", "Withdrawn"},
+	domain.StatusClosedUnresolved:  {"已结案（未解决）", "Closed unresolved"},
+	domain.StatusClosedUnreachable: {"已结案（未能联系）", "Closed, not reached"},
+	domain.StatusDispatched:        {"已派工", "Technician assigned"},
+	domain.StatusOnSite:            {"维修人员已到场", "Technician on site"},
+	domain.StatusCompleted:         {"已完工，待评价", "Completed, awaiting your rating"},
+	domain.StatusCancelled:         {"已取消", "Cancelled"},
+}
+
+// residentEvents are the timeline events a resident sees; reminders and
+// escalations are the centre's internal business.
+var residentEvents = map[string]bool{
+	domain.EventRecorded: true, domain.EventAwaitingTriage: true, domain.EventRouted: true,
+	domain.EventDispatched: true, domain.EventAcknowledged: true, domain.EventOnSite: true,
+	domain.EventFeedback: true, domain.EventResolved: true, domain.EventCompleted: true,
+	domain.EventCallback: true, domain.EventReopened: true, domain.EventClosed: true,
+	domain.EventClosedUnresolved: true, domain.EventClosedUnreachable: true,
+	domain.EventWithdrawn: true, domain.EventCancelled: true,
+}
+
+// trackedCase is all a tracking link shows: no names, phones, units or staff.
+type trackedCase struct {
+	Number       string         `json:"number"`
+	Kind         domain.Kind    `json:"kind"`
+	Category     string         `json:"category"`
+	CategoryName string         `json:"category_name"`
+	CategoryEn   string         `json:"category_name_en"`
+	Status       domain.Status  `json:"status"`
+	StatusLabel  string         `json:"status_label"`
+	StatusEn     string         `json:"status_label_en"`
+	RecordedAt   time.Time      `json:"recorded_at"`
+	NextDeadline *time.Time     `json:"next_deadline"`
+	CanRate      bool           `json:"can_rate"`
+	Timeline     []trackedEvent `json:"timeline"`
+}
+
+type trackedEvent struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+}
+
+// trackURL is the link handed to the resident with the acknowledgement.
+func (s *Server) trackURL(number string) string {
+	if s.cfg.Tracking == nil {
+		return ""
+	}
+	return strings.TrimRight(s.cfg.PublicURL, "/") + "/t/" + s.cfg.Tracking.Token(number, time.Now().Add(s.cfg.TrackingTTL))
+}
+
+// trackedView checks the token and loads its case; it answers errors itself
+// (as JSON or as a page) and returns ok false then.
+func (s *Server) trackedView(c *gin.Context, page bool) (store.Case, trackedCase, bool) {
+	bad := func(status int, code, zh, en string) {
+		if page {
+			s.trackPage(c, status, trackPageData{Error: zh + " / " + en})
+			return
+		}
+		fail(c, status, code, en)
+	}
+	if s.cfg.Tracking == nil {
+		bad(http.StatusServiceUnavailable, "not_configured", "查询功能未开启", "case tracking is not configured")
+		return store.Case{}, trackedCase{}, false
+	}
+	number, err := s.cfg.Tracking.Check(c.Param("token"), time.Now())
+	if errors.Is(err, tracking.ErrExpired) {
+		bad(http.StatusGone, "expired", "链接已过期，请联系物业服务中心", "this link has expired; please contact the service centre")
+		return store.Case{}, trackedCase{}, false
+	}
+	if err != nil {
+		bad(http.StatusNotFound, "not_found", "链接无效", "this link is not valid")
+		return store.Case{}, trackedCase{}, false
+	}
+	ctx := c.Request.Context()
+	view, err := s.cfg.Store.CaseByNumber(ctx, number)
+	if err != nil {
+		s.internal(c, err)
+		return store.Case{}, trackedCase{}, false
+	}
+	events, err := s.cfg.Store.Timeline(ctx, number)
+	if err != nil {
+		s.internal(c, err)
+		return store.Case{}, trackedCase{}, false
+	}
+	cat, err := s.cfg.Store.CategoryByCode(ctx, view.Category)
+	if err != nil {
+		s.internal(c, err)
+		return store.Case{}, trackedCase{}, false
+	}
+	snap := view.CaseSnapshot.In(s.cfg.Location)
+	label := statusLabels[snap.Status]
+	t := trackedCase{Number: snap.Number, Kind: view.Kind, Category: cat.Code, CategoryName: cat.Name, CategoryEn: cat.NameEn,
+		Status: snap.Status, StatusLabel: label[0], StatusEn: label[1], RecordedAt: snap.RecordedAt,
+		NextDeadline: snap.OpenDeadlines().Next(), CanRate: snap.Status.AwaitingCallback(), Timeline: []trackedEvent{}}
+	for _, e := range events {
+		if residentEvents[e.Kind] {
+			t.Timeline = append(t.Timeline, trackedEvent{At: e.At.In(s.cfg.Location), Kind: e.Kind, Message: e.Message})
+		}
+	}
+	return view, t, true
+}
+
+func (s *Server) trackJSON(c *gin.Context) {
+	if _, t, ok := s.trackedView(c, false); ok {
+		c.JSON(http.StatusOK, t)
+	}
+}
+
+type trackRatingRequest struct {
+	Score   int    `json:"score" form:"score" binding:"required,gte=1,lte=5"`
+	Comment string `json:"comment" form:"comment" binding:"max=2000"`
+}
+
+// rate is the resident's own callback answer: a score of 4–5 closes the
+// case, 1–3 reopens it, as a callback by phone would.
+func (s *Server) rate(c *gin.Context, view store.Case, r trackRatingRequest) error {
+	comment, err := optionalText("comment", r.Comment)
+	if err != nil {
+		return invalidInputError{err}
+	}
+	if !view.Status.AwaitingCallback() {
+		return invalidTransitionError{}
+	}
+	_, err = s.update(c.Request.Context(), view, domain.ActionCallback,
+		workflows.CallbackRequest{Reached: true, Score: r.Score, Comment: comment, Actor: ActorResident})
+	return err
+}
+
+type invalidInputError struct{ error }
+type invalidTransitionError struct{}
+
+func (invalidTransitionError) Error() string { return "this case is not waiting for a rating" }
+
+func (s *Server) trackRateJSON(c *gin.Context) {
+	view, _, ok := s.trackedView(c, false)
+	if !ok {
+		return
+	}
+	var req trackRatingRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	var bad invalidInputError
+	switch err := s.rate(c, view, req); {
+	case errors.As(err, &bad):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", bad.Error())
+		return
+	case errors.As(err, new(invalidTransitionError)):
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, err.Error())
+		return
+	case err != nil:
+		s.workflowError(c, err)
+		return
+	}
+	if _, t, ok := s.trackedView(c, false); ok {
+		c.JSON(http.StatusOK, t)
+	}
+}
+
+// trackPageHTML renders the page: Chinese first, English second, and the
+// rating form when the case waits for the resident's rating.
+func (s *Server) trackPageHTML(c *gin.Context) {
+	if _, t, ok := s.trackedView(c, true); ok {
+		s.trackPage(c, http.StatusOK, trackPageData{Case: &t, Token: c.Param("token"), Thanks: c.Query("rated") == "1"})
+	}
+}
+
+func (s *Server) trackRateForm(c *gin.Context) {
+	view, t, ok := s.trackedView(c, true)
+	if !ok {
+		return
+	}
+	score, err := strconv.Atoi(c.PostForm("score"))
+	req := trackRatingRequest{Score: score, Comment: c.PostForm("comment")}
+	if err != nil || score < 1 || score > 5 || len(req.Comment) > 2000 {
+		s.trackPage(c, http.StatusUnprocessableEntity, trackPageData{Case: &t, Token: c.Param("token"),
+			Error: "请选择 1–5 分 / please choose a score from 1 to 5"})
+		return
+	}
+	if err := s.rate(c, view, req); err != nil {
+		s.cfg.Logger.Warn("resident rating failed", "number", view.Number, "error", err)
+		s.trackPage(c, http.StatusConflict, trackPageData{Case: &t, Token: c.Param("token"),
+			Error: "暂时无法提交评价，请稍后再试或致电物业服务中心 / the rating could not be recorded now; please try again later or call the service centre"})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/t/"+c.Param("token")+"?rated=1")
+}
+
+type trackPageData struct {
+	Case   *trackedCase
+	Token  string
+	Error  string
+	Thanks bool
+}
+
+func (s *Server) trackPage(c *gin.Context, status int, d trackPageData) {
+	c.Status(status)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	// The page is personal to the link holder: keep it out of caches and
+	// do not leak the token to other sites.
+	c.Header("Cache-Control", "no-store")
+	c.Header("Referrer-Policy", "no-referrer")
+	if err := trackTemplate.Execute(c.Writer, d); err != nil {
+		s.cfg.Logger.Error("render tracking page", "error", err)
+	}
+	c.Abort()
+}
+
+var trackTemplate = template.Must(template.New("track").Funcs(template.FuncMap{
+	"time": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+}).Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>案件进度 Case status</title>
+<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.3rem}.en{color:#666;font-size:.9em}.status{font-size:1.2rem;font-weight:600;color:#0a5}
+ol{padding-left:1.2rem}li{margin:.4rem 0}.err{color:#b00}.ok{color:#0a5}fieldset{border:1px solid #ccc;padding:.8rem}
+textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}</style></head><body>
+{{with .Error}}<p class="err" role="alert">{{.}}</p>{{end}}
+{{with .Case}}
+<h1>{{if eq .Kind "repair"}}报修{{else}}投诉{{end}} {{.Number}} <span class="en">{{if eq .Kind "repair"}}Repair request{{else}}Complaint{{end}}</span></h1>
+<p>{{.CategoryName}} <span class="en">{{.CategoryEn}}</span> · 登记于 {{time .RecordedAt}}</p>
+<p class="status">{{.StatusLabel}} <span class="en">{{.StatusEn}}</span></p>
+{{with .NextDeadline}}<p>下一时限 <span class="en">Next deadline</span>: {{time .}}</p>{{end}}
+<h2>处理进度 <span class="en">Progress</span></h2>
+<ol>{{range .Timeline}}<li>{{time .At}} — {{.Message}}</li>{{end}}</ol>
+{{if .CanRate}}
+<form method="post" action="/t/{{$.Token}}/rating"><fieldset><legend>请评价本次服务 <span class="en">Please rate our service</span></legend>
+<label><input type="radio" name="score" value="5" required> 5 非常满意 <span class="en">very satisfied</span></label><br>
+<label><input type="radio" name="score" value="4"> 4 满意 <span class="en">satisfied</span></label><br>
+<label><input type="radio" name="score" value="3"> 3 一般 <span class="en">neutral</span></label><br>
+<label><input type="radio" name="score" value="2"> 2 不满意 <span class="en">dissatisfied</span></label><br>
+<label><input type="radio" name="score" value="1"> 1 非常不满意 <span class="en">very dissatisfied</span></label><br>
+<label>意见 <span class="en">Comment</span><br><textarea name="comment" maxlength="2000"></textarea></label><br>
+<p class="en">3 分及以下将重新处理 / a score of 3 or less reopens the case.</p>
+<button type="submit">提交 Submit</button></fieldset></form>
+{{end}}
+{{end}}
+{{if .Thanks}}<p class="ok">感谢您的评价！ <span class="en">Thank you for your rating!</span></p>{{end}}
+</body></html>`))
