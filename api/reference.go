@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -263,4 +264,30 @@ func cleanKeywords(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// listNotifications shows the outbox to staff: what was sent, what is still
+// being retried, and what failed for good (`status=failed`).
+func (s *Server) listNotifications(c *gin.Context) {
+	status := c.Query("status")
+	if status != "" && status != "pending" && status != "sent" && status != "failed" && status != "skipped" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be pending, sent, failed or skipped")
+		return
+	}
+	number := c.Query("number")
+	if number != "" && !domain.ValidCaseNumber(number) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "number must be a case number such as TS20261128-0001")
+		return
+	}
+	limit, err := strconv.Atoi(c.DefaultQuery("limit", "200"))
+	if err != nil || limit < 1 || limit > 1000 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "limit must be between 1 and 1000")
+		return
+	}
+	items, err := s.cfg.Store.Notifications(c.Request.Context(), status, number, limit)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // CaseSnapshot is the state of one case as the workflow holds it. It carries
 // codes and times only; the resident's name, phone, unit and description stay
@@ -146,4 +149,10 @@ type CaseRecord struct {
 	Event         TimelineEvent  `json:"event"`
 	Notifications []Notification `json:"notifications,omitempty"`
 	Rating        *Rating        `json:"rating,omitempty"`
+}
+
+// NotificationKey is the outbox key of the i-th notification of a case's
+// event: what the record activity stores and the delivery activity reads.
+func NotificationKey(number string, seq, i int) string {
+	return fmt.Sprintf("%s/%d/%d", number, seq, i)
 }

@@ -26,8 +26,10 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
+	"github.com/concierge-pm/concierge/notify/notifytest"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -46,6 +48,10 @@ type env struct {
 	http     *httptest.Server
 	loc      *time.Location
 	tracking *tracking.Signer
+	// Notification delivery goes to a test SMTP server and SMS gateway.
+	notifier *activities.Notifier
+	mailbox  *notifytest.Backend
+	sms      *smsGateway
 
 	mu     sync.Mutex
 	worker sdkworker.Worker
@@ -63,7 +69,7 @@ func (e *env) stopWorker() {
 func (e *env) startWorker() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := worker.New(e.temporal, taskQueue, e.store)
+	w := worker.New(e.temporal, taskQueue, e.store, e.notifier)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -121,6 +127,18 @@ func run(m *testing.M) int {
 	defer tc.Close()
 
 	sys = &env{store: st, temporal: tc}
+	key, err := st.Secret(ctx, "tracking", 32)
+	if err != nil {
+		return missing("the tracking-link key", err)
+	}
+	if sys.tracking, err = tracking.NewSigner(key); err != nil {
+		return missing("the tracking-link signer", err)
+	}
+	stopDelivery, err := sys.startDelivery()
+	if err != nil {
+		return missing("the test SMTP server and SMS gateway", err)
+	}
+	defer stopDelivery()
 	if err := sys.startWorker(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -135,13 +153,6 @@ func run(m *testing.M) int {
 		return missing("the Asia/Shanghai time zone", err)
 	}
 	sys.loc = loc
-	key, err := st.Secret(ctx, "tracking", 32)
-	if err != nil {
-		return missing("the tracking-link key", err)
-	}
-	if sys.tracking, err = tracking.NewSigner(key); err != nil {
-		return missing("the tracking-link signer", err)
-	}
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.

@@ -123,7 +123,7 @@ func TestBadTrackingLinks(t *testing.T) {
 	c := create(t, "parking")
 	good := sys.tracking.Token(c.Number, time.Now().Add(time.Hour))
 	expired := sys.tracking.Token(c.Number, time.Now().Add(-time.Minute))
-	other := strings.Replace(good, c.Number, c.Number[:len(c.Number)-1]+"9", 1)
+	other := strings.Replace(good, c.Number, c.Number+"1", 1) // another case, same signature
 	for _, tc := range []struct {
 		token string
 		want  int

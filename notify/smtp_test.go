@@ -3,16 +3,9 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"log"
-	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -22,156 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/concierge-pm/concierge/notify/notifytest"
 )
-
-// testCert returns a self-signed certificate for 127.0.0.1 and localhost
-// and a pool that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "concierge test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-type received struct {
-	from string
-	to   []string
-	data []byte
-}
-
-// backend records what it accepts and can be told to fail.
-type backend struct {
-	user, pass string          // when set, MAIL requires AUTH PLAIN with these
-	rcptErr    *smtp.SMTPError // returned from RCPT
-	dataErr    *smtp.SMTPError // returned after DATA
-
-	mu       sync.Mutex
-	sessions int
-	msgs     []received
-}
-
-func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	b.mu.Lock()
-	b.sessions++
-	b.mu.Unlock()
-	return &session{b: b}, nil
-}
-
-func (b *backend) snapshot() (int, []received) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.sessions, append([]received(nil), b.msgs...)
-}
-
-type session struct {
-	b      *backend
-	authed bool
-	cur    received
-}
-
-func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if user != s.b.user || pass != s.b.pass || s.b.user == "" {
-			return smtp.ErrAuthFailed
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.b.user != "" && !s.authed {
-		return smtp.ErrAuthRequired
-	}
-	s.cur = received{from: from}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.b.rcptErr != nil {
-		return s.b.rcptErr
-	}
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.b.dataErr != nil {
-		return s.b.dataErr
-	}
-	s.cur.data = data
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, s.cur)
-	s.b.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset()        { s.cur = received{} }
-func (s *session) Logout() error { return nil }
-
-// startSMTP runs a go-smtp server on 127.0.0.1:0. mode is "starttls",
-// "tls" (implicit) or "plain" (no TLS offered at all).
-func startSMTP(t *testing.T, be *backend, mode string) (port int, roots *x509.CertPool) {
-	t.Helper()
-	cert, roots := testCert(t)
-	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	srv := smtp.NewServer(be)
-	srv.Domain = "localhost"
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	var ln net.Listener
-	var err error
-	switch mode {
-	case "starttls":
-		srv.TLSConfig = tlsCfg
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-	case "tls":
-		ln, err = tls.Listen("tcp", "127.0.0.1:0", tlsCfg)
-	case "plain":
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-	default:
-		t.Fatalf("bad mode %q", mode)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ln.Addr().(*net.TCPAddr).Port, roots
-}
 
 func newTestSMTP(t *testing.T, cfg SMTPConfig) *SMTPSender {
 	t.Helper()
@@ -200,14 +47,14 @@ var chineseMail = Message{
 }
 
 // checkReceived parses what the server got and compares it with m.
-func checkReceived(t *testing.T, got received, m Message) {
+func checkReceived(t *testing.T, got notifytest.Received, m Message) {
 	t.Helper()
-	if got.from != "service@example.com" || len(got.to) != 1 || got.to[0] != m.To {
-		t.Errorf("envelope from %q to %v", got.from, got.to)
+	if got.From != "service@example.com" || len(got.To) != 1 || got.To[0] != m.To {
+		t.Errorf("envelope from %q to %v", got.From, got.To)
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(got.data))
+	msg, err := mail.ReadMessage(bytes.NewReader(got.Data))
 	if err != nil {
-		t.Fatalf("parse message: %v\n%s", err, got.data)
+		t.Fatalf("parse message: %v\n%s", err, got.Data)
 	}
 	h := msg.Header
 	dec := new(mime.WordDecoder)
@@ -263,19 +110,19 @@ func TestSMTPSendDelivers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := &backend{}
+			be := &notifytest.Backend{}
 			cfg := SMTPConfig{TLS: tt.mode}
 			if tt.auth {
-				be.user, be.pass = "desk", "s3cret 密码"
-				cfg.Username, cfg.Password = be.user, be.pass
+				be.User, be.Pass = "desk", "s3cret 密码"
+				cfg.Username, cfg.Password = be.User, be.Pass
 			}
-			port, roots := startSMTP(t, be, tt.mode)
+			port, roots := notifytest.StartSMTP(t, be, tt.mode)
 			cfg.Port, cfg.RootCAs = port, roots
 			s := newTestSMTP(t, cfg)
 			if err := s.Send(context.Background(), chineseMail); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			_, msgs := be.snapshot()
+			_, msgs := be.Snapshot()
 			if len(msgs) != 1 {
 				t.Fatalf("server got %d messages", len(msgs))
 			}
@@ -291,7 +138,7 @@ func TestSMTPSendFailures(t *testing.T) {
 	data452 := &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Out of storage"}
 	tests := []struct {
 		name      string
-		be        *backend
+		be        *notifytest.Backend
 		mode      string // server mode
 		cfg       SMTPConfig
 		msg       func(Message) Message
@@ -299,27 +146,27 @@ func TestSMTPSendFailures(t *testing.T) {
 		wantErr   string
 		connects  bool // whether the server should see a session
 	}{
-		{name: "550 on RCPT is permanent", be: &backend{rcptErr: rcpt550}, mode: "starttls", permanent: true, wantErr: "550", connects: true},
-		{name: "451 on RCPT is temporary", be: &backend{rcptErr: rcpt451}, mode: "starttls", wantErr: "451", connects: true},
-		{name: "554 after DATA is permanent", be: &backend{dataErr: data554}, mode: "starttls", permanent: true, wantErr: "554", connects: true},
-		{name: "452 after DATA is temporary", be: &backend{dataErr: data452}, mode: "starttls", wantErr: "452", connects: true},
-		{name: "starttls against a server without TLS fails", be: &backend{}, mode: "plain", wantErr: "STARTTLS", connects: true},
-		{name: "wrong password is temporary (configuration)", be: &backend{user: "desk", pass: "right"}, mode: "starttls",
+		{name: "550 on RCPT is permanent", be: &notifytest.Backend{RcptErr: rcpt550}, mode: "starttls", permanent: true, wantErr: "550", connects: true},
+		{name: "451 on RCPT is temporary", be: &notifytest.Backend{RcptErr: rcpt451}, mode: "starttls", wantErr: "451", connects: true},
+		{name: "554 after DATA is permanent", be: &notifytest.Backend{DataErr: data554}, mode: "starttls", permanent: true, wantErr: "554", connects: true},
+		{name: "452 after DATA is temporary", be: &notifytest.Backend{DataErr: data452}, mode: "starttls", wantErr: "452", connects: true},
+		{name: "starttls against a server without TLS fails", be: &notifytest.Backend{}, mode: "plain", wantErr: "STARTTLS", connects: true},
+		{name: "wrong password is temporary (configuration)", be: &notifytest.Backend{User: "desk", Pass: "right"}, mode: "starttls",
 			cfg: SMTPConfig{Username: "desk", Password: "wrong"}, wantErr: "535", connects: true},
-		{name: "untrusted certificate fails", be: &backend{}, mode: "tls", cfg: SMTPConfig{RootCAs: x509.NewCertPool()},
+		{name: "untrusted certificate fails", be: &notifytest.Backend{}, mode: "tls", cfg: SMTPConfig{RootCAs: x509.NewCertPool()},
 			wantErr: "certificate"}, // the handshake fails before go-smtp opens a session
-		{name: "invalid recipient is permanent without connecting", be: &backend{}, mode: "starttls",
+		{name: "invalid recipient is permanent without connecting", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.To = "not an address"; return m }, permanent: true, wantErr: "invalid recipient"},
-		{name: "header injection in To is permanent", be: &backend{}, mode: "starttls",
+		{name: "header injection in To is permanent", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.To = "a@example.com\r\nBcc: b@example.com"; return m }, permanent: true},
-		{name: "SMS message given to SMTP is permanent", be: &backend{}, mode: "starttls",
+		{name: "SMS message given to SMTP is permanent", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.Channel = channelSMS; return m }, permanent: true},
-		{name: "ref unfit for Message-ID is permanent", be: &backend{}, mode: "starttls",
+		{name: "ref unfit for Message-ID is permanent", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.Ref = "a>b"; return m }, permanent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			port, roots := startSMTP(t, tt.be, tt.mode)
+			port, roots := notifytest.StartSMTP(t, tt.be, tt.mode)
 			cfg := tt.cfg
 			cfg.Port = port
 			if cfg.RootCAs == nil {
@@ -343,7 +190,7 @@ func TestSMTPSendFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q does not mention %q", err, tt.wantErr)
 			}
-			sessions, msgs := tt.be.snapshot()
+			sessions, msgs := tt.be.Snapshot()
 			if len(msgs) != 0 {
 				t.Errorf("server accepted %d messages", len(msgs))
 			}

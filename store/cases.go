@@ -216,7 +216,7 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO notifications (number, audience, recipient, template, params, idempotency_key)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
-			sn.Number, n.Audience, n.Recipient, n.Template, params, fmt.Sprintf("%s/%d", key, i)); err != nil {
+			sn.Number, n.Audience, n.Recipient, n.Template, params, domain.NotificationKey(sn.Number, ev.Seq, i)); err != nil {
 			return fmt.Errorf("queue notification %s/%d: %w", key, i, err)
 		}
 	}

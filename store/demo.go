@@ -182,6 +182,8 @@ func loadDemoExtras(ctx context.Context, tx pgx.Tx) (bool, error) {
 			VALUES ($1, 'repair', $2, $3, 'engineering', nullif($4, ''), $5, $6::interval, $7::interval, $7::interval, $8)
 			ON CONFLICT (code) DO NOTHING`, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
 	}
+	// Demo staff get addresses, so notification delivery has somewhere to go.
+	batch.Queue(`UPDATE staff SET email = code || '@staff.example.com' WHERE email = ''`)
 	for code, words := range demoKeywords {
 		batch.Queue(`UPDATE handbook_categories SET keywords = $2 WHERE code = $1 AND keywords = '{}'`, code, words)
 	}

@@ -25,9 +25,10 @@ import (
 const DefaultTaskQueue = "concierge"
 
 // New builds a worker on the task queue with every workflow and activity.
-func New(c client.Client, taskQueue string, st *store.Store) sdkworker.Worker {
+// n delivers notifications; nil, or one without senders, marks them skipped.
+func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notifier) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
-	Register(w, st)
+	Register(w, st, n)
 	return w
 }
 
@@ -36,11 +37,20 @@ func New(c client.Client, taskQueue string, st *store.Store) sdkworker.Worker {
 func Register(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
-}, st *store.Store) {
+}, st *store.Store, n *activities.Notifier) {
 	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
 	complaints := &activities.Complaints{Store: st}
 	r.RegisterActivityWithOptions(complaints.RecordComplaintEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
+	notifier := activities.Notifier{}
+	if n != nil {
+		notifier = *n
+	}
+	notifier.Store, notifier.MaxAttempts = st, workflows.DeliveryAttempts
+	if notifier.Logger == nil {
+		notifier.Logger = slog.Default()
+	}
+	r.RegisterActivityWithOptions(notifier.DeliverNotification, activity.RegisterOptions{Name: workflows.DeliverActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

@@ -25,8 +25,9 @@ type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
 
-	mu      sync.Mutex
-	records []domain.CaseRecord
+	mu        sync.Mutex
+	records   []domain.CaseRecord
+	delivered []string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -41,7 +42,33 @@ func newHarness(t *testing.T) *harness {
 		h.records = append(h.records, recs...)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.RecordActivity})
+	h.env.RegisterActivityWithOptions(func(_ context.Context, key string) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.delivered = append(h.delivered, key)
+		return nil
+	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	return h
+}
+
+// checkDeliveries asserts that every notification recorded was delivered
+// exactly once before the workflow finished.
+func (h *harness) checkDeliveries() {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var want []string
+	for _, r := range h.records {
+		for i := range r.Notifications {
+			want = append(want, domain.NotificationKey(r.Snapshot.Number, r.Event.Seq, i))
+		}
+	}
+	got := slices.Clone(h.delivered)
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		h.t.Errorf("delivered %v, want %v", got, want)
+	}
 }
 
 // act sends an update after the given workflow time. wantErr is the
@@ -83,6 +110,7 @@ func (h *harness) run(in workflows.ComplaintInput) workflows.CaseState {
 	if err := h.env.GetWorkflowResult(&st); err != nil {
 		h.t.Fatalf("result: %v", err)
 	}
+	h.checkDeliveries()
 	return st
 }
 

@@ -17,7 +17,9 @@ const (
 	// RecordActivity writes the records of either kind of case; the name
 	// predates repairs and stays, because running workflows call it.
 	RecordActivity = "RecordComplaintEvents"
-	QueryState     = "state"
+	// DeliverActivity sends one queued notification, by its outbox key.
+	DeliverActivity = "DeliverNotification"
+	QueryState      = "state"
 	// UpdateIntake waits until the recording is written and returns the state;
 	// the API sends it with the start (update-with-start) so that a create
 	// answers with the case as PostgreSQL holds it.
@@ -100,7 +102,20 @@ type caseCore struct {
 	callbackStart time.Time
 	// published is the signature of the search attributes last upserted.
 	published string
+	// deliveries are the notification deliveries started; the workflow
+	// finishes only after they have, so none is abandoned.
+	deliveries []workflow.Future
 }
+
+// Delivery of a notification is retried with backoff for about an hour
+// (10 s, 20 s, … capped at 10 min between attempts); the last attempt marks
+// the message failed for staff to see.
+const DeliveryAttempts = 9
+
+// deliveryVersion gates delivery for workflows started before it existed:
+// their histories have no delivery activities, and replaying them must not
+// add any.
+const deliveryVersion = "deliver-notifications"
 
 func newCaseCore(kind caseKind, policy domain.Policy, st domain.CaseSnapshot) *caseCore {
 	return &caseCore{kind: kind, policy: policy, st: st, fired: map[string]bool{}, resolveStart: st.RecordedAt}
@@ -155,6 +170,7 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 				return c.state(), fmt.Errorf("record events %d-%d: %w", batch[0].Event.Seq, batch[len(batch)-1].Event.Seq, err)
 			}
 			c.written = batch[len(batch)-1].Snapshot.Version
+			c.deliver(ctx, batch)
 			continue
 		}
 		if c.st.Status.Terminal() {
@@ -183,7 +199,34 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return c.state(), err
 	}
+	for _, f := range c.deliveries {
+		// A delivery's outcome is in the outbox row; the case is closed either way.
+		_ = f.Get(ctx, nil)
+	}
 	return c.state(), nil
+}
+
+// deliver starts one delivery activity per notification just recorded.
+// They run beside the case, so a slow or failing mail server never holds
+// up an action.
+func (c *caseCore) deliver(ctx workflow.Context, batch []domain.CaseRecord) {
+	var keys []string
+	for _, rec := range batch {
+		for i := range rec.Notifications {
+			keys = append(keys, domain.NotificationKey(rec.Snapshot.Number, rec.Event.Seq, i))
+		}
+	}
+	if len(keys) == 0 || workflow.GetVersion(ctx, deliveryVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	dctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 10 * time.Minute, MaximumAttempts: DeliveryAttempts},
+	})
+	for _, key := range keys {
+		c.deliveries = append(c.deliveries, workflow.ExecuteActivity(dctx, DeliverActivity, key))
+	}
 }
 
 // emit applies one timeline event: it bumps the version, queues the record

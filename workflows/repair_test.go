@@ -37,6 +37,7 @@ func (h *harness) runRepair(in workflows.RepairInput) workflows.CaseState {
 	if err := h.env.GetWorkflowResult(&st); err != nil {
 		h.t.Fatalf("result: %v", err)
 	}
+	h.checkDeliveries()
 	return st
 }
 

@@ -11,14 +11,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
+	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -34,31 +37,80 @@ type common struct {
 	tz          string
 }
 
-// apiConfig wires the API. Secrets come from the environment only, never
-// from flags, which other users of the machine can read in the process list.
-// The tracking-link key is CONCIERGE_TRACKING_SECRET, else one the service
-// generates once and keeps in PostgreSQL, so links outlive restarts and work
-// on every API process.
-func (c *common) apiConfig(ctx context.Context, st *store.Store, tc client.Client, loc *time.Location, logger *slog.Logger, httpAddr string) (api.Config, error) {
+// links is how tracking links are made: the key is
+// CONCIERGE_TRACKING_SECRET, else one the service generates once and keeps
+// in PostgreSQL, so links outlive restarts and work on every process.
+type links struct {
+	signer *tracking.Signer
+	public string
+	ttl    time.Duration
+}
+
+func trackingLinks(ctx context.Context, st *store.Store, httpAddr string) (links, error) {
 	key := []byte(os.Getenv("CONCIERGE_TRACKING_SECRET"))
 	if len(key) == 0 {
 		var err error
 		if key, err = st.Secret(ctx, "tracking", 32); err != nil {
-			return api.Config{}, err
+			return links{}, err
 		}
 	}
 	signer, err := tracking.NewSigner(key)
 	if err != nil {
-		return api.Config{}, fmt.Errorf("CONCIERGE_TRACKING_SECRET: %w", err)
+		return links{}, fmt.Errorf("CONCIERGE_TRACKING_SECRET: %w", err)
 	}
 	ttl, err := time.ParseDuration(env("CONCIERGE_TRACKING_TTL", "720h"))
 	if err != nil || ttl <= 0 {
-		return api.Config{}, fmt.Errorf("CONCIERGE_TRACKING_TTL must be a positive duration such as 720h")
+		return links{}, fmt.Errorf("CONCIERGE_TRACKING_TTL must be a positive duration such as 720h")
 	}
 	public := env("CONCIERGE_PUBLIC_URL", "http://"+strings.Replace(httpAddr, "0.0.0.0", "127.0.0.1", 1))
+	return links{signer: signer, public: public, ttl: ttl}, nil
+}
+
+// apiConfig wires the API. Secrets come from the environment only, never
+// from flags, which other users of the machine can read in the process list.
+func (c *common) apiConfig(ctx context.Context, st *store.Store, tc client.Client, loc *time.Location, logger *slog.Logger, httpAddr string) (api.Config, error) {
+	l, err := trackingLinks(ctx, st, httpAddr)
+	if err != nil {
+		return api.Config{}, err
+	}
 	return api.Config{Store: st, Temporal: tc, TaskQueue: c.taskQueue, Location: loc, Logger: logger,
 		EmailSecret: []byte(os.Getenv("CONCIERGE_EMAIL_SECRET")),
-		Tracking:    signer, PublicURL: public, TrackingTTL: ttl}, nil
+		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl}, nil
+}
+
+// notifier builds the delivery adapters from the environment: SMTP when
+// CONCIERGE_SMTP_HOST is set, the SMS gateway when CONCIERGE_SMS_URL is.
+// With neither, notifications are marked skipped.
+func notifier(ctx context.Context, st *store.Store, logger *slog.Logger) (*activities.Notifier, error) {
+	l, err := trackingLinks(ctx, st, env("HTTP_ADDR", "127.0.0.1:8080"))
+	if err != nil {
+		return nil, err
+	}
+	n := &activities.Notifier{Tracking: l.signer, PublicURL: l.public, TrackingTTL: l.ttl, Logger: logger}
+	if host := os.Getenv("CONCIERGE_SMTP_HOST"); host != "" {
+		port, err := strconv.Atoi(env("CONCIERGE_SMTP_PORT", "587"))
+		if err != nil {
+			return nil, fmt.Errorf("CONCIERGE_SMTP_PORT: %w", err)
+		}
+		email, err := notify.NewSMTPSender(notify.SMTPConfig{Host: host, Port: port,
+			Username: os.Getenv("CONCIERGE_SMTP_USERNAME"), Password: os.Getenv("CONCIERGE_SMTP_PASSWORD"),
+			From: env("CONCIERGE_SMTP_FROM", "物业服务中心 <service@localhost>"), TLS: env("CONCIERGE_SMTP_TLS", "starttls")})
+		if err != nil {
+			return nil, fmt.Errorf("SMTP settings: %w", err)
+		}
+		n.Email = email
+	}
+	if url := os.Getenv("CONCIERGE_SMS_URL"); url != "" {
+		sms, err := notify.NewSMSSender(notify.SMSConfig{URL: url, Token: os.Getenv("CONCIERGE_SMS_TOKEN")})
+		if err != nil {
+			return nil, fmt.Errorf("SMS gateway settings: %w", err)
+		}
+		n.SMS = sms
+	}
+	if n.Email == nil && n.SMS == nil {
+		logger.Info("no SMTP server or SMS gateway configured: notifications are recorded and marked skipped")
+	}
+	return n, nil
 }
 
 func (c *common) flags(fs *flag.FlagSet) {
@@ -119,7 +171,12 @@ func startWorker(ctx context.Context, address string, cfg common, st *store.Stor
 		tc.Close()
 		return nil, nil, err
 	}
-	w := worker.New(tc, cfg.taskQueue, st)
+	n, err := notifier(ctx, st, logger)
+	if err != nil {
+		tc.Close()
+		return nil, nil, err
+	}
+	w := worker.New(tc, cfg.taskQueue, st, n)
 	if err := w.Start(); err != nil {
 		tc.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/concierge-pm/concierge/domain"
+)
+
+// Outbound is one queued notification with what its delivery needs: the
+// contact details of the person it is for, looked up only now, so they never
+// travel through Temporal.
+type Outbound struct {
+	Key       string
+	Number    string
+	Audience  string
+	Recipient string
+	Template  string
+	Params    map[string]string
+	Status    string
+	// Contact of the resident or the member of staff it goes to.
+	Email, Phone, Language string
+	// PreferEmail: the case came in by email, so the answer goes back there.
+	PreferEmail bool
+	// Category names, for the message text.
+	CategoryName, CategoryNameEn string
+}
+
+// OutboundByKey loads a notification and resolves its recipient. A staff
+// recipient may be a member of staff, a department (its head), or a role:
+// department_head (of the case's department), customer_service_supervisor,
+// front_desk (a receptionist), centre_manager, property_manager. The first
+// active match by code is chosen, so one message goes to one person.
+func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error) {
+	var o Outbound
+	var params []byte
+	var channel string
+	err := s.pool.QueryRow(ctx, `
+		SELECT n.idempotency_key, n.number, n.audience, n.recipient, n.template, n.params, n.status,
+			coalesce(i.channel, ''), coalesce(hc.name, ''), coalesce(hc.name_en, '')
+		FROM notifications n
+		LEFT JOIN case_intakes i ON i.number = n.number
+		LEFT JOIN handbook_categories hc ON hc.code = i.category
+		WHERE n.idempotency_key = $1`, key).
+		Scan(&o.Key, &o.Number, &o.Audience, &o.Recipient, &o.Template, &params, &o.Status, &channel, &o.CategoryName, &o.CategoryNameEn)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, fmt.Errorf("notification %s: %w", key, ErrNotFound)
+	} else if err != nil {
+		return o, fmt.Errorf("read notification %s: %w", key, err)
+	}
+	if err := json.Unmarshal(params, &o.Params); err != nil {
+		return o, fmt.Errorf("decode params of notification %s: %w", key, err)
+	}
+	o.PreferEmail = channel == string(domain.ChannelEmail)
+	o.Language = "zh"
+	if o.Audience == domain.AudienceResident {
+		// The resident as matched at intake, else the phone taken down then.
+		err = s.pool.QueryRow(ctx, `
+			SELECT coalesce(r.email, ''), coalesce(nullif(r.phone, ''), i.resident_phone), coalesce(h.language, 'zh')
+			FROM case_intakes i
+			LEFT JOIN residents r ON r.id = i.resident_id
+			LEFT JOIN households h ON h.id = i.household_id
+			WHERE i.number = $1`, o.Number).Scan(&o.Email, &o.Phone, &o.Language)
+	} else {
+		err = s.pool.QueryRow(ctx, `
+			SELECT st.email, st.phone FROM staff st
+			LEFT JOIN cases c ON c.number = $2
+			WHERE st.active AND (
+				st.code = $1
+				OR (st.role = 'department_head' AND st.department = $1)
+				OR ($1 = 'department_head' AND st.role = 'department_head' AND st.department = c.department)
+				OR ($1 = 'customer_service_supervisor' AND st.role = 'supervisor' AND st.department = 'customer_service')
+				OR ($1 = 'front_desk' AND st.role = 'receptionist')
+				OR ($1 IN ('centre_manager', 'property_manager') AND st.role = $1))
+			ORDER BY st.code = $1 DESC, st.code LIMIT 1`, o.Recipient, o.Number).Scan(&o.Email, &o.Phone)
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return o, fmt.Errorf("resolve recipient of notification %s: %w", key, err)
+	}
+	return o, nil
+}
+
+// Delivery outcomes.
+const (
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+	DeliverySkipped = "skipped"
+	DeliveryPending = "pending"
+)
+
+// MarkDelivery records one delivery attempt: its outcome (pending for a
+// failed attempt that will be retried), the channel and address used, and
+// the error if any. A message already sent stays sent.
+func (s *Store) MarkDelivery(ctx context.Context, key, status, channel, address, lastError string) error {
+	var sentAt *time.Time
+	if status == DeliverySent {
+		now := time.Now()
+		sentAt = &now
+	}
+	_, err := s.pool.Exec(ctx, `
+		UPDATE notifications SET status = $2, channel = $3, address = $4, last_error = $5, sent_at = coalesce($6, sent_at),
+			attempts = attempts + 1, updated_at = now()
+		WHERE idempotency_key = $1 AND status <> 'sent'`, key, status, channel, address, lastError, sentAt)
+	if err != nil {
+		return fmt.Errorf("record delivery of %s: %w", key, err)
+	}
+	return nil
+}
+
+// Notification is an outbox row as staff see it.
+type Notification struct {
+	ID        int64      `json:"id"`
+	Number    string     `json:"number"`
+	Audience  string     `json:"audience"`
+	Recipient string     `json:"recipient"`
+	Template  string     `json:"template"`
+	Status    string     `json:"status"`
+	Channel   string     `json:"channel"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+}
+
+// Notifications lists outbox rows, newest first, by status and/or case.
+func (s *Store) Notifications(ctx context.Context, status, number string, limit int) ([]Notification, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, number, audience, recipient, template, status, channel, attempts, last_error, created_at, sent_at
+		FROM notifications WHERE ($1 = '' OR status = $1) AND ($2 = '' OR number = $2)
+		ORDER BY created_at DESC, id DESC LIMIT $3`, status, number, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
+}
