@@ -226,3 +226,26 @@ func TestTemporaryFailureIsRetried(t *testing.T) {
 		t.Fatalf("gateway accepted nothing for %s", phoneFlaky)
 	}
 }
+
+// The demo household of 1-602 reads English; its resident's phone is on record.
+func TestResidentNotifiedInTheHouseholdsLanguage(t *testing.T) {
+	t.Parallel()
+	body := newComplaintBody("elevator")
+	body["unit"] = "1-602"
+	body["resident"] = map[string]any{"name": "Resident", "phone": "13800130011"}
+	var c complaint
+	if code := call(t, "POST", "/api/v1/complaints", body, &c); code != http.StatusCreated {
+		t.Fatalf("create: HTTP %d", code)
+	}
+	settled(t, c.Number, 20*time.Second)
+	msgs := sys.sms.to("13800130011")
+	var ack string
+	for _, m := range msgs {
+		if strings.Contains(m.Text, c.Number) {
+			ack = m.Text
+		}
+	}
+	if !strings.Contains(ack, "Hello") || !strings.Contains(ack, "Elevator fault") || strings.Contains(ack, "您好") {
+		t.Fatalf("acknowledgement to an English household: %q", ack)
+	}
+}
