@@ -144,6 +144,7 @@ func New(cfg Config) http.Handler {
 	v1.POST("/intake/emails/:id/open", s.openInboundEmail)
 	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
 	v1.POST("/visits/:id/exit", s.exitVisit)
+	s.registerSpreadsheetRoutes(v1)
 	return r
 }
 

@@ -138,6 +138,7 @@ func settled(t *testing.T, number string, within time.Duration) []outboxRow {
 func TestNotificationsDeliveredBySMSAndEmail(t *testing.T) {
 	t.Parallel()
 	body := newComplaintBody("leak")
+	body["unit"] = "2-101" // a Chinese-speaking household
 	body["resident"] = map[string]any{"name": "测试住户", "phone": "13955550001"}
 	var created complaint
 	if code := call(t, "POST", "/api/v1/complaints", body, &created); code != http.StatusCreated {

@@ -159,16 +159,17 @@ func existingPairs(ctx context.Context, tx pgx.Tx, table, idColumn string, keys 
 	return set, nil
 }
 
-// upsert is one row's statement: it returns one boolean row, true for an
-// insert and false for an update, or no row when nothing changed.
-type upsert struct {
+// rowStmt is the statement of one row of the file. Passed to runUpserts,
+// it returns one boolean row, true for an insert and false for an update,
+// or no row when nothing changed; passed to execAll, no rows.
+type rowStmt struct {
 	row  int
 	sql  string
 	args []any
 }
 
 // runUpserts sends the statements in chunks and counts their outcomes.
-func runUpserts(ctx context.Context, tx pgx.Tx, kind refdata.Kind, stmts []upsert, res *ImportResult) error {
+func runUpserts(ctx context.Context, tx pgx.Tx, kind refdata.Kind, stmts []rowStmt, res *ImportResult) error {
 	for start := 0; start < len(stmts); start += importChunk {
 		chunk := stmts[start:min(start+importChunk, len(stmts))]
 		batch := &pgx.Batch{}
@@ -210,9 +211,9 @@ func rowError(kind refdata.Kind, row int, err error) error {
 }
 
 func importCommunities(ctx context.Context, tx pgx.Tx, rows []refdata.Community, res *ImportResult) error {
-	stmts := make([]upsert, len(rows))
+	stmts := make([]rowStmt, len(rows))
 	for i, r := range rows {
-		stmts[i] = upsert{row: r.Row, args: []any{r.Code, r.Name, r.NameEN}, sql: `
+		stmts[i] = rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.NameEN}, sql: `
 			INSERT INTO communities (code, name, name_en) VALUES ($1, $2, $3)
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en
 			WHERE (communities.name, communities.name_en) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_en)
@@ -231,13 +232,13 @@ func importBuildings(ctx context.Context, tx pgx.Tx, rows []refdata.Building, re
 		return err
 	}
 	var p problems
-	stmts := make([]upsert, 0, len(rows))
+	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !communities[r.Community] {
 			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
 			continue
 		}
-		stmts = append(stmts, upsert{row: r.Row, args: []any{r.Community, r.Code, r.Name}, sql: `
+		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Community, r.Code, r.Name}, sql: `
 			INSERT INTO buildings (community, code, name) VALUES ($1, $2, $3)
 			ON CONFLICT (community, code) DO UPDATE SET name = EXCLUDED.name
 			WHERE buildings.name IS DISTINCT FROM EXCLUDED.name
@@ -265,7 +266,7 @@ func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *Impor
 		return err
 	}
 	var p problems
-	stmts := make([]upsert, 0, len(rows))
+	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !communities[r.Community] {
 			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
@@ -275,7 +276,7 @@ func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *Impor
 			p.add(r.Row, "building", "building %q does not exist in community %q; import it with a buildings file first", r.Building, r.Community)
 			continue
 		}
-		stmts = append(stmts, upsert{row: r.Row,
+		stmts = append(stmts, rowStmt{row: r.Row,
 			args: []any{r.Community, r.Building, r.Code, r.UnitType, r.FloorArea.StringFixed(2)}, sql: `
 			INSERT INTO units (community, building, code, unit_type, floor_area) VALUES ($1, $2, $3, $4, $5::numeric)
 			ON CONFLICT (community, code) DO UPDATE SET building = EXCLUDED.building,
@@ -300,13 +301,13 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 		return err
 	}
 	var p problems
-	stmts := make([]upsert, 0, len(rows))
+	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !departments[r.Department] {
 			p.add(r.Row, "department", "department %q does not exist", r.Department)
 			continue
 		}
-		stmts = append(stmts, upsert{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active}, sql: `
+		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active}, sql: `
 			INSERT INTO staff (code, name, department, role, active) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
 				role = EXCLUDED.role, active = EXCLUDED.active
@@ -320,47 +321,47 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
 }
 
-// householdUpsert applies one households row to its unit ($1).
-//
-// The matching rule: a row names a resident (name $2, phone $3) of a unit.
-// If a resident with exactly that name and phone (after the parser's
-// trimming and phone normalisation; an empty phone matches an empty phone)
-// already lives in any household of the unit, the row is about that
-// resident: their email ($4) and their household's language ($5) and
-// active flag ($6) are updated where they differ. Otherwise the row creates
-// a new household with that one resident. Nothing is ever deleted or moved:
-// residents missing from a file stay, and a changed name or phone makes a
-// new household, which staff merge or deactivate by hand (active = false).
-// Rows of one file are applied in order, so a later row about the same
-// person finds the resident an earlier row created.
-//
-// It returns one row (created, updated), or (false, false) when unchanged.
-const householdUpsert = `
-	WITH m AS (
-		SELECT r.id AS resident, r.household_id AS household
-		FROM residents r JOIN households h ON h.id = r.household_id
-		WHERE h.unit_id = $1::bigint AND r.name = $2::text AND r.phone = $3::text
-		ORDER BY r.id LIMIT 1
-	), ur AS (
-		UPDATE residents r SET email = $4::text FROM m
-		WHERE r.id = m.resident AND r.email IS DISTINCT FROM $4::text
-		RETURNING 1
-	), uh AS (
-		UPDATE households h SET language = $5::text, active = $6::boolean FROM m
-		WHERE h.id = m.household AND (h.language, h.active) IS DISTINCT FROM ($5::text, $6::boolean)
-		RETURNING 1
-	), nh AS (
-		INSERT INTO households (unit_id, language, active)
-		SELECT $1::bigint, $5::text, $6::boolean WHERE NOT EXISTS (SELECT 1 FROM m)
-		RETURNING id
-	), nr AS (
-		INSERT INTO residents (household_id, name, phone, email)
-		SELECT id, $2::text, $3::text, $4::text FROM nh
-		RETURNING 1
-	)
-	SELECT EXISTS (SELECT 1 FROM nr), EXISTS (SELECT 1 FROM ur) OR EXISTS (SELECT 1 FROM uh)`
+// householdState is a household as the import will leave it.
+type householdState struct {
+	id       int64 // 0 until created
+	unit     int64
+	language string
+	active   bool
+	dirty    bool // an existing household whose values change
+	row      int  // the last row that set its values
+}
 
-// importHouseholds applies households rows by the rule of householdUpsert.
+// residentState is a resident as the import will leave it.
+type residentState struct {
+	id          int64 // 0 until created
+	household   *householdState
+	name, phone string
+	email       string
+	emailDirty  bool // an existing resident whose email changes
+	row         int
+}
+
+type residentKey struct {
+	unit        int64
+	name, phone string
+}
+
+// importHouseholds applies households rows by this matching rule: a row
+// names a resident (name and phone) of a unit. If a resident with exactly
+// that name and phone (after the parser's trimming and phone
+// normalisation; an empty phone matches an empty phone) already lives in
+// any household of the unit, the row is about that resident: their email
+// and their household's language and active flag are updated where they
+// differ. Otherwise the row creates a new household with that one resident.
+// Nothing is deleted or moved: residents missing from a file stay, and a
+// changed name or phone makes a new household, which staff deactivate by
+// hand (active = false). Rows apply in file order, so a later row about the
+// same person finds the resident an earlier row created (and counts as an
+// update or as unchanged).
+//
+// The matching is done here rather than row by row in SQL: the residents
+// of the file's units are read once, so a large first import does not
+// depend on table statistics that are stale until the import commits.
 func importHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household, res *ImportResult) error {
 	codes := make([]string, len(rows))
 	keys := make([]pair, len(rows))
@@ -387,30 +388,121 @@ func importHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household, 
 	if err := p.err(); err != nil {
 		return err
 	}
-	for start := 0; start < len(rows); start += importChunk {
-		chunk := rows[start:min(start+importChunk, len(rows))]
+
+	residents, err := unitResidents(ctx, tx, units)
+	if err != nil {
+		return err
+	}
+	var created []*residentState
+	var changedHouseholds []*householdState
+	var changedResidents []*residentState
+	for _, r := range rows {
+		k := residentKey{units[pair{r.Community, r.Unit}], r.ResidentName, r.Phone}
+		rs, ok := residents[k]
+		if !ok {
+			hh := &householdState{unit: k.unit, language: r.Language, active: r.Active, row: r.Row}
+			rs = &residentState{household: hh, name: r.ResidentName, phone: r.Phone, email: r.Email, row: r.Row}
+			residents[k] = rs
+			created = append(created, rs)
+			res.Created++
+			continue
+		}
+		hh := rs.household
+		if rs.email == r.Email && hh.language == r.Language && hh.active == r.Active {
+			res.Unchanged++
+			continue
+		}
+		res.Updated++
+		if rs.email != r.Email {
+			rs.email, rs.row = r.Email, r.Row
+			if rs.id != 0 && !rs.emailDirty {
+				rs.emailDirty = true
+				changedResidents = append(changedResidents, rs)
+			}
+		}
+		if hh.language != r.Language || hh.active != r.Active {
+			hh.language, hh.active, hh.row = r.Language, r.Active, r.Row
+			if hh.id != 0 && !hh.dirty {
+				hh.dirty = true
+				changedHouseholds = append(changedHouseholds, hh)
+			}
+		}
+	}
+
+	var stmts []rowStmt
+	for _, rs := range created {
+		hh := rs.household
+		stmts = append(stmts, rowStmt{row: rs.row, args: []any{hh.unit, hh.language, hh.active, rs.name, rs.phone, rs.email}, sql: `
+			WITH h AS (INSERT INTO households (unit_id, language, active) VALUES ($1, $2, $3) RETURNING id)
+			INSERT INTO residents (household_id, name, phone, email) SELECT id, $4, $5, $6 FROM h`})
+	}
+	for _, rs := range changedResidents {
+		stmts = append(stmts, rowStmt{row: rs.row, args: []any{rs.id, rs.email},
+			sql: `UPDATE residents SET email = $2 WHERE id = $1`})
+	}
+	for _, hh := range changedHouseholds {
+		stmts = append(stmts, rowStmt{row: hh.row, args: []any{hh.id, hh.language, hh.active},
+			sql: `UPDATE households SET language = $2, active = $3 WHERE id = $1`})
+	}
+	return execAll(ctx, tx, refdata.Households, stmts)
+}
+
+// unitResidents reads the residents of the given units with their
+// households, keyed by unit, name and phone; of several residents with one
+// key the oldest is the one that matches.
+func unitResidents(ctx context.Context, tx pgx.Tx, units map[pair]int64) (map[residentKey]*residentState, error) {
+	ids := make([]int64, 0, len(units))
+	for _, id := range units {
+		ids = append(ids, id)
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT r.id, r.name, r.phone, r.email, h.id, h.unit_id, h.language, h.active
+		FROM residents r JOIN households h ON h.id = r.household_id
+		WHERE h.unit_id = ANY($1) ORDER BY r.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read residents: %w", err)
+	}
+	residents := map[residentKey]*residentState{}
+	households := map[int64]*householdState{}
+	var rs residentState
+	var hh householdState
+	_, err = pgx.ForEachRow(rows, []any{&rs.id, &rs.name, &rs.phone, &rs.email, &hh.id, &hh.unit, &hh.language, &hh.active}, func() error {
+		h, ok := households[hh.id]
+		if !ok {
+			h = &householdState{id: hh.id, unit: hh.unit, language: hh.language, active: hh.active}
+			households[hh.id] = h
+		}
+		k := residentKey{hh.unit, rs.name, rs.phone}
+		if _, dup := residents[k]; !dup {
+			r := rs
+			r.household = h
+			residents[k] = &r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read residents: %w", err)
+	}
+	return residents, nil
+}
+
+// execAll sends statements that return no rows in chunks.
+func execAll(ctx context.Context, tx pgx.Tx, kind refdata.Kind, stmts []rowStmt) error {
+	for start := 0; start < len(stmts); start += importChunk {
+		chunk := stmts[start:min(start+importChunk, len(stmts))]
 		batch := &pgx.Batch{}
-		for _, r := range chunk {
-			batch.Queue(householdUpsert, units[pair{r.Community, r.Unit}], r.ResidentName, r.Phone, r.Email, r.Language, r.Active)
+		for _, st := range chunk {
+			batch.Queue(st.sql, st.args...)
 		}
 		br := tx.SendBatch(ctx, batch)
-		for _, r := range chunk {
-			var created, updated bool
-			if err := br.QueryRow().Scan(&created, &updated); err != nil {
+		for _, st := range chunk {
+			if _, err := br.Exec(); err != nil {
 				_ = br.Close()
-				return rowError(refdata.Households, r.Row, err)
-			}
-			switch {
-			case created:
-				res.Created++
-			case updated:
-				res.Updated++
-			default:
-				res.Unchanged++
+				return rowError(kind, st.row, err)
 			}
 		}
 		if err := br.Close(); err != nil {
-			return fmt.Errorf("import households: %w", err)
+			return fmt.Errorf("import %s: %w", kind, err)
 		}
 	}
 	return nil
