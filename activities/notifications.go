@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify"
@@ -33,14 +32,30 @@ type Notifier struct {
 	Logger      *slog.Logger
 }
 
-// DeliverNotification sends one queued notification, by its outbox key. A
-// temporary failure returns an error so Temporal retries it with backoff;
-// a permanent one, or the last attempt, marks the message failed (visible
-// to staff) and returns nil, so the case never waits on it.
-func (n *Notifier) DeliverNotification(ctx context.Context, key string) error {
+// DeliverNotifications sends the queued notifications of one recorded
+// batch, by their outbox keys; one activity per batch keeps a case's history
+// short. Each message stands alone: one already sent (by an earlier
+// attempt) is skipped, a temporary failure makes the activity return an
+// error so Temporal retries the rest with backoff, and a permanent failure
+// or the last attempt marks that message failed (visible to staff), so the
+// case never waits on it.
+func (n *Notifier) DeliverNotifications(ctx context.Context, keys []string) error {
+	var retry []error
+	for _, key := range keys {
+		if err := n.deliver(ctx, key); err != nil {
+			retry = append(retry, err)
+		}
+	}
+	return errors.Join(retry...)
+}
+
+func (n *Notifier) deliver(ctx context.Context, key string) error {
 	o, err := n.Store.OutboundByKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), "notification_missing", err)
+		// Written by the record activity before this one ran; if it is gone
+		// there is nothing to send, and retrying will not bring it back.
+		n.Logger.Error("notification to deliver is missing", "key", key)
+		return nil
 	} else if err != nil {
 		return err
 	}

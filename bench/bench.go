@@ -1,6 +1,6 @@
 // Package bench measures complaint throughput against the embedded Temporal
 // server: N complaints driven through the happy path over HTTP, and in the
-// same run N bare workflows with the same number of activities as the
+// same run N bare workflows with the same number and shape of activities as the
 // ceiling that Temporal alone allows on this machine.
 package bench
 
@@ -63,10 +63,15 @@ func (r Result) ComplaintsPerSecond() float64 { return float64(r.N) / r.Complain
 // BarePerSecond is the bare-workflow throughput.
 func (r Result) BarePerSecond() float64 { return float64(r.N) / r.BareDuration.Seconds() }
 
-// happyPathActivities is the number of record activities of a complaint on
-// the happy path: (recorded, routed), acknowledged, feedback, resolved,
-// (callback, closed). The run counts them in the histories and reports it.
-const happyPathActivities = 5
+// The shape of a complaint's happy path: record activities one after
+// another — (recorded, routed), acknowledged, feedback, resolved,
+// (callback, closed) — and a delivery activity beside each record that
+// queued notifications: the first, feedback and resolved. The run counts the
+// activities in the histories and reports them.
+const (
+	happyPathRecords    = 5
+	happyPathDeliveries = 3
+)
 
 const (
 	bareWorkflow = "BenchBare"
@@ -74,11 +79,22 @@ const (
 	queue        = "concierge-bench"
 )
 
-// Bare runs n no-op activities one after another, like a complaint's records.
-func Bare(ctx workflow.Context, n int) error {
+// Bare runs records no-op activities one after another, like a complaint's
+// records, and one more beside each of the first deliveries of them, like
+// its notification deliveries; it ends when all have.
+func Bare(ctx workflow.Context, records, deliveries int) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
-	for i := range n {
+	var beside []workflow.Future
+	for i := range records {
 		if err := workflow.ExecuteActivity(ctx, bareActivity, i).Get(ctx, nil); err != nil {
+			return err
+		}
+		if i < deliveries {
+			beside = append(beside, workflow.ExecuteActivity(ctx, bareActivity, -i))
+		}
+	}
+	for _, f := range beside {
+		if err := f.Get(ctx, nil); err != nil {
 			return err
 		}
 	}
@@ -219,7 +235,7 @@ func drain(ch chan error) []error {
 
 func bareOne(ctx context.Context, tc client.Client, i int) (string, error) {
 	id := fmt.Sprintf("bench-bare-%d", i)
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, bareWorkflow, happyPathActivities)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, bareWorkflow, happyPathRecords, happyPathDeliveries)
 	if err != nil {
 		return "", err
 	}
@@ -320,7 +336,7 @@ func peakRSSMiB() float64 {
 func (r Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s/%s\n", r.CPUs, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "N=%d concurrency=%d, embedded Temporal on SQLite (WAL), PostgreSQL read model\n", r.N, r.Concurrency)
-	fmt.Fprintf(w, "bare workflows (%d no-op activities): %8.1f /s  (%s)\n", happyPathActivities, r.BarePerSecond(), r.BareDuration.Round(time.Millisecond))
+	fmt.Fprintf(w, "bare workflows (%d+%d no-op activities): %6.1f /s  (%s)\n", happyPathRecords, happyPathDeliveries, r.BarePerSecond(), r.BareDuration.Round(time.Millisecond))
 	fmt.Fprintf(w, "complaints, happy path over HTTP:     %8.1f /s  (%s)\n", r.ComplaintsPerSecond(), r.ComplaintDuration.Round(time.Millisecond))
 	fmt.Fprintf(w, "ratio complaints / bare ceiling:      %8.2f\n", r.ComplaintsPerSecond()/r.BarePerSecond())
 	fmt.Fprintf(w, "history events per complaint: %.1f (bare workflow: %.1f); activities per complaint: %.1f\n",

@@ -50,7 +50,7 @@ func Register(r interface {
 	if notifier.Logger == nil {
 		notifier.Logger = slog.Default()
 	}
-	r.RegisterActivityWithOptions(notifier.DeliverNotification, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

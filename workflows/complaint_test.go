@@ -42,10 +42,10 @@ func newHarness(t *testing.T) *harness {
 		h.records = append(h.records, recs...)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.RecordActivity})
-	h.env.RegisterActivityWithOptions(func(_ context.Context, key string) error {
+	h.env.RegisterActivityWithOptions(func(_ context.Context, keys []string) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.delivered = append(h.delivered, key)
+		h.delivered = append(h.delivered, keys...)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	return h

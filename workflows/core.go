@@ -17,8 +17,9 @@ const (
 	// RecordActivity writes the records of either kind of case; the name
 	// predates repairs and stays, because running workflows call it.
 	RecordActivity = "RecordComplaintEvents"
-	// DeliverActivity sends one queued notification, by its outbox key.
-	DeliverActivity = "DeliverNotification"
+	// DeliverActivity sends the queued notifications of one recorded batch,
+	// by their outbox keys.
+	DeliverActivity = "DeliverNotifications"
 	QueryState      = "state"
 	// UpdateIntake waits until the recording is written and returns the state;
 	// the API sends it with the start (update-with-start) so that a create
@@ -206,9 +207,9 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 	return c.state(), nil
 }
 
-// deliver starts one delivery activity per notification just recorded.
-// They run beside the case, so a slow or failing mail server never holds
-// up an action.
+// deliver starts one delivery activity for the notifications just
+// recorded. It runs beside the case, so a slow or failing mail server never
+// holds up an action.
 func (c *caseCore) deliver(ctx workflow.Context, batch []domain.CaseRecord) {
 	var keys []string
 	for _, rec := range batch {
@@ -224,9 +225,7 @@ func (c *caseCore) deliver(ctx workflow.Context, batch []domain.CaseRecord) {
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 			MaximumInterval: 10 * time.Minute, MaximumAttempts: DeliveryAttempts},
 	})
-	for _, key := range keys {
-		c.deliveries = append(c.deliveries, workflow.ExecuteActivity(dctx, DeliverActivity, key))
-	}
+	c.deliveries = append(c.deliveries, workflow.ExecuteActivity(dctx, DeliverActivity, keys))
 }
 
 // emit applies one timeline event: it bumps the version, queues the record
