@@ -230,17 +230,42 @@ func workflowInput(kind domain.Kind, number string, cat store.Category, req crea
 }
 
 // Action bodies. Actor comes from the X-Staff-Code header, not the body.
+// Each body checks what the binding tags cannot and builds the workflow's
+// update argument; an error is invalid input.
+type actionBody interface {
+	update(actor string) (any, error)
+}
+
 type routeRequest struct {
 	Department string `json:"department" binding:"required,max=32"`
 	Assignee   string `json:"assignee" binding:"max=32"`
 }
 
+func (r *routeRequest) update(actor string) (any, error) {
+	return workflows.RouteRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, nil
+}
+
+// noBody is the body of actions that take none (acknowledge, arrive).
+type noBody struct{ build func(actor string) any }
+
+func (r *noBody) update(actor string) (any, error) { return r.build(actor), nil }
+
 type feedbackRequest struct {
 	Message string `json:"message" binding:"required,max=2000"`
 }
 
+func (r *feedbackRequest) update(actor string) (any, error) {
+	msg, err := cleanText("message", r.Message)
+	return workflows.FeedbackRequest{Message: msg, Actor: actor}, err
+}
+
 type resolveRequest struct {
 	Resolution string `json:"resolution" binding:"required,max=2000"`
+}
+
+func (r *resolveRequest) update(actor string) (any, error) {
+	res, err := cleanText("resolution", r.Resolution)
+	return workflows.ResolveRequest{Resolution: res, Actor: actor}, err
 }
 
 type callbackRequest struct {
@@ -250,8 +275,26 @@ type callbackRequest struct {
 	Reopen  *bool  `json:"reopen"`
 }
 
-type withdrawRequest struct {
+func (r *callbackRequest) update(actor string) (any, error) {
+	switch {
+	case *r.Reached && !domain.ValidScore(r.Score):
+		return nil, errors.New("score must be between 1 and 5 when the resident was reached")
+	case !*r.Reached && r.Score != 0:
+		return nil, errors.New("score must be left out when the resident was not reached")
+	}
+	comment, err := optionalText("comment", r.Comment)
+	return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: comment, Reopen: r.Reopen, Actor: actor}, err
+}
+
+// reasonRequest is the body of withdraw (complaints) and cancel (repairs).
+type reasonRequest struct {
 	Reason string `json:"reason" binding:"max=2000"`
+	build  func(reason, actor string) any
+}
+
+func (r *reasonRequest) update(actor string) (any, error) {
+	reason, err := optionalText("reason", r.Reason)
+	return r.build(reason, actor), err
 }
 
 // Repair action bodies.
@@ -260,11 +303,47 @@ type dispatchRequest struct {
 	Assignee   string `json:"assignee" binding:"required,max=32"`
 }
 
+func (r *dispatchRequest) update(actor string) (any, error) {
+	return workflows.DispatchRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, nil
+}
+
 type completeRequest struct {
 	Resolution string `json:"resolution" binding:"required,max=2000"`
 	// Score is the on-site rating (现场评价); left out when not rated.
 	Score   int    `json:"score" binding:"gte=0,lte=5"`
 	Comment string `json:"comment" binding:"max=2000"`
+}
+
+func (r *completeRequest) update(actor string) (any, error) {
+	res, err1 := cleanText("resolution", r.Resolution)
+	comment, err2 := optionalText("comment", r.Comment)
+	return workflows.CompleteRequest{Resolution: res, Score: r.Score, Comment: comment, Actor: actor}, errors.Join(err1, err2)
+}
+
+// newActionBody is the body type of an action.
+func newActionBody(a domain.Action) actionBody {
+	switch a {
+	case domain.ActionRoute:
+		return &routeRequest{}
+	case domain.ActionAcknowledge:
+		return &noBody{build: func(actor string) any { return workflows.AcknowledgeRequest{Actor: actor} }}
+	case domain.ActionArrive:
+		return &noBody{build: func(actor string) any { return workflows.ArriveRequest{Actor: actor} }}
+	case domain.ActionFeedback:
+		return &feedbackRequest{}
+	case domain.ActionResolve:
+		return &resolveRequest{}
+	case domain.ActionCallback:
+		return &callbackRequest{}
+	case domain.ActionDispatch:
+		return &dispatchRequest{}
+	case domain.ActionComplete:
+		return &completeRequest{}
+	case domain.ActionCancel:
+		return &reasonRequest{build: func(reason, actor string) any { return workflows.CancelRequest{Reason: reason, Actor: actor} }}
+	default: // withdraw
+		return &reasonRequest{build: func(reason, actor string) any { return workflows.WithdrawRequest{Reason: reason, Actor: actor} }}
+	}
 }
 
 func (s *Server) actOnCase(kind domain.Kind) gin.HandlerFunc {
@@ -342,65 +421,17 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case
 	if !ok {
 		return nil, false
 	}
-	switch a {
-	case domain.ActionRoute:
-		var r routeRequest
-		if !bindJSON(c, &r) || !s.checkRoute(c, r) {
+	body := newActionBody(a)
+	if !bindJSON(c, body) {
+		return nil, false
+	}
+	// Whoever is to hold the case must belong to its department.
+	switch r := body.(type) {
+	case *routeRequest:
+		if !s.checkHolder(c, r.Department, "assignee", r.Assignee) {
 			return nil, false
 		}
-		return workflows.RouteRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, true
-	case domain.ActionAcknowledge:
-		var r struct{}
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		return workflows.AcknowledgeRequest{Actor: actor}, true
-	case domain.ActionFeedback:
-		var r feedbackRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		msg, err := cleanText("message", r.Message)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.FeedbackRequest{Message: msg, Actor: actor}, true
-	case domain.ActionResolve:
-		var r resolveRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		res, err := cleanText("resolution", r.Resolution)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.ResolveRequest{Resolution: res, Actor: actor}, true
-	case domain.ActionCallback:
-		var r callbackRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		if *r.Reached && !domain.ValidScore(r.Score) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "score must be between 1 and 5 when the resident was reached")
-			return nil, false
-		}
-		if !*r.Reached && r.Score != 0 {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "score must be left out when the resident was not reached")
-			return nil, false
-		}
-		comment, err := optionalText("comment", r.Comment)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.CallbackRequest{Reached: *r.Reached, Score: r.Score, Comment: comment, Reopen: r.Reopen, Actor: actor}, true
-	case domain.ActionDispatch:
-		var r dispatchRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
+	case *dispatchRequest:
 		department := r.Department
 		if department == "" {
 			department = view.Department
@@ -408,52 +439,13 @@ func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case
 		if !s.checkHolder(c, department, "assignee", r.Assignee) {
 			return nil, false
 		}
-		return workflows.DispatchRequest{Department: r.Department, Assignee: r.Assignee, Actor: actor}, true
-	case domain.ActionArrive:
-		var r struct{}
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		return workflows.ArriveRequest{Actor: actor}, true
-	case domain.ActionComplete:
-		var r completeRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		res, err1 := cleanText("resolution", r.Resolution)
-		comment, err2 := optionalText("comment", r.Comment)
-		if err := errors.Join(err1, err2); err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.CompleteRequest{Resolution: res, Score: r.Score, Comment: comment, Actor: actor}, true
-	case domain.ActionCancel:
-		var r withdrawRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		reason, err := optionalText("reason", r.Reason)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.CancelRequest{Reason: reason, Actor: actor}, true
-	default: // withdraw
-		var r withdrawRequest
-		if !bindJSON(c, &r) {
-			return nil, false
-		}
-		reason, err := optionalText("reason", r.Reason)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return nil, false
-		}
-		return workflows.WithdrawRequest{Reason: reason, Actor: actor}, true
 	}
-}
-
-func (s *Server) checkRoute(c *gin.Context, r routeRequest) bool {
-	return s.checkHolder(c, r.Department, "assignee", r.Assignee)
+	arg, err := body.update(actor)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return nil, false
+	}
+	return arg, true
 }
 
 // checkHolder checks a department and, if given, the member of staff who is
