@@ -242,11 +242,14 @@ func TestImportReferenceData(t *testing.T) {
 	}
 
 	// Staff: a multipart form, as a browser's file input sends it.
-	staffCSV := []byte("code,name,department,role,active\nimp_zhang,张导入,engineering,handler,yes\nimp_li,李导入,cleaning,前台,no\n")
+	staffCSV := []byte("code,name,department,role,active,email,phone\nimp_zhang,张导入,engineering,handler,yes,Zhang.Import@Staff.example.com,139 0000 1234\nimp_li,李导入,cleaning,前台,no,,\n")
 	ct, body := multipartFile(t, "Staff.CSV", staffCSV)
 	wantImported(t, "staff", importFile(t, "staff", ct, body), 2, 2, 0, 0)
 	if n := count(t, `SELECT count(*) FROM staff WHERE code LIKE 'imp\_%'`); n != 2 {
 		t.Fatalf("staff %d, want 2", n)
+	}
+	if n := count(t, `SELECT count(*) FROM staff WHERE code = 'imp_zhang' AND email = 'zhang.import@staff.example.com' AND phone = '13900001234'`); n != 1 {
+		t.Fatal("staff contact details not imported")
 	}
 	if n := count(t, `SELECT count(*) FROM staff WHERE code = 'imp_li' AND role = 'receptionist' AND NOT active AND department = 'cleaning'`); n != 1 {
 		t.Fatal("imp_li not stored as an inactive receptionist")

@@ -70,6 +70,7 @@ type StaffMember struct {
 	Row                          int
 	Code, Name, Department, Role string
 	Active                       bool
+	Email, Phone                 string
 }
 
 // Batch holds the parsed rows of one file; only the slice for its Kind is filled.

@@ -263,7 +263,7 @@ func TestParseCSVErrors(t *testing.T) {
 		{"extra cells", Communities, "code,name\nA,x,,surplus\nB,y,,\n",
 			Errors{{2, "", "row has 4 cells but the header has 2 columns"}}},
 		{"empty file", Staff, "",
-			Errors{{0, "", "file is empty: expected a header row with columns code, name, department, role, active"}}},
+			Errors{{0, "", "file is empty: expected a header row with columns code, name, department, role, active, email, phone"}}},
 		{"only BOM and blank lines", Communities, "\ufeff\n\n,,\n",
 			Errors{{0, "", "file is empty: expected a header row with columns code, name, name_en"}}},
 		{"header only", Communities, "code,name\n",
@@ -359,7 +359,7 @@ func TestColumns(t *testing.T) {
 		Buildings:   {"community", "code", "name"},
 		Units:       {"community", "building", "code", "unit_type", "floor_area"},
 		Households:  {"community", "unit", "resident_name", "phone", "language", "email", "active"},
-		Staff:       {"code", "name", "department", "role", "active"},
+		Staff:       {"code", "name", "department", "role", "active", "email", "phone"},
 	}
 	for k, w := range want {
 		if got := Columns(k); !reflect.DeepEqual(got, w) {

@@ -142,11 +142,14 @@ var specs = map[Kind]kindSpec{
 				aliases: map[string]string{"前台": "receptionist", "处理人": "handler", "部门负责人": "department_head",
 					"主管": "supervisor", "中心经理": "centre_manager", "物业经理": "property_manager"}},
 			{name: "active", alias: "在职", typ: typeBool, def: "true"},
+			// Where assignments, reminders and escalations reach them.
+			{name: "email", alias: "邮箱", typ: typeEmail},
+			{name: "phone", alias: "电话", typ: typePhone},
 		},
 		key: []int{0},
 		add: func(b *Batch, row int, v []value) {
 			b.Staff = append(b.Staff, StaffMember{Row: row, Code: v[0].s, Name: v[1].s, Department: v[2].s,
-				Role: v[3].s, Active: v[4].b})
+				Role: v[3].s, Active: v[4].b, Email: v[5].s, Phone: v[6].s})
 		},
 	},
 }

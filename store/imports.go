@@ -291,6 +291,8 @@ func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *Impor
 	return runUpserts(ctx, tx, refdata.Units, stmts, res)
 }
 
+// importStaff upserts staff. An empty email or phone keeps the one on
+// record, so a file without those columns does not wipe them.
 func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res *ImportResult) error {
 	codes := make([]string, len(rows))
 	for i, r := range rows {
@@ -307,12 +309,14 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 			p.add(r.Row, "department", "department %q does not exist", r.Department)
 			continue
 		}
-		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active}, sql: `
-			INSERT INTO staff (code, name, department, role, active) VALUES ($1, $2, $3, $4, $5)
+		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone}, sql: `
+			INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
-				role = EXCLUDED.role, active = EXCLUDED.active
-			WHERE (staff.name, staff.department, staff.role, staff.active)
-				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active)
+				role = EXCLUDED.role, active = EXCLUDED.active,
+				email = coalesce(nullif(EXCLUDED.email, ''), staff.email), phone = coalesce(nullif(EXCLUDED.phone, ''), staff.phone)
+			WHERE (staff.name, staff.department, staff.role, staff.active, staff.email, staff.phone)
+				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active,
+					coalesce(nullif(EXCLUDED.email, ''), staff.email), coalesce(nullif(EXCLUDED.phone, ''), staff.phone))
 			RETURNING xmax = 0`})
 	}
 	if err := p.err(); err != nil {
