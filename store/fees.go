@@ -48,6 +48,11 @@ func (s *Store) FeeStandards(ctx context.Context, community string, day time.Tim
 	return pgx.CollectRows(rows, scanFee)
 }
 
+// CommunityExists returns ErrNotFound for an unknown community.
+func (s *Store) CommunityExists(ctx context.Context, community string) error {
+	return s.communityExists(ctx, s.pool, community)
+}
+
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }

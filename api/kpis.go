@@ -1,0 +1,111 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+)
+
+// kpis answers GET /api/v1/kpis: the KPIs of DESIGN.md §8 for the local
+// days from–to (inclusive; default: this month so far), each with its
+// numerator, denominator, value and target, computed in SQL from the read
+// model. baseline=YYYY-MM sets the complaint-rate target at 30 % under that
+// month's rate.
+func (s *Server) kpis(c *gin.Context) {
+	ctx := c.Request.Context()
+	now := time.Now().In(s.cfg.Location)
+	from, to, ok := s.dayRange(c, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location), now)
+	if !ok {
+		return
+	}
+	community := c.Query("community")
+	if err := checkCodes([2]string{"community", community}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	if community != "" {
+		if err := s.cfg.Store.CommunityExists(ctx, community); errors.Is(err, store.ErrNotFound) {
+			fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
+			return
+		} else if err != nil {
+			s.internal(c, err)
+			return
+		}
+	}
+	var baseline *float64
+	if b := c.Query("baseline"); b != "" {
+		p, err := domain.ParsePeriod(b)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "baseline: "+err.Error())
+			return
+		}
+		bFrom := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
+		bTo := bFrom.AddDate(0, 1, 0)
+		n, err := s.cfg.Store.ComplaintCount(ctx, bFrom, bTo, community)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		households, err := s.cfg.Store.ActiveHouseholds(ctx, community)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		baseline = domain.ComplaintRate(n, households, 1, nil).Value
+	}
+	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), community)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly), "community": community,
+		"satisfaction_rate":  domain.Ratio(k.RatingsSatisfied, k.Ratings, domain.TargetSatisfaction),
+		"feedback_24h_rate":  domain.Ratio(k.FedBackIn24h, k.Windows, domain.TargetFeedback24h),
+		"dispatch_24h_rate":  domain.Ratio(k.DispatchedIn24h, k.Windows, domain.TargetDispatch24h),
+		"callback_coverage":  domain.Ratio(k.HouseholdsCalledBack, k.ActiveHouseholds, domain.TargetCallbackCoverage),
+		"training_pass_rate": domain.Ratio(0, 0, domain.TargetTrainingPass), // no training cycles yet (issue #4)
+		"complaint_rate":     domain.ComplaintRate(k.Complaints, k.ActiveHouseholds, domain.MonthsBetween(from, to), baseline),
+	})
+}
+
+// dayRange reads from and to as local dates (inclusive) and returns the
+// period [from, to+1 day); it answers 422 itself.
+func (s *Server) dayRange(c *gin.Context, defFrom, defTo time.Time) (time.Time, time.Time, bool) {
+	day := func(name string, def time.Time) (time.Time, bool) {
+		v := c.Query(name)
+		if v == "" {
+			return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, s.cfg.Location), true
+		}
+		t, err := time.ParseInLocation(time.DateOnly, v, s.cfg.Location)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", name+" must be a date YYYY-MM-DD")
+			return t, false
+		}
+		return t, true
+	}
+	from, ok := day("from", defFrom)
+	if !ok {
+		return from, from, false
+	}
+	to, ok := day("to", defTo)
+	if !ok {
+		return from, to, false
+	}
+	to = to.AddDate(0, 0, 1)
+	if !to.After(from) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "to must not be before from")
+		return from, to, false
+	}
+	if to.Sub(from) > 400*24*time.Hour {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the range may span at most 400 days")
+		return from, to, false
+	}
+	return from, to, true
+}
