@@ -138,6 +138,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/visits/:id", s.getVisit)
 	v1.GET("/notifications", s.listNotifications)
 	v1.GET("/kpis", s.kpis)
+	v1.GET("/reports/complaints", s.complaintReport)
 	v1.GET("/track/:token", s.trackJSON)
 	v1.POST("/track/:token/rating", s.trackRateJSON)
 	v1.POST("/intake/email", s.receiveEmail)

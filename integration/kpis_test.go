@@ -2,8 +2,11 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 type kpi struct {
@@ -36,33 +39,37 @@ func TestKPIsAgainstHandCount(t *testing.T) {
 	}
 	// Complaints, times in Asia/Shanghai: recorded, then routed and first feedback so many hours later (-1: never).
 	complaints := []struct {
-		number, recorded string
-		routed, feedback int
-		kind             string
+		number, recorded           string
+		routed, feedback, resolved int // hours after recording; -1: never
+		kind                       string
+		unit                       int
+		category, department       string
 	}{
-		{"TS20261005-9001", "2026-10-05 10:00", 1, 2, "complaint"},   // both within 24 h
-		{"TS20261010-9001", "2026-10-10 10:00", 30, 20, "complaint"}, // dispatched late, fed back in time
-		{"TS20261020-9001", "2026-10-20 10:00", 1, -1, "complaint"},  // never fed back
-		{"TS20261031-9001", "2026-10-31 23:00", 2, 25, "complaint"},  // fed back late; still October locally
-		{"TS20261101-9001", "2026-11-01 00:30", 1, 1, "complaint"},   // November
-		{"BX20261015-9001", "2026-10-15 09:00", 1, 1, "repair"},      // a repair, not a complaint
-		{"TS20260905-9001", "2026-09-05 10:00", 1, 1, "complaint"},   // September: the baseline month
-		{"TS20260906-9001", "2026-09-06 10:00", 1, 1, "complaint"},
-		{"TS20260907-9001", "2026-09-07 10:00", 1, 1, "complaint"},
-		{"TS20260908-9001", "2026-09-08 10:00", 1, 1, "complaint"},
-		{"TS20260909-9001", "2026-09-09 10:00", 1, 1, "complaint"},
+		{"TS20261005-9001", "2026-10-05 10:00", 1, 2, 10, "complaint", 101, "hygiene", "cleaning"},  // both within 24 h
+		{"TS20261010-9001", "2026-10-10 10:00", 30, 20, 30, "complaint", 102, "noise", "security"},  // dispatched late, fed back in time
+		{"TS20261020-9001", "2026-10-20 10:00", 1, -1, -1, "complaint", 101, "hygiene", "cleaning"}, // never fed back; 101 again
+		{"TS20261031-9001", "2026-10-31 23:00", 2, 25, 50, "complaint", 103, "hygiene", "cleaning"}, // fed back late; still October locally
+		{"TS20261101-9001", "2026-11-01 00:30", 1, 1, 2, "complaint", 105, "hygiene", "cleaning"},   // November
+		{"BX20261015-9001", "2026-10-15 09:00", 1, 1, 2, "repair", 106, "plumbing", "engineering"},  // a repair, not a complaint
+		{"TS20260905-9001", "2026-09-05 10:00", 1, 1, 2, "complaint", 107, "hygiene", "cleaning"},   // September: the baseline month
+		{"TS20260906-9001", "2026-09-06 10:00", 1, 1, 2, "complaint", 108, "hygiene", "cleaning"},
+		{"TS20260907-9001", "2026-09-07 10:00", 1, 1, 2, "complaint", 109, "hygiene", "cleaning"},
+		{"TS20260908-9001", "2026-09-08 10:00", 1, 1, 2, "complaint", 110, "hygiene", "cleaning"},
+		{"TS20260909-9001", "2026-09-09 10:00", 1, 1, 2, "complaint", 104, "hygiene", "cleaning"},
 	}
-	for i, c := range complaints {
-		unit := 101 + i%10
+	for _, c := range complaints {
+		unit := c.unit
 		exec(`INSERT INTO case_intakes (number, kind, idempotency_key, request_hash, community, unit_id, household_id,
 				resident_name, resident_phone, channel, category, description, priority, workflow_input)
-			SELECT $1, $2, $1, 'h', 'KPI', u.id, h.id, '测试', '13900000000', 'walk_in', 'hygiene', 'x', 'normal', '{}'
-			FROM units u JOIN households h ON h.unit_id = u.id WHERE u.community = 'KPI' AND u.code = $3`, c.number, c.kind, itoa(int64(unit)))
-		exec(`INSERT INTO cases (number, kind, status, category, community, channel, priority, recorded_at, routed_at, first_feedback_at, version)
-			VALUES ($1, $2, 'routed', 'hygiene', 'KPI', 'walk_in', 'normal', ($3::timestamp AT TIME ZONE 'Asia/Shanghai'),
+			SELECT $1, $2, $1, 'h', 'KPI', u.id, h.id, '测试', '13900000000', 'walk_in', $4, 'x', 'normal', '{}'
+			FROM units u JOIN households h ON h.unit_id = u.id WHERE u.community = 'KPI' AND u.code = $3`, c.number, c.kind, itoa(int64(unit)), c.category)
+		exec(`INSERT INTO cases (number, kind, status, category, department, community, channel, priority, recorded_at, routed_at,
+				first_feedback_at, resolved_at, version)
+			VALUES ($1, $2, 'routed', $6, $7, 'KPI', 'walk_in', 'normal', ($3::timestamp AT TIME ZONE 'Asia/Shanghai'),
 				($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $4),
-				CASE WHEN $5 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $5) END, 1)`,
-			c.number, c.kind, c.recorded, c.routed, c.feedback)
+				CASE WHEN $5 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $5) END,
+				CASE WHEN $8 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $8) END, 1)`,
+			c.number, c.kind, c.recorded, c.routed, c.feedback, c.category, c.department, c.resolved)
 	}
 	exec(`INSERT INTO visits (community, visitor_name, purpose, channel, receptionist) VALUES ('KPI', '访客', 'inquiry', 'walk_in', 'liu_fang')`)
 	visit := count(t, `SELECT max(id) FROM visits WHERE community = 'KPI'`)
@@ -80,6 +87,7 @@ func TestKPIsAgainstHandCount(t *testing.T) {
 		{"campaign_call", "", household(101), 0, 5, "zhao_min", "2026-10-16 10:00"},                       // 101 again: one household
 		{"complaint_callback", "TS20261020-9001", household(104), 0, 4, "resident", "2026-10-25 10:00"},   // link, not a call
 		{"complaint_callback", "TS20261101-9001", household(105), 0, 1, "front_desk", "2026-11-02 10:00"}, // November
+		{"complaint_callback", "TS20260905-9001", household(107), 0, 5, "front_desk", "2026-09-10 10:00"}, // September
 	}
 	for i, r := range ratings {
 		exec(`INSERT INTO ratings (source, number, household_id, visit_id, score, rated_by, rated_at, idempotency_key)
@@ -125,6 +133,8 @@ func TestKPIsAgainstHandCount(t *testing.T) {
 	if tp := got["training_pass_rate"]; tp.Value != nil || tp.Denominator != 0 {
 		t.Errorf("training_pass_rate %+v, want no value before any exam", tp)
 	}
+	checkReport(t)
+
 	var e apiError
 	for q, want := range map[string]int{
 		"?community=NOPE":                http.StatusNotFound,
@@ -145,4 +155,77 @@ func deref(v *float64) any {
 		return nil
 	}
 	return *v
+}
+
+// checkReport checks October's complaint analysis of the same data by hand.
+func checkReport(t *testing.T) {
+	t.Helper()
+	type count struct {
+		Key, Name string
+		Count     int64
+	}
+	type repeat struct {
+		Key     string
+		Count   int64
+		Numbers []string
+	}
+	var r struct {
+		Month        string
+		Complaints   int64
+		ByCategory   []count  `json:"by_category"`
+		ByDepartment []count  `json:"by_department"`
+		ByBuilding   []count  `json:"by_building"`
+		RepeatUnits  []repeat `json:"repeat_units"`
+		RepeatSpots  []repeat `json:"repeat_spots"`
+		Median       *float64 `json:"resolution_median_hours"`
+		P90          *float64 `json:"resolution_p90_hours"`
+		Resolved     int64
+		Dispatch     kpi      `json:"dispatch_24h_rate"`
+		Feedback     kpi      `json:"feedback_24h_rate"`
+		Rate         kpi      `json:"complaint_rate"`
+		Change       *float64 `json:"change_vs_baseline"`
+		Satisfaction []struct {
+			Month              string
+			Satisfied, Ratings int64
+		} `json:"satisfaction_trend"`
+		TopProblems []struct {
+			Category string
+			Count    int64
+			Examples []string
+		} `json:"top_problems"`
+	}
+	if code := call(t, "GET", "/api/v1/reports/complaints?month=2026-10&community=KPI&baseline=2026-09", nil, &r); code != http.StatusOK {
+		t.Fatalf("report: HTTP %d", code)
+	}
+	got := fmt.Sprintf("%s %d | cat %v | dept %v | bldg %v | units %v | spots %v | resolved %d median %v p90 %v | dispatch %d/%d feedback %d/%d | rate %v change %v | trend %v | top %v",
+		r.Month, r.Complaints, r.ByCategory, r.ByDepartment, r.ByBuilding, r.RepeatUnits, r.RepeatSpots, r.Resolved, deref(r.Median), deref(r.P90),
+		r.Dispatch.Numerator, r.Dispatch.Denominator, r.Feedback.Numerator, r.Feedback.Denominator, deref(r.Rate.Value), deref(r.Change), r.Satisfaction, r.TopProblems)
+	// By hand: October has 4 complaints: hygiene on 10-05 (unit 101), 10-20 (101 again) and 10-31 (103),
+	// noise on 10-10 (102); all in building 1. Resolved after 10, 30 and 50 hours: median 30, and
+	// p90 = 30 + 0.8 × (50 − 30) = 46. Rate 4 × 100 / 10 = 40 against September's 50: −20 %.
+	// Ratings: September one of one satisfied, October four of six.
+	want := "2026-10 4 | cat [{hygiene 公共卫生 3} {noise 噪音扰民 1}] | dept [{cleaning 保洁部 3} {security 安保部 1}] | bldg [{KPI/1 1号楼 4}] | " +
+		"units [{KPI/101 2 [TS20261005-9001 TS20261020-9001]}] | spots [{KPI/1/hygiene 3 [TS20261005-9001 TS20261020-9001 TS20261031-9001]}] | " +
+		"resolved 3 median 30 p90 46 | dispatch 3/4 feedback 2/4 | rate 40 change -0.2 | trend [{2026-09 1 1} {2026-10 4 6}] | " +
+		"top [{hygiene 3 [TS20261031-9001 TS20261020-9001 TS20261005-9001]} {noise 1 [TS20261010-9001]}]"
+	if got != want {
+		t.Errorf("report\n got %s\nwant %s", got, want)
+	}
+	// The workbook has the same figures.
+	resp, err := http.Get(sys.http.URL + "/api/v1/reports/complaints?month=2026-10&community=KPI&baseline=2026-09&format=xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatalf("report workbook: %v", err)
+	}
+	defer f.Close()
+	if v, _ := f.GetCellValue("概况 Summary", "B3"); v != "4" {
+		t.Errorf("workbook complaints %q, want 4", v)
+	}
+	if v, _ := f.GetCellValue("类别 Categories", "C2"); v != "3" {
+		t.Errorf("workbook hygiene count %q, want 3", v)
+	}
 }

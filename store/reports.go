@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ComplaintReport is the monthly complaint analysis for the quality meeting.
+// It names cases, units and categories; no resident.
+type ComplaintReport struct {
+	Month        string          `json:"month"`
+	Community    string          `json:"community"`
+	Complaints   int64           `json:"complaints"`
+	ByCategory   []ReportCount   `json:"by_category"`
+	ByDepartment []ReportCount   `json:"by_department"`
+	ByBuilding   []ReportCount   `json:"by_building"`
+	RepeatUnits  []ReportRepeat  `json:"repeat_units"`
+	RepeatSpots  []ReportRepeat  `json:"repeat_spots"`
+	Windows      int64           `json:"windows_closed"`
+	Dispatched   int64           `json:"dispatched_24h"`
+	FedBack      int64           `json:"fed_back_24h"`
+	Resolved     int64           `json:"resolved"`
+	MedianHours  *float64        `json:"resolution_median_hours"`
+	P90Hours     *float64        `json:"resolution_p90_hours"`
+	Satisfaction []ReportMonthly `json:"satisfaction_trend"`
+	Households   int64           `json:"active_households"`
+	TopProblems  []ReportTop     `json:"top_problems"`
+}
+
+// ReportCount is one line of a breakdown.
+type ReportCount struct {
+	Key   string `json:"key"`
+	Name  string `json:"name"`
+	Count int64  `json:"count"`
+}
+
+// ReportRepeat is a unit, or a spot (building and category), that
+// complained more than once in the month.
+type ReportRepeat struct {
+	Key     string   `json:"key"`
+	Count   int64    `json:"count"`
+	Numbers []string `json:"numbers"`
+}
+
+// ReportMonthly is one month of the satisfaction trend.
+type ReportMonthly struct {
+	Month     string `json:"month"`
+	Satisfied int64  `json:"satisfied"`
+	Ratings   int64  `json:"ratings"`
+}
+
+// ReportTop is one of the most frequent problems, with example cases.
+type ReportTop struct {
+	Category string   `json:"category"`
+	Name     string   `json:"name"`
+	Count    int64    `json:"count"`
+	Examples []string `json:"examples"`
+}
+
+// ComplaintReport computes the analysis of the complaints recorded in
+// [from, to) (a month in the centre's zone), optionally of one community.
+// trendFrom starts the satisfaction trend; tz names the zone months are cut in.
+func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now time.Time, tz, community string) (ComplaintReport, error) {
+	r := ComplaintReport{Month: from.Format("2006-01"), Community: community}
+	// The month's complaints with their unit, once, for every breakdown.
+	const base = `WITH m AS (
+		SELECT c.number, c.category, c.department, c.recorded_at, c.routed_at, c.first_feedback_at, c.resolved_at,
+			i.community, u.building, u.code AS unit, i.unit_id
+		FROM cases c JOIN case_intakes i ON i.number = c.number JOIN units u ON u.id = i.unit_id
+		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND ($3 = '' OR c.community = $3))`
+	args := []any{from, to, community}
+	err := s.pool.QueryRow(ctx, base+`
+		SELECT count(*),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4 AND routed_at <= recorded_at + interval '24 hours'),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4 AND first_feedback_at <= recorded_at + interval '24 hours'),
+			count(resolved_at),
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - recorded_at) / 3600) FILTER (WHERE resolved_at IS NOT NULL),
+			percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - recorded_at) / 3600) FILTER (WHERE resolved_at IS NOT NULL)
+		FROM m`, append(args, now)...).
+		Scan(&r.Complaints, &r.Windows, &r.Dispatched, &r.FedBack, &r.Resolved, &r.MedianHours, &r.P90Hours)
+	if err != nil {
+		return r, fmt.Errorf("summarise complaints: %w", err)
+	}
+	counts := func(q string) ([]ReportCount, error) {
+		rows, err := s.pool.Query(ctx, base+q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, pgx.RowToStructByPos[ReportCount])
+	}
+	if r.ByCategory, err = counts(`SELECT m.category, coalesce(hc.name, ''), count(*) FROM m
+		LEFT JOIN handbook_categories hc ON hc.code = m.category GROUP BY 1, 2 ORDER BY 3 DESC, 1`); err != nil {
+		return r, fmt.Errorf("count by category: %w", err)
+	}
+	if r.ByDepartment, err = counts(`SELECT m.department, coalesce(d.name, '待分派'), count(*) FROM m
+		LEFT JOIN departments d ON d.code = m.department GROUP BY 1, 2 ORDER BY 3 DESC, 1`); err != nil {
+		return r, fmt.Errorf("count by department: %w", err)
+	}
+	if r.ByBuilding, err = counts(`SELECT m.community || '/' || m.building, coalesce(b.name, ''), count(*) FROM m
+		LEFT JOIN buildings b ON b.community = m.community AND b.code = m.building GROUP BY 1, 2 ORDER BY 3 DESC, 1`); err != nil {
+		return r, fmt.Errorf("count by building: %w", err)
+	}
+	repeats := func(q string) ([]ReportRepeat, error) {
+		rows, err := s.pool.Query(ctx, base+q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, pgx.RowToStructByPos[ReportRepeat])
+	}
+	if r.RepeatUnits, err = repeats(`SELECT m.community || '/' || m.unit, count(*), array_agg(m.number ORDER BY m.number)
+		FROM m GROUP BY m.community, m.unit HAVING count(*) > 1 ORDER BY 2 DESC, 1`); err != nil {
+		return r, fmt.Errorf("find repeated units: %w", err)
+	}
+	if r.RepeatSpots, err = repeats(`SELECT m.community || '/' || m.building || '/' || m.category, count(*), array_agg(m.number ORDER BY m.number)
+		FROM m GROUP BY m.community, m.building, m.category HAVING count(*) > 1 ORDER BY 2 DESC, 1`); err != nil {
+		return r, fmt.Errorf("find repeated spots: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, base+`SELECT m.category, coalesce(hc.name, ''), count(*),
+			(array_agg(m.number ORDER BY m.recorded_at DESC, m.number))[1:3]
+		FROM m LEFT JOIN handbook_categories hc ON hc.code = m.category
+		GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5`, args...)
+	if err != nil {
+		return r, fmt.Errorf("find top problems: %w", err)
+	}
+	if r.TopProblems, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportTop]); err != nil {
+		return r, fmt.Errorf("find top problems: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `
+		SELECT to_char(r.rated_at AT TIME ZONE $4, 'YYYY-MM'), count(*) FILTER (WHERE r.score >= 4), count(*)
+		FROM ratings r
+		LEFT JOIN case_intakes i ON i.number = r.number
+		LEFT JOIN visits v ON v.id = r.visit_id
+		LEFT JOIN households h ON h.id = r.household_id
+		LEFT JOIN units u ON u.id = h.unit_id
+		WHERE r.rated_at >= $1 AND r.rated_at < $2 AND ($3 = '' OR coalesce(i.community, v.community, u.community) = $3)
+		GROUP BY 1 ORDER BY 1`, trendFrom, to, community, tz)
+	if err != nil {
+		return r, fmt.Errorf("satisfaction trend: %w", err)
+	}
+	if r.Satisfaction, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportMonthly]); err != nil {
+		return r, fmt.Errorf("satisfaction trend: %w", err)
+	}
+	r.Households, err = s.ActiveHouseholds(ctx, community)
+	return r, err
+}
