@@ -229,7 +229,7 @@ func TestVisitExitRatingAndSpawnedComplaint(t *testing.T) {
 	if code := call(t, "POST", "/api/v1/visits/"+itoa(v.ID)+"/exit", map[string]any{"score": 1}, &e); code != http.StatusConflict {
 		t.Fatalf("changed exit: HTTP %d", code)
 	}
-	if n := count(t, `SELECT count(*) FROM ratings WHERE source = 'visit_exit' AND visit_id = $1 AND receptionist = $2`, v.ID, desk); n != 1 {
+	if n := count(t, `SELECT count(*) FROM ratings WHERE source = 'visit_exit' AND visit_id = $1 AND receptionist = $2 AND community = 'A'`, v.ID, desk); n != 1 {
 		t.Fatalf("%d exit ratings for the visit, want 1", n)
 	}
 	if n := count(t, `SELECT count(*) FROM ratings WHERE source = 'visit_exit'`); n != ratings+1 {

@@ -64,11 +64,12 @@ func TestKPIsAgainstHandCount(t *testing.T) {
 			SELECT $1, $2, $1, 'h', 'KPI', u.id, h.id, '测试', '13900000000', 'walk_in', $4, 'x', 'normal', '{}'
 			FROM units u JOIN households h ON h.unit_id = u.id WHERE u.community = 'KPI' AND u.code = $3`, c.number, c.kind, itoa(int64(unit)), c.category)
 		exec(`INSERT INTO cases (number, kind, status, category, department, community, channel, priority, recorded_at, routed_at,
-				first_feedback_at, resolved_at, version)
+				first_feedback_at, resolved_at, version, unit_id)
 			VALUES ($1, $2, 'routed', $6, $7, 'KPI', 'walk_in', 'normal', ($3::timestamp AT TIME ZONE 'Asia/Shanghai'),
 				($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $4),
 				CASE WHEN $5 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $5) END,
-				CASE WHEN $8 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $8) END, 1)`,
+				CASE WHEN $8 >= 0 THEN ($3::timestamp AT TIME ZONE 'Asia/Shanghai') + make_interval(hours => $8) END, 1,
+				(SELECT unit_id FROM case_intakes WHERE number = $1))`,
 			c.number, c.kind, c.recorded, c.routed, c.feedback, c.category, c.department, c.resolved)
 	}
 	exec(`INSERT INTO visits (community, visitor_name, purpose, channel, receptionist) VALUES ('KPI', '访客', 'inquiry', 'walk_in', 'liu_fang')`)

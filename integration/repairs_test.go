@@ -73,10 +73,11 @@ func TestBurstPipeByPhoneClosedOnSatisfiedOnSiteRating(t *testing.T) {
 		t.Fatalf("after a satisfied on-site rating (unless_rated): %+v", r)
 	}
 	assertKinds(t, r.kinds(), []string{"recorded", "dispatched", "on_site", "feedback", "completed", "closed"})
-	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1 AND source = 'repair_onsite' AND score = 5`, r.Number); n != 1 {
+	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1 AND source = 'repair_onsite' AND score = 5 AND community = 'A'`, r.Number); n != 1 {
 		t.Fatalf("%d on-site ratings", n)
 	}
-	if n := count(t, `SELECT count(*) FROM cases WHERE number = $1 AND kind = 'repair' AND status = 'closed'`, r.Number); n != 1 {
+	if n := count(t, `SELECT count(*) FROM cases c JOIN case_intakes i USING (number)
+		WHERE c.number = $1 AND c.kind = 'repair' AND c.status = 'closed' AND c.unit_id = i.unit_id`, r.Number); n != 1 {
 		t.Fatal("read model does not hold the closed repair")
 	}
 	// A finished repair takes no more actions.

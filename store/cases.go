@@ -173,10 +173,10 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 	key := fmt.Sprintf("%s/%d", sn.Number, ev.Seq)
 	d := sn.Deadlines
 	tag, err := tx.Exec(ctx, `
-		INSERT INTO cases (number, kind, status, category, community, channel, priority, department, assignee,
+		INSERT INTO cases (number, kind, unit_id, status, category, community, channel, priority, department, assignee,
 			escalation_level, sla_breached, reopens, callback_attempts, recorded_at, routed_at, first_feedback_at,
 			resolved_at, closed_at, dispatch_due, feedback_due, resolution_due, callback_due, version, updated_at)
-		SELECT $1, i.kind, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
+		SELECT $1, i.kind, i.unit_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now()
 		FROM case_intakes i WHERE i.number = $1
 		ON CONFLICT (number) DO UPDATE SET status = EXCLUDED.status, department = EXCLUDED.department,
 			assignee = EXCLUDED.assignee, escalation_level = EXCLUDED.escalation_level,
@@ -224,9 +224,9 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 		// A repair's completion carries the on-site rating (现场评价); every
 		// other rating is given on a callback.
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key)
+			INSERT INTO ratings (source, number, household_id, score, comment, rated_by, rated_at, idempotency_key, community)
 			SELECT CASE WHEN $7 = 'completed' THEN 'repair_onsite' ELSE kind || '_callback' END,
-				$1, household_id, $2, $3, $4, $5, $6
+				$1, household_id, $2, $3, $4, $5, $6, community
 			FROM case_intakes WHERE number = $1
 			ON CONFLICT (idempotency_key) DO NOTHING`,
 			sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key, ev.Kind); err != nil {

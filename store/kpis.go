@@ -21,16 +21,10 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	var k KPICounts
 	// Satisfaction: every rating in the period, whatever its source (exit
 	// ratings, complaint and repair callbacks and on-site ratings, campaign
-	// calls); its community is that of its case, visit or household.
+	// calls); a rating keeps the community of its case, visit or household.
 	err := s.pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE r.score >= 4), count(*)
-		FROM ratings r
-		LEFT JOIN case_intakes i ON i.number = r.number
-		LEFT JOIN visits v ON v.id = r.visit_id
-		LEFT JOIN households h ON h.id = r.household_id
-		LEFT JOIN units u ON u.id = h.unit_id
-		WHERE r.rated_at >= $1 AND r.rated_at < $2
-			AND ($3 = '' OR coalesce(i.community, v.community, u.community) = $3)`, from, to, community).
+		SELECT count(*) FILTER (WHERE score >= 4), count(*) FROM ratings
+		WHERE rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).
 		Scan(&k.RatingsSatisfied, &k.Ratings)
 	if err != nil {
 		return k, fmt.Errorf("count ratings: %w", err)
@@ -51,10 +45,9 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	// Callback coverage counts households reached by a call from staff:
 	// a rating given through the tracking link is not a callback.
 	err = s.pool.QueryRow(ctx, `
-		SELECT count(DISTINCT r.household_id)
-		FROM ratings r JOIN households h ON h.id = r.household_id JOIN units u ON u.id = h.unit_id
-		WHERE r.source IN ('complaint_callback', 'repair_callback', 'campaign_call') AND r.rated_by <> 'resident'
-			AND r.rated_at >= $1 AND r.rated_at < $2 AND ($3 = '' OR u.community = $3)`, from, to, community).
+		SELECT count(DISTINCT household_id) FROM ratings
+		WHERE source IN ('complaint_callback', 'repair_callback', 'campaign_call') AND rated_by <> 'resident'
+			AND rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).
 		Scan(&k.HouseholdsCalledBack)
 	if err != nil {
 		return k, fmt.Errorf("count callbacks: %w", err)

@@ -65,28 +65,44 @@ type ReportTop struct {
 // trendFrom starts the satisfaction trend; tz names the zone months are cut in.
 func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now time.Time, tz, community string) (ComplaintReport, error) {
 	r := ComplaintReport{Month: from.Format("2006-01"), Community: community}
-	// The month's complaints with their unit, once, for every breakdown.
-	const base = `WITH m AS (
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		r, err = complaintReport(ctx, tx, r, from, to, trendFrom, now, tz, community)
+		return err
+	})
+	if err != nil {
+		return r, err
+	}
+	r.Households, err = s.ActiveHouseholds(ctx, community)
+	return r, err
+}
+
+func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to, trendFrom, now time.Time, tz, community string) (ComplaintReport, error) {
+	// The month's complaints with their unit are read once into a temporary
+	// table that every breakdown then reads.
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE m ON COMMIT DROP AS
 		SELECT c.number, c.category, c.department, c.recorded_at, c.routed_at, c.first_feedback_at, c.resolved_at,
-			i.community, u.building, u.code AS unit, i.unit_id
-		FROM cases c JOIN case_intakes i ON i.number = c.number JOIN units u ON u.id = i.unit_id
-		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND ($3 = '' OR c.community = $3))`
-	args := []any{from, to, community}
-	err := s.pool.QueryRow(ctx, base+`
+			c.community, u.building, u.code AS unit, c.unit_id
+		FROM cases c JOIN units u ON u.id = c.unit_id
+		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND ($3 = '' OR c.community = $3)`,
+		from, to, community); err != nil {
+		return r, fmt.Errorf("select the month's complaints: %w", err)
+	}
+	err := tx.QueryRow(ctx, `
 		SELECT count(*),
-			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4),
-			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4 AND routed_at <= recorded_at + interval '24 hours'),
-			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $4 AND first_feedback_at <= recorded_at + interval '24 hours'),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $1),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $1 AND routed_at <= recorded_at + interval '24 hours'),
+			count(*) FILTER (WHERE recorded_at + interval '24 hours' <= $1 AND first_feedback_at <= recorded_at + interval '24 hours'),
 			count(resolved_at),
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - recorded_at) / 3600) FILTER (WHERE resolved_at IS NOT NULL),
 			percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - recorded_at) / 3600) FILTER (WHERE resolved_at IS NOT NULL)
-		FROM m`, append(args, now)...).
+		FROM m`, now).
 		Scan(&r.Complaints, &r.Windows, &r.Dispatched, &r.FedBack, &r.Resolved, &r.MedianHours, &r.P90Hours)
 	if err != nil {
 		return r, fmt.Errorf("summarise complaints: %w", err)
 	}
 	counts := func(q string) ([]ReportCount, error) {
-		rows, err := s.pool.Query(ctx, base+q, args...)
+		rows, err := tx.Query(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +121,7 @@ func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now ti
 		return r, fmt.Errorf("count by building: %w", err)
 	}
 	repeats := func(q string) ([]ReportRepeat, error) {
-		rows, err := s.pool.Query(ctx, base+q, args...)
+		rows, err := tx.Query(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -119,24 +135,19 @@ func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now ti
 		FROM m GROUP BY m.community, m.building, m.category HAVING count(*) > 1 ORDER BY 2 DESC, 1`); err != nil {
 		return r, fmt.Errorf("find repeated spots: %w", err)
 	}
-	rows, err := s.pool.Query(ctx, base+`SELECT m.category, coalesce(hc.name, ''), count(*),
+	rows, err := tx.Query(ctx, `SELECT m.category, coalesce(hc.name, ''), count(*),
 			(array_agg(m.number ORDER BY m.recorded_at DESC, m.number))[1:3]
 		FROM m LEFT JOIN handbook_categories hc ON hc.code = m.category
-		GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5`, args...)
+		GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5`)
 	if err != nil {
 		return r, fmt.Errorf("find top problems: %w", err)
 	}
 	if r.TopProblems, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportTop]); err != nil {
 		return r, fmt.Errorf("find top problems: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `
-		SELECT to_char(r.rated_at AT TIME ZONE $4, 'YYYY-MM'), count(*) FILTER (WHERE r.score >= 4), count(*)
-		FROM ratings r
-		LEFT JOIN case_intakes i ON i.number = r.number
-		LEFT JOIN visits v ON v.id = r.visit_id
-		LEFT JOIN households h ON h.id = r.household_id
-		LEFT JOIN units u ON u.id = h.unit_id
-		WHERE r.rated_at >= $1 AND r.rated_at < $2 AND ($3 = '' OR coalesce(i.community, v.community, u.community) = $3)
+	rows, err = tx.Query(ctx, `
+		SELECT to_char(rated_at AT TIME ZONE $4, 'YYYY-MM'), count(*) FILTER (WHERE score >= 4), count(*)
+		FROM ratings WHERE rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)
 		GROUP BY 1 ORDER BY 1`, trendFrom, to, community, tz)
 	if err != nil {
 		return r, fmt.Errorf("satisfaction trend: %w", err)
@@ -144,6 +155,5 @@ func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now ti
 	if r.Satisfaction, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReportMonthly]); err != nil {
 		return r, fmt.Errorf("satisfaction trend: %w", err)
 	}
-	r.Households, err = s.ActiveHouseholds(ctx, community)
-	return r, err
+	return r, nil
 }

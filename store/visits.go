@@ -124,10 +124,10 @@ func (s *Store) VisitByID(ctx context.Context, id int64) (Visit, error) {
 func (s *Store) ExitVisit(ctx context.Context, id int64, score int, comment string, at time.Time) (v Visit, recorded bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var prevScore *int
-		var prevComment, receptionist string
+		var prevComment, receptionist, community string
 		var householdID *int64
-		err := tx.QueryRow(ctx, `SELECT exit_score, exit_comment, receptionist, household_id FROM visits WHERE id = $1 FOR UPDATE`, id).
-			Scan(&prevScore, &prevComment, &receptionist, &householdID)
+		err := tx.QueryRow(ctx, `SELECT exit_score, exit_comment, receptionist, household_id, community FROM visits WHERE id = $1 FOR UPDATE`, id).
+			Scan(&prevScore, &prevComment, &receptionist, &householdID, &community)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("visit %d: %w", id, ErrNotFound)
 		} else if err != nil {
@@ -144,9 +144,9 @@ func (s *Store) ExitVisit(ctx context.Context, id int64, score int, comment stri
 			return fmt.Errorf("record exit: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO ratings (source, household_id, score, comment, rated_by, rated_at, idempotency_key, visit_id, receptionist)
-			VALUES ('visit_exit', $1, $2, $3, 'visitor', $4, $5, $6, $7)`,
-			householdID, score, comment, at, fmt.Sprintf("visit/%d/exit", id), id, receptionist); err != nil {
+			INSERT INTO ratings (source, household_id, score, comment, rated_by, rated_at, idempotency_key, visit_id, receptionist, community)
+			VALUES ('visit_exit', $1, $2, $3, 'visitor', $4, $5, $6, $7, $8)`,
+			householdID, score, comment, at, fmt.Sprintf("visit/%d/exit", id), id, receptionist, community); err != nil {
 			return fmt.Errorf("record exit rating: %w", err)
 		}
 		recorded = true

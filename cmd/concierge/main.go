@@ -26,6 +26,7 @@ Usage:
   concierge worker   run the Temporal worker (production)
   concierge migrate  apply the database migrations and exit
   concierge bench    measure complaint throughput against the embedded server
+  concierge generate load a large synthetic history into a scratch database and time the KPI and report queries
 
 Run "concierge <command> -h" for the flags of a command.
 `
@@ -54,6 +55,8 @@ func main() {
 		err = runMigrate(ctx, args)
 	case "bench":
 		err = runBench(ctx, args)
+	case "generate":
+		err = runGenerate(ctx, args, os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(os.Stdout, usage)
 		return
