@@ -51,7 +51,9 @@ func TestOpenUnreachableSaysHowToFixIt(t *testing.T) {
 	}
 }
 
-func TestOpenCreatesMissingDatabaseAndMigratesTwice(t *testing.T) {
+// scratchStore opens a new database, dropped when the test ends.
+func scratchStore(t *testing.T) *Store {
+	t.Helper()
 	needPostgres(t)
 	ctx := context.Background()
 	cfg, err := pgx.ParseConfig(testServerURL())
@@ -71,7 +73,13 @@ func TestOpenCreatesMissingDatabaseAndMigratesTwice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	defer st.Close()
+	t.Cleanup(st.Close)
+	return st
+}
+
+func TestOpenCreatesMissingDatabaseAndMigratesTwice(t *testing.T) {
+	ctx := context.Background()
+	st := scratchStore(t)
 	for i := range 2 {
 		if err := st.Migrate(ctx); err != nil {
 			t.Fatalf("migrate run %d: %v", i+1, err)
@@ -86,5 +94,56 @@ func TestOpenCreatesMissingDatabaseAndMigratesTwice(t *testing.T) {
 	cats, err := st.Categories(ctx, "complaint")
 	if err != nil || len(cats) != 9 {
 		t.Fatalf("categories %d, %v", len(cats), err)
+	}
+}
+
+// The generated history has the shape the generator promises; the ranges
+// allow for chance, which the fixed seed removes anyway.
+func TestGenerateHistory(t *testing.T) {
+	ctx := context.Background()
+	st := scratchStore(t)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := st.GenerateHistory(ctx, HistoryOptions{Complaints: 4000, Communities: 3, Households: 200, From: from, To: from.AddDate(0, 6, 0), Seed: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var complaints, households, ratings int64
+	var dispatched, fedBack, resolved, satisfied float64
+	err = st.Pool().QueryRow(ctx, `SELECT count(*),
+			avg((routed_at <= recorded_at + interval '24 hours')::int), avg((first_feedback_at <= recorded_at + interval '24 hours')::int),
+			avg((resolved_at IS NOT NULL)::int)
+		FROM cases WHERE community LIKE 'G%' AND recorded_at >= $1 AND recorded_at < $2 AND unit_id IS NOT NULL`, from, from.AddDate(0, 6, 0)).
+		Scan(&complaints, &dispatched, &fedBack, &resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id WHERE u.community LIKE 'G%'`).Scan(&households); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*), avg((score >= 4)::int) FROM ratings WHERE community LIKE 'G%'`).Scan(&ratings, &satisfied); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		got      float64
+		min, max float64
+	}{
+		{"complaints", float64(complaints), 4000, 4000},
+		{"households", float64(households), 600, 600},
+		{"dispatched within 24 h", dispatched, 0.87, 0.93},
+		{"fed back within 24 h", fedBack, 0.91, 0.97},
+		{"resolved", resolved, 0.82, 0.88},
+		{"callback ratings per resolved complaint", float64(ratings) / (resolved * 4000), 0.66, 0.74},
+		{"satisfied ratings", satisfied, 0.81, 0.89},
+	} {
+		if c.got < c.min || c.got > c.max {
+			t.Errorf("%s = %.3f, want %.2f–%.2f", c.name, c.got, c.min, c.max)
+		}
 	}
 }
