@@ -69,7 +69,7 @@ func (e *env) stopWorker() {
 func (e *env) startWorker() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := worker.New(e.temporal, taskQueue, e.store, e.notifier)
+	w := worker.New(e.temporal, taskQueue, e.store, e.notifier, e.loc)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -127,6 +127,9 @@ func run(m *testing.M) int {
 	defer tc.Close()
 
 	sys = &env{store: st, temporal: tc}
+	if sys.loc, err = time.LoadLocation("Asia/Shanghai"); err != nil {
+		return missing("the Asia/Shanghai time zone", err)
+	}
 	key, err := st.Secret(ctx, "tracking", 32)
 	if err != nil {
 		return missing("the tracking-link key", err)
@@ -139,6 +142,9 @@ func run(m *testing.M) int {
 		return missing("the test SMTP server and SMS gateway", err)
 	}
 	defer stopDelivery()
+	if err := worker.EnsureSchedules(ctx, tc, taskQueue, sys.loc); err != nil {
+		return missing("Temporal schedules", err)
+	}
 	if err := sys.startWorker(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -148,11 +154,7 @@ func run(m *testing.M) int {
 			sys.worker.Stop()
 		}
 	}()
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return missing("the Asia/Shanghai time zone", err)
-	}
-	sys.loc = loc
+	loc := sys.loc
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
 		// Short, so the test of a stopped worker does not wait the default 30 s.

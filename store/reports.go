@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -156,4 +157,35 @@ func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to
 		return r, fmt.Errorf("satisfaction trend: %w", err)
 	}
 	return r, nil
+}
+
+// ArchiveComplaintReport stores the report of a month, replacing an earlier
+// run's (a schedule triggered twice writes once).
+func (s *Store) ArchiveComplaintReport(ctx context.Context, r ComplaintReport) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO complaint_reports (month, community, report) VALUES ($1, $2, $3)
+		ON CONFLICT (month, community) DO UPDATE SET report = EXCLUDED.report, generated_at = now()`, r.Month, r.Community, raw)
+	if err != nil {
+		return fmt.Errorf("archive report %s: %w", r.Month, err)
+	}
+	return nil
+}
+
+// ArchivedReport is a stored monthly report.
+type ArchivedReport struct {
+	Month       string    `json:"month"`
+	Community   string    `json:"community"`
+	GeneratedAt time.Time `json:"generated_at"`
+}
+
+// ArchivedReports lists the stored reports, newest month first.
+func (s *Store) ArchivedReports(ctx context.Context) ([]ArchivedReport, error) {
+	rows, err := s.pool.Query(ctx, `SELECT month, community, generated_at FROM complaint_reports ORDER BY month DESC, community`)
+	if err != nil {
+		return nil, fmt.Errorf("list archived reports: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ArchivedReport])
 }

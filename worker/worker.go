@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -26,9 +27,10 @@ const DefaultTaskQueue = "concierge"
 
 // New builds a worker on the task queue with every workflow and activity.
 // n delivers notifications; nil, or one without senders, marks them skipped.
-func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notifier) sdkworker.Worker {
+// loc is the centre's time zone, in which reports cut months.
+func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notifier, loc *time.Location) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
-	Register(w, st, n)
+	Register(w, st, n, loc)
 	return w
 }
 
@@ -37,7 +39,7 @@ func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notif
 func Register(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
-}, st *store.Store, n *activities.Notifier) {
+}, st *store.Store, n *activities.Notifier, loc *time.Location) {
 	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
 	complaints := &activities.Complaints{Store: st}
@@ -51,6 +53,9 @@ func Register(r interface {
 		notifier.Logger = slog.Default()
 	}
 	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
+	reports := &activities.Reports{Store: st, Location: loc}
+	r.RegisterActivityWithOptions(reports.ArchiveComplaintReport, activity.RegisterOptions{Name: workflows.ArchiveReportActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

@@ -176,7 +176,16 @@ func startWorker(ctx context.Context, address string, cfg common, st *store.Stor
 		tc.Close()
 		return nil, nil, err
 	}
-	w := worker.New(tc, cfg.taskQueue, st, n)
+	loc, err := cfg.location()
+	if err != nil {
+		tc.Close()
+		return nil, nil, err
+	}
+	if err := worker.EnsureSchedules(ctx, tc, cfg.taskQueue, loc); err != nil {
+		tc.Close()
+		return nil, nil, err
+	}
+	w := worker.New(tc, cfg.taskQueue, st, n, loc)
 	if err := w.Start(); err != nil {
 		tc.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+type scheduleJSON struct {
+	ID          string      `json:"id"`
+	Description string      `json:"description"`
+	Workflow    string      `json:"workflow"`
+	Paused      bool        `json:"paused"`
+	Note        string      `json:"note"`
+	NextRuns    []time.Time `json:"next_runs"`
+	RecentRuns  []runJSON   `json:"recent_runs"`
+}
+
+type runJSON struct {
+	ScheduledAt time.Time `json:"scheduled_at"`
+	WorkflowID  string    `json:"workflow_id"`
+}
+
+func (s *Server) describeSchedule(c *gin.Context, def workflows.Schedule) (scheduleJSON, error) {
+	d, err := s.cfg.Temporal.ScheduleClient().GetHandle(c.Request.Context(), def.ID).Describe(c.Request.Context())
+	if err != nil {
+		return scheduleJSON{}, fmt.Errorf("describe schedule %s: %w", def.ID, err)
+	}
+	out := scheduleJSON{ID: def.ID, Description: def.Description, Workflow: def.Workflow,
+		Paused: d.Schedule.State.Paused, Note: d.Schedule.State.Note, NextRuns: []time.Time{}, RecentRuns: []runJSON{}}
+	for _, t := range d.Info.NextActionTimes {
+		out.NextRuns = append(out.NextRuns, t.In(s.cfg.Location))
+	}
+	for _, a := range d.Info.RecentActions {
+		run := runJSON{ScheduledAt: a.ScheduleTime.In(s.cfg.Location)}
+		if a.StartWorkflowResult != nil {
+			run.WorkflowID = a.StartWorkflowResult.WorkflowID
+		}
+		out.RecentRuns = append(out.RecentRuns, run)
+	}
+	return out, nil
+}
+
+// listSchedules shows the recurring jobs with their next runs, in the
+// centre's time zone.
+func (s *Server) listSchedules(c *gin.Context) {
+	items := []scheduleJSON{}
+	for _, def := range workflows.Schedules() {
+		d, err := s.describeSchedule(c, def)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		items = append(items, d)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type pauseRequest struct {
+	Note string `json:"note" binding:"max=500"`
+}
+
+// actOnSchedule lets a supervisor trigger a job now, or pause and resume it.
+func (s *Server) actOnSchedule(c *gin.Context) {
+	var def *workflows.Schedule
+	for _, d := range workflows.Schedules() {
+		if d.ID == c.Param("id") {
+			def = &d
+		}
+	}
+	if def == nil {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no schedule %q", c.Param("id")))
+		return
+	}
+	var req pauseRequest
+	if !bindJSON(c, &req) {
+		return
+	}
+	note, err := optionalText("note", req.Note)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	if note == "" {
+		note = "by " + actor
+	}
+	ctx := c.Request.Context()
+	h := s.cfg.Temporal.ScheduleClient().GetHandle(ctx, def.ID)
+	switch c.Param("action") {
+	case "trigger":
+		// Run now even if a run is going: the supervisor asked for it.
+		err = h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enums.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL})
+	case "pause":
+		err = h.Pause(ctx, client.SchedulePauseOptions{Note: note})
+	case "resume":
+		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
+	default:
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; schedules take trigger, pause, resume", c.Param("action")))
+		return
+	}
+	if err != nil {
+		s.internal(c, fmt.Errorf("%s schedule %s: %w", c.Param("action"), def.ID, err))
+		return
+	}
+	d, err := s.describeSchedule(c, *def)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (s *Server) listArchivedReports(c *gin.Context) {
+	items, err := s.cfg.Store.ArchivedReports(c.Request.Context())
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	for i := range items {
+		items[i].GeneratedAt = items[i].GeneratedAt.In(s.cfg.Location)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}

@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Names of the monthly complaint analysis.
+const (
+	AnalysisWorkflow      = "MonthlyComplaintAnalysis"
+	ArchiveReportActivity = "ArchiveComplaintReport"
+)
+
+// MonthlyComplaintAnalysis archives the complaint analysis of the month
+// before the one it runs in, for the quality meeting. A schedule starts it
+// on the 1st; started by hand it archives the last complete month. It
+// returns the month archived.
+func MonthlyComplaintAnalysis(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		// A database outage delays the archive; it does not lose it.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+	})
+	var month string
+	err := workflow.ExecuteActivity(ctx, ArchiveReportActivity, workflow.Now(ctx)).Get(ctx, &month)
+	return month, err
+}
+
+// Schedule is one recurring job of the service standard.
+type Schedule struct {
+	ID          string
+	Description string
+	Workflow    string
+	// When, in the service centre's time zone.
+	DayOfMonth, Hour, Minute int
+}
+
+// Schedules are the recurring jobs the worker keeps in Temporal.
+func Schedules() []Schedule {
+	return []Schedule{{
+		ID:          "monthly-complaint-analysis",
+		Description: "每月投诉分析（上月）/ monthly complaint analysis of the month before",
+		Workflow:    AnalysisWorkflow, DayOfMonth: 1, Hour: 6, Minute: 30,
+	}}
+}
