@@ -108,9 +108,8 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if len(key) > 200 {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+	key, ok := idempotencyKey(c)
+	if !ok {
 		return
 	}
 	actor, ok := s.staffActor(c)

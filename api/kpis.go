@@ -1,15 +1,12 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/domain"
-	"github.com/concierge-pm/concierge/store"
 )
 
 // kpis answers GET /api/v1/kpis: the KPIs of DESIGN.md §8 for the local
@@ -24,40 +21,13 @@ func (s *Server) kpis(c *gin.Context) {
 	if !ok {
 		return
 	}
-	community := c.Query("community")
-	if err := checkCodes([2]string{"community", community}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+	community, ok := s.communityParam(c)
+	if !ok {
 		return
 	}
-	if community != "" {
-		if err := s.cfg.Store.CommunityExists(ctx, community); errors.Is(err, store.ErrNotFound) {
-			fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-			return
-		} else if err != nil {
-			s.internal(c, err)
-			return
-		}
-	}
-	var baseline *float64
-	if b := c.Query("baseline"); b != "" {
-		p, err := domain.ParsePeriod(b)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "baseline: "+err.Error())
-			return
-		}
-		bFrom := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-		bTo := bFrom.AddDate(0, 1, 0)
-		n, err := s.cfg.Store.ComplaintCount(ctx, bFrom, bTo, community)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		households, err := s.cfg.Store.ActiveHouseholds(ctx, community)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		baseline = domain.ComplaintRate(n, households, 1, nil).Value
+	baseline, ok := s.baselineRate(c, community)
+	if !ok {
+		return
 	}
 	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), community)
 	if err != nil {

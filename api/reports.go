@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -42,19 +41,9 @@ func (s *Server) complaintReport(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
 		return
 	}
-	community := c.Query("community")
-	if err := checkCodes([2]string{"community", community}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+	community, ok := s.communityParam(c)
+	if !ok {
 		return
-	}
-	if community != "" {
-		if err := s.cfg.Store.CommunityExists(ctx, community); errors.Is(err, store.ErrNotFound) {
-			fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-			return
-		} else if err != nil {
-			s.internal(c, err)
-			return
-		}
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "xlsx" {
@@ -71,20 +60,12 @@ func (s *Server) complaintReport(c *gin.Context) {
 	out := complaintReportJSON{ComplaintReport: rep,
 		Dispatch24h: domain.Ratio(rep.Dispatched, rep.Windows, domain.TargetDispatch24h),
 		Feedback24h: domain.Ratio(rep.FedBack, rep.Windows, domain.TargetFeedback24h)}
-	var baseRate *float64
-	if b := c.Query("baseline"); b != "" {
-		bp, err := domain.ParsePeriod(b)
-		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "baseline: "+err.Error())
-			return
-		}
-		bFrom := time.Date(bp.Year, time.Month(bp.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-		n, err := s.cfg.Store.ComplaintCount(ctx, bFrom, bFrom.AddDate(0, 1, 0), community)
-		if err != nil {
-			s.internal(c, err)
-			return
-		}
-		baseRate = domain.ComplaintRate(n, rep.Households, 1, nil).Value
+	baseRate, ok := s.baselineRate(c, community)
+	if !ok {
+		return
+	}
+	if baseRate != nil {
+		b := c.Query("baseline")
 		out.Baseline = &b
 	}
 	out.ComplaintRate = domain.ComplaintRate(rep.Complaints, rep.Households, 1, baseRate)

@@ -67,9 +67,8 @@ func (s *Server) createVisit(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if len(key) > 200 {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+	key, ok := idempotencyKey(c)
+	if !ok {
 		return
 	}
 	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+)
+
+// idempotencyKey reads the optional Idempotency-Key header; it answers 422
+// itself for one that is too long.
+func idempotencyKey(c *gin.Context) (string, bool) {
+	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
+	if len(key) > 200 {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+		return "", false
+	}
+	return key, true
+}
+
+// communityParam reads the optional community filter: 422 for a malformed
+// code, 404 for an unknown community.
+func (s *Server) communityParam(c *gin.Context) (string, bool) {
+	community := c.Query("community")
+	if err := checkCodes([2]string{"community", community}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return "", false
+	}
+	if community == "" {
+		return "", true
+	}
+	if err := s.cfg.Store.CommunityExists(c.Request.Context(), community); errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
+		return "", false
+	} else if err != nil {
+		s.internal(c, err)
+		return "", false
+	}
+	return community, true
+}
+
+// baselineRate reads the optional baseline=YYYY-MM and returns that month's
+// complaint rate per 100 households (nil without a baseline).
+func (s *Server) baselineRate(c *gin.Context, community string) (*float64, bool) {
+	b := c.Query("baseline")
+	if b == "" {
+		return nil, true
+	}
+	p, err := domain.ParsePeriod(b)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "baseline: "+err.Error())
+		return nil, false
+	}
+	ctx := c.Request.Context()
+	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
+	n, err := s.cfg.Store.ComplaintCount(ctx, from, from.AddDate(0, 1, 0), community)
+	if err != nil {
+		s.internal(c, err)
+		return nil, false
+	}
+	households, err := s.cfg.Store.ActiveHouseholds(ctx, community)
+	if err != nil {
+		s.internal(c, err)
+		return nil, false
+	}
+	return domain.ComplaintRate(n, households, 1, nil).Value, true
+}
