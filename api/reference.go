@@ -289,5 +289,12 @@ func (s *Server) listNotifications(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
+	for i, n := range items {
+		items[i].CreatedAt = n.CreatedAt.In(s.cfg.Location)
+		if n.SentAt != nil {
+			t := n.SentAt.In(s.cfg.Location)
+			items[i].SentAt = &t
+		}
+	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }

@@ -425,20 +425,13 @@ func (s *Server) writeCaseSheet(c *gin.Context, f *excelize.File, q exportQuery)
 	n := 0
 	values := make([]any, len(exportColumns))
 	filter := q.filter
-paging:
+	filter.From, filter.To = q.from, q.to
 	for {
 		items, next, err := s.cfg.Store.ListCases(ctx, filter)
 		if err != nil {
 			return n, err
 		}
 		for _, cs := range items {
-			// Newest first: skip those after the range, stop at the first before it.
-			if !q.to.IsZero() && !cs.RecordedAt.Before(q.to) {
-				continue
-			}
-			if !q.from.IsZero() && cs.RecordedAt.Before(q.from) {
-				break paging
-			}
 			if n == maxExportRows {
 				return n, errTooManyRows
 			}

@@ -303,7 +303,9 @@ func (s *Store) Timeline(ctx context.Context, number string) ([]domain.TimelineE
 
 // CaseFilter selects cases for the list; empty fields match everything.
 type CaseFilter struct {
-	Kind       domain.Kind
+	Kind domain.Kind
+	// From and To bound the recording time, [From, To); zero for open.
+	From, To   time.Time
 	Status     string
 	Category   string
 	Department string
@@ -345,6 +347,12 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, er
 	where = append(where, "c.number IS NOT NULL")
 	if f.Kind != "" {
 		where = append(where, "c.kind = "+arg(f.Kind))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "c.recorded_at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "c.recorded_at < "+arg(f.To))
 	}
 	if f.Status != "" {
 		where = append(where, "c.status = "+arg(f.Status))
