@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"strings"
+	"unicode"
 )
 
 // cleanLine makes a header value safe to store and show on one line:
@@ -39,7 +40,8 @@ func normalize(s string) string {
 		case line == "":
 			blank = b.Len() > 0
 		case b.Len() == 0:
-			b.WriteString(strings.TrimLeft(line, " \t"))
+			// Unicode spaces too: a body may open with full-width spaces (U+3000).
+			b.WriteString(strings.TrimLeftFunc(line, unicode.IsSpace))
 		default:
 			b.WriteString("\n")
 			if blank {
@@ -49,7 +51,7 @@ func normalize(s string) string {
 			b.WriteString(line)
 		}
 	}
-	return strings.TrimRight(truncateRunes(b.String(), maxText), " \t\n")
+	return strings.TrimSpace(truncateRunes(b.String(), maxText))
 }
 
 func dropControl(r rune) rune {
