@@ -19,10 +19,10 @@ type schedule struct {
 // Not parallel: it pauses and resumes the schedule.
 func TestMonthlyAnalysisSchedule(t *testing.T) {
 	var list struct{ Items []schedule }
-	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK || len(list.Items) != 1 {
+	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK || len(list.Items) != 2 {
 		t.Fatalf("schedules: HTTP %d %+v", code, list)
 	}
-	s := list.Items[0]
+	s := list.Items[1]
 	if s.ID != "monthly-complaint-analysis" || s.Paused || len(s.NextRuns) == 0 {
 		t.Fatalf("schedule %+v", s)
 	}
@@ -67,5 +67,87 @@ func TestMonthlyAnalysisSchedule(t *testing.T) {
 	}
 	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/pause", map[string]any{"note": "x"}, &e, "X-Staff-Code", "nobody"); code != http.StatusUnprocessableEntity {
 		t.Errorf("pause by a stranger: HTTP %d", code)
+	}
+}
+
+type callbackTask struct {
+	ID           int64   `json:"id"`
+	Unit         string  `json:"unit"`
+	Phone        string  `json:"phone"`
+	Assignee     string  `json:"assignee"`
+	Reason       string  `json:"reason"`
+	Status       string  `json:"status"`
+	Score        *int    `json:"score"`
+	FollowUpCase *string `json:"follow_up_case"`
+}
+
+// Not parallel: the campaign draws from every household there is.
+func TestCallbackCampaignThroughSchedule(t *testing.T) {
+	month := time.Now().In(sys.loc).Format("2006-01")
+	households := count(t, `SELECT count(*) FROM households WHERE active`)
+	if code := call(t, "POST", "/api/v1/schedules/monthly-callback-campaign/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+		t.Fatalf("trigger: HTTP %d", code)
+	}
+	var cov struct {
+		Tasks      int64      `json:"tasks"`
+		Reached    int64      `json:"reached_households"`
+		Active     int64      `json:"active_households"`
+		Target     float64    `json:"target"`
+		RemindedAt *time.Time `json:"reminded_at"`
+	}
+	// Triggered after mid-month with nobody called, the campaign is behind at once.
+	eventually(t, 20*time.Second, "the campaign and its reminder", func() bool {
+		return call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov) == http.StatusOK && cov.RemindedAt != nil
+	})
+	quota := (households*20 + 99) / 100
+	if cov.Active != int64(households) || cov.Target != 0.2 || cov.Tasks < int64(quota) {
+		t.Fatalf("coverage %+v: want %d active households and at least %d tasks", cov, households, quota)
+	}
+	var list struct{ Items []callbackTask }
+	call(t, "GET", "/api/v1/callbacks?month="+month, nil, &list)
+	per := map[string]int{}
+	for _, task := range list.Items {
+		per[task.Assignee]++
+	}
+	// The two demo receptionists share the calls evenly.
+	if len(list.Items) != int(cov.Tasks) || len(per) != 2 || per["liu_fang"]-per["zhao_min"] > 1 || per["zhao_min"]-per["liu_fang"] > 1 {
+		t.Fatalf("tasks per receptionist %v of %d", per, len(list.Items))
+	}
+	eventually(t, 20*time.Second, "the reminders delivered", func() bool {
+		return count(t, `SELECT count(*) FROM notifications WHERE template = 'campaign_reminder' AND number = $1 AND status = 'sent'`, month) == 2
+	})
+
+	a, b := list.Items[0], list.Items[1]
+	var got callbackTask
+	var e apiError
+	for _, bad := range []map[string]any{{"reached": true}, {"reached": true, "score": 6}, {"reached": false, "score": 3}, {"score": 3}} {
+		if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", bad, &e); code != http.StatusUnprocessableEntity {
+			t.Errorf("result %v: HTTP %d, want 422", bad, code)
+		}
+	}
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", map[string]any{"reached": true, "score": 5, "comment": "满意"}, &got, "X-Staff-Code", a.Assignee); code != http.StatusOK || got.Status != "reached" {
+		t.Fatalf("reached: HTTP %d %+v", code, got)
+	}
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", map[string]any{"reached": true, "score": 1}, &e); code != http.StatusConflict {
+		t.Fatalf("second result: HTTP %d", code)
+	}
+	// Not reached, then reached with a new problem: a follow-up complaint is opened.
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(b.ID)+"/result", map[string]any{"reached": false}, &got); code != http.StatusOK || got.Status != "unreached" {
+		t.Fatalf("unreached: HTTP %d %+v", code, got)
+	}
+	issue := map[string]any{"reached": true, "score": 3, "new_issue": map[string]any{"category": "parking", "description": "车位被占用"}}
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(b.ID)+"/result", issue, &got, "X-Staff-Code", b.Assignee); code != http.StatusOK || got.FollowUpCase == nil {
+		t.Fatalf("reached with a new issue: HTTP %d %+v", code, got)
+	}
+	if c := get(t, *got.FollowUpCase); c.Category != "parking" || c.Channel != "phone" {
+		t.Fatalf("follow-up case %+v", c)
+	}
+	call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov)
+	if cov.Reached != 2 {
+		t.Fatalf("reached households %d, want 2", cov.Reached)
+	}
+	if n := count(t, `SELECT count(*) FROM ratings WHERE source = 'campaign_call' AND household_id IN (
+		SELECT household_id FROM callback_tasks WHERE id IN ($1, $2))`, a.ID, b.ID); n != 2 {
+		t.Fatalf("%d campaign ratings, want 2", n)
 	}
 }

@@ -54,6 +54,11 @@ func Register(r interface {
 	}
 	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.CallbackCampaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
+	campaigns := &activities.Campaigns{Store: st, Location: loc}
+	r.RegisterActivityWithOptions(campaigns.OpenCampaign, activity.RegisterOptions{Name: workflows.OpenCampaignActivity})
+	r.RegisterActivityWithOptions(campaigns.CheckCampaign, activity.RegisterOptions{Name: workflows.CheckCampaignActivity})
+	r.RegisterActivityWithOptions(campaigns.CloseCampaign, activity.RegisterOptions{Name: workflows.CloseCampaignActivity})
 	reports := &activities.Reports{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(reports.ArchiveComplaintReport, activity.RegisterOptions{Name: workflows.ArchiveReportActivity})
 }

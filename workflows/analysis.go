@@ -40,6 +40,10 @@ type Schedule struct {
 // Schedules are the recurring jobs the worker keeps in Temporal.
 func Schedules() []Schedule {
 	return []Schedule{{
+		ID:          "monthly-callback-campaign",
+		Description: "每月回访（≥20% 住户）/ monthly callbacks to at least 20 % of households",
+		Workflow:    CampaignWorkflow, DayOfMonth: 1, Hour: 8, Minute: 0,
+	}, {
 		ID:          "monthly-complaint-analysis",
 		Description: "每月投诉分析（上月）/ monthly complaint analysis of the month before",
 		Workflow:    AnalysisWorkflow, DayOfMonth: 1, Hour: 6, Minute: 30,

@@ -1,0 +1,63 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Names of the monthly callback campaign.
+const (
+	CampaignWorkflow      = "CallbackCampaign"
+	OpenCampaignActivity  = "OpenCampaign"
+	CheckCampaignActivity = "CheckCampaign"
+	CloseCampaignActivity = "CloseCampaign"
+)
+
+// CampaignPlan is what OpenCampaign returns.
+type CampaignPlan struct {
+	Month    string    `json:"month"`
+	MidMonth time.Time `json:"mid_month"`
+	MonthEnd time.Time `json:"month_end"`
+}
+
+// CallbackCampaign runs one month's callbacks (回访): it selects and assigns
+// the households on the 1st, reminds the receptionists at mid-month if the
+// campaign is behind, and records the coverage at the month's end.
+func CallbackCampaign(ctx workflow.Context) (string, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
+	})
+	var plan CampaignPlan
+	if err := workflow.ExecuteActivity(ctx, OpenCampaignActivity, workflow.Now(ctx)).Get(ctx, &plan); err != nil {
+		return "", fmt.Errorf("open campaign: %w", err)
+	}
+	if err := workflow.Sleep(ctx, plan.MidMonth.Sub(workflow.Now(ctx))); err != nil {
+		return plan.Month, err
+	}
+	var reminders []string
+	if err := workflow.ExecuteActivity(ctx, CheckCampaignActivity, plan.Month).Get(ctx, &reminders); err != nil {
+		return plan.Month, fmt.Errorf("check campaign: %w", err)
+	}
+	if len(reminders) > 0 {
+		dctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: time.Minute,
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
+				MaximumInterval: 10 * time.Minute, MaximumAttempts: DeliveryAttempts},
+		})
+		// Sent beside the campaign's wait: a failed reminder is marked failed.
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			_ = workflow.ExecuteActivity(dctx, DeliverActivity, reminders).Get(ctx, nil)
+		})
+	}
+	if err := workflow.Sleep(ctx, plan.MonthEnd.Sub(workflow.Now(ctx))); err != nil {
+		return plan.Month, err
+	}
+	if err := workflow.ExecuteActivity(ctx, CloseCampaignActivity, plan.Month).Get(ctx, nil); err != nil {
+		return plan.Month, fmt.Errorf("close campaign: %w", err)
+	}
+	return plan.Month, nil
+}
