@@ -19,21 +19,13 @@ type Campaigns struct {
 	Target float64
 }
 
-// CampaignPlan is a month's campaign as the workflow needs it: which month,
-// and when to check progress and to close.
-type CampaignPlan struct {
-	Month    string    `json:"month"`
-	MidMonth time.Time `json:"mid_month"`
-	MonthEnd time.Time `json:"month_end"`
-}
-
 // OpenCampaign selects the households to call in the month of at and
 // assigns them to the receptionists in balance; a repeat leaves the first
 // selection in place.
-func (a *Campaigns) OpenCampaign(ctx context.Context, at time.Time) (CampaignPlan, error) {
+func (a *Campaigns) OpenCampaign(ctx context.Context, at time.Time) (domain.CampaignPlan, error) {
 	at = at.In(a.Location)
 	start := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, a.Location)
-	plan := CampaignPlan{Month: start.Format("2006-01"), MidMonth: start.AddDate(0, 0, 14).Add(9 * time.Hour),
+	plan := domain.CampaignPlan{Month: start.Format("2006-01"), MidMonth: start.AddDate(0, 0, 14).Add(9 * time.Hour),
 		MonthEnd: start.AddDate(0, 1, 0).Add(-time.Hour)}
 	candidates, err := a.Store.CampaignCandidates(ctx, start.AddDate(0, -1, 0), start)
 	if err != nil {

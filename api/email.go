@@ -134,10 +134,7 @@ func emailCaseRequest(msg mailin.Message, m store.SenderMatch, category string) 
 	if name == "" {
 		name = msg.FromName
 	}
-	desc := strings.TrimSpace("【邮件 Email】" + msg.Subject + "\n\n" + msg.Text)
-	if utf8.RuneCountInString(desc) > 4000 {
-		desc = string([]rune(desc)[:4000])
-	}
+	desc := emailDescription(msg.Subject, msg.Text)
 	return createCaseRequest{Community: m.Community, Unit: m.Unit, Resident: residentInput{Name: name, Phone: m.Phone},
 		Channel: string(domain.ChannelEmail), Category: category, Description: desc}
 }
@@ -220,10 +217,7 @@ func (s *Server) openInboundEmail(c *gin.Context) {
 	if resident.Name == "" {
 		resident.Name = e.Sender
 	}
-	desc := strings.TrimSpace("【邮件 Email】" + e.Subject + "\n\n" + e.Body)
-	if utf8.RuneCountInString(desc) > 4000 {
-		desc = string([]rune(desc)[:4000])
-	}
+	desc := emailDescription(e.Subject, e.Body)
 	kind := domain.Kind(req.Kind)
 	creq := createCaseRequest{Community: req.Community, Unit: req.Unit, Resident: resident, Channel: string(domain.ChannelEmail),
 		Category: req.Category, Description: desc, Priority: req.Priority}
@@ -277,4 +271,14 @@ func (s *Server) dismissInboundEmail(c *gin.Context) {
 	}
 	e, _ = s.inboundEmail(c)
 	c.JSON(http.StatusOK, e)
+}
+
+// emailDescription is a case description made of an email: marked as one,
+// subject then text, cut to the 4,000 characters a description holds.
+func emailDescription(subject, text string) string {
+	desc := strings.TrimSpace("【邮件 Email】" + subject + "\n\n" + text)
+	if utf8.RuneCountInString(desc) > 4000 {
+		desc = string([]rune(desc)[:4000])
+	}
+	return desc
 }

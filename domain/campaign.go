@@ -18,6 +18,14 @@ const DefaultCallbackTarget = 0.20
 // random sample, so the same families are not called month after month.
 const RecentCallWindow = 60 * 24 * time.Hour
 
+// CampaignPlan is a month's campaign as its workflow runs it: which month,
+// and when to check progress and when to close.
+type CampaignPlan struct {
+	Month    string    `json:"month"`
+	MidMonth time.Time `json:"mid_month"`
+	MonthEnd time.Time `json:"month_end"`
+}
+
 // CampaignHousehold is what the selection needs to know of a household.
 type CampaignHousehold struct {
 	ID       int64

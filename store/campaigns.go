@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -213,7 +214,7 @@ func (s *Store) RemindCampaign(ctx context.Context, c CampaignCoverage) ([]strin
 				VALUES ($1, 'staff', $2, 'campaign_reminder', jsonb_build_object('month', $1::text, 'open', $3::text,
 					'reached', $4::text, 'target', $5::text), $6) ON CONFLICT (idempotency_key) DO NOTHING`,
 				c.Month, o.Assignee, fmt.Sprint(o.Count), fmt.Sprint(c.Reached),
-				fmt.Sprint(int64(c.Target*float64(c.ActiveHouseholds)+0.999999)), key); err != nil {
+				fmt.Sprint(int64(math.Ceil(c.Target*float64(c.ActiveHouseholds)))), key); err != nil {
 				return fmt.Errorf("queue reminder: %w", err)
 			}
 			keys = append(keys, key)

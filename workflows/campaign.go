@@ -6,6 +6,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // Names of the monthly callback campaign.
@@ -16,13 +18,6 @@ const (
 	CloseCampaignActivity = "CloseCampaign"
 )
 
-// CampaignPlan is what OpenCampaign returns.
-type CampaignPlan struct {
-	Month    string    `json:"month"`
-	MidMonth time.Time `json:"mid_month"`
-	MonthEnd time.Time `json:"month_end"`
-}
-
 // CallbackCampaign runs one month's callbacks (回访): it selects and assigns
 // the households on the 1st, reminds the receptionists at mid-month if the
 // campaign is behind, and records the coverage at the month's end.
@@ -31,7 +26,7 @@ func CallbackCampaign(ctx workflow.Context) (string, error) {
 		StartToCloseTimeout: 5 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 	})
-	var plan CampaignPlan
+	var plan domain.CampaignPlan
 	if err := workflow.ExecuteActivity(ctx, OpenCampaignActivity, workflow.Now(ctx)).Get(ctx, &plan); err != nil {
 		return "", fmt.Errorf("open campaign: %w", err)
 	}

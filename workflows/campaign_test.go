@@ -10,12 +10,13 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/workflows"
 )
 
 func TestCallbackCampaign(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) // 08:00 on the 1st in Shanghai
-	plan := workflows.CampaignPlan{Month: "2026-12", MidMonth: start.Add(14 * 24 * time.Hour), MonthEnd: start.Add(30 * 24 * time.Hour)}
+	plan := domain.CampaignPlan{Month: "2026-12", MidMonth: start.Add(14 * 24 * time.Hour), MonthEnd: start.Add(30 * 24 * time.Hour)}
 	for _, tt := range []struct {
 		name      string
 		reminders []string
@@ -34,7 +35,7 @@ func TestCallbackCampaign(t *testing.T) {
 				steps = append(steps, name)
 				at[name] = env.Now()
 			}
-			env.RegisterActivityWithOptions(func(ctx context.Context, when time.Time) (workflows.CampaignPlan, error) {
+			env.RegisterActivityWithOptions(func(ctx context.Context, when time.Time) (domain.CampaignPlan, error) {
 				step(ctx, "open")
 				if !when.Equal(start) {
 					t.Errorf("opened for %s, want the start %s", when, start)
