@@ -152,6 +152,14 @@ func New(cfg Config) http.Handler {
 	v1.POST("/intake/emails/:id/open", s.openInboundEmail)
 	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
 	v1.POST("/visits/:id/exit", s.exitVisit)
+	v1.GET("/training/cycles", s.listTrainingCycles)
+	v1.GET("/training/cycles/:id", s.getTrainingCycle)
+	v1.POST("/training/cycles/:id/results", s.recordExamResult)
+	v1.GET("/training/questions", s.listQuestions)
+	v1.POST("/training/questions", s.createQuestion)
+	v1.POST("/training/questions/:id/deactivate", s.deactivateQuestion)
+	v1.GET("/calendar/:year", s.getCalendar)
+	v1.PUT("/calendar/:year", s.putCalendar)
 	s.registerSpreadsheetRoutes(v1)
 	return r
 }

@@ -136,7 +136,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("dial temporal: %w", err)
 	}
 	defer tc.Close()
-	w := worker.New(tc, queue, st, nil, time.UTC)
+	w := worker.New(tc, queue, st, nil, worker.Settings{Location: time.UTC})
 	w.RegisterWorkflowWithOptions(Bare, workflow.RegisterOptions{Name: bareWorkflow})
 	w.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: bareActivity})
 	if err := w.Start(); err != nil {

@@ -71,7 +71,10 @@ func SelectCampaign(households []CampaignHousehold, target float64, now time.Tim
 	if need > 0 {
 		slices.Sort(buildings) // map order must not decide the draw
 		rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-		for b, n := range allocate(buildings, strata, need, eligible) {
+		shares := allocate(buildings, strata, need, eligible)
+		// In building order: ranging over the map would draw in random order.
+		for _, b := range buildings {
+			n := shares[b]
 			ids := slices.Clone(strata[b])
 			slices.Sort(ids)
 			rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })

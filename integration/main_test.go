@@ -29,6 +29,7 @@ import (
 	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify/notifytest"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
@@ -69,7 +70,7 @@ func (e *env) stopWorker() {
 func (e *env) startWorker() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := worker.New(e.temporal, taskQueue, e.store, e.notifier, e.loc)
+	w := worker.New(e.temporal, taskQueue, e.store, e.notifier, worker.Settings{Location: e.loc})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -173,8 +174,8 @@ func run(m *testing.M) int {
 	return code
 }
 
-// recordHistories writes the history of every completed complaint workflow
-// to dir, one JSON file per outcome, for the replay test in the workflows
+// recordHistories writes the history of a completed workflow of each kind
+// and outcome to dir, one JSON file each, for the replay test in the workflows
 // package. Run it after changing the workflow on purpose:
 //
 //	CONCIERGE_RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./integration
@@ -183,7 +184,10 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		return err
 	}
 	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: "(WorkflowType = 'Complaint' OR WorkflowType = 'Repair') AND ExecutionStatus = 'Completed'", PageSize: 1000,
+		Query: "(WorkflowType IN ('Complaint', 'Repair', 'MonthlyComplaintAnalysis', 'TrainingCycle', 'MonthlyStaffEvaluation') AND ExecutionStatus = 'Completed') OR " +
+			// The campaign runs until the month ends: its history so far
+			// (selection made, asleep until mid-month) still replays.
+			"(WorkflowType = 'CallbackCampaign' AND ExecutionStatus = 'Running')", PageSize: 1000,
 	})
 	if err != nil {
 		return fmt.Errorf("list workflows: %w", err)
@@ -202,6 +206,21 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		if breached {
 			// Missed deadlines: the history has fired timers and escalations.
 			status += "_breached"
+		}
+		switch ex.GetType().GetName() {
+		case workflows.CampaignWorkflow:
+			status = "asleep"
+		case workflows.AnalysisWorkflow, "MonthlyStaffEvaluation":
+			status = "archived"
+		case workflows.TrainingWorkflow:
+			var out domain.TrainingOutcome
+			if err := tc.GetWorkflow(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()).Get(ctx, &out); err != nil {
+				return fmt.Errorf("read a training cycle's outcome: %w", err)
+			}
+			status = "closed"
+			if out.Duplicate {
+				status = "duplicate"
+			}
 		}
 		name := strings.ToLower(ex.GetType().GetName()) + "_" + status + ".json"
 		// Histories already committed stay: they are the runs of older

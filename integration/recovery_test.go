@@ -88,7 +88,7 @@ func TestEmbeddedServerKeepsCasesAcrossRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := worker.New(tc, queue, sys.store, nil, sys.loc)
+		w := worker.New(tc, queue, sys.store, nil, worker.Settings{Location: sys.loc})
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}

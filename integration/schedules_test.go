@@ -16,14 +16,37 @@ type schedule struct {
 	} `json:"recent_runs"`
 }
 
-// Not parallel: it pauses and resumes the schedule.
-func TestMonthlyAnalysisSchedule(t *testing.T) {
+// findSchedule lists the schedules and returns the one with the ID; every
+// schedule of the standard must be listed.
+func findSchedule(t *testing.T, id string) schedule {
+	t.Helper()
 	var list struct{ Items []schedule }
-	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK || len(list.Items) != 2 {
+	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK {
 		t.Fatalf("schedules: HTTP %d %+v", code, list)
 	}
-	s := list.Items[1]
-	if s.ID != "monthly-complaint-analysis" || s.Paused || len(s.NextRuns) == 0 {
+	ids := map[string]bool{}
+	var found schedule
+	for _, s := range list.Items {
+		ids[s.ID] = true
+		if s.ID == id {
+			found = s
+		}
+	}
+	for _, want := range []string{"monthly-callback-campaign", "monthly-complaint-analysis", "quarterly-training-cycle"} {
+		if !ids[want] {
+			t.Fatalf("schedule %s is not listed: %+v", want, list.Items)
+		}
+	}
+	if found.ID == "" {
+		t.Fatalf("no schedule %s in %+v", id, list.Items)
+	}
+	return found
+}
+
+// Not parallel: it pauses and resumes the schedule.
+func TestMonthlyAnalysisSchedule(t *testing.T) {
+	s := findSchedule(t, "monthly-complaint-analysis")
+	if s.Paused || len(s.NextRuns) == 0 {
 		t.Fatalf("schedule %+v", s)
 	}
 	// The next run is at 06:30 on the 1st of a month, Shanghai time.

@@ -21,6 +21,12 @@ var sample = map[string]string{
 	"deadline":        "resolution",
 	"reference":       "M-20261102-7",
 	"month":           "2026-11",
+	"cycle":           "2026-Q4",
+	"session":         "2026-10-08",
+	"closes":          "2026-10-22 09:00",
+	"pass_mark":       "80",
+	"score":           "72.5",
+	"due":             "2026-10-29 14:10",
 	"open":            "7",
 	"reached":         "12",
 	"target":          "40",
@@ -43,6 +49,7 @@ func TestTemplatesList(t *testing.T) {
 		"email_received", "email_triage",
 		"repair_assigned", "repair_callback_request", "repair_completed", "repair_escalated", "repair_feedback",
 		"repair_on_site", "repair_recorded", "repair_reminder", "repair_reopened",
+		"training_exam_open", "training_exam_reminder", "training_retake",
 	}
 	if got := Templates(); !slices.Equal(got, want) {
 		t.Fatalf("Templates() = %v\nwant %v", got, want)
@@ -81,9 +88,11 @@ func TestRenderEveryTemplate(t *testing.T) {
 				if lang == "zh" && utf8.RuneCountInString(all) == len(all) {
 					t.Errorf("zh output has no Chinese:\n%s", all)
 				}
-				// Staff messages carry case numbers, deadline names and counts, nothing personal.
+				// Staff messages carry case numbers, deadline names, counts and the
+				// recipient's own exam figures, nothing personal of anyone else.
 				if d.aud == audStaff && slices.ContainsFunc(d.params, func(p string) bool {
-					return !slices.Contains([]string{"number", "deadline", "month", "open", "reached", "target"}, p)
+					return !slices.Contains([]string{"number", "deadline", "month", "open", "reached", "target",
+						"cycle", "session", "closes", "pass_mark", "score", "due"}, p)
 				}) {
 					t.Errorf("staff template reads personal params %v", d.params)
 				}

@@ -187,10 +187,42 @@ func loadDemoExtras(ctx context.Context, tx pgx.Tx) (bool, error) {
 	for code, words := range demoKeywords {
 		batch.Queue(`UPDATE handbook_categories SET keywords = $2 WHERE code = $1 AND keywords = '{}'`, code, words)
 	}
+	// The training question bank, if it is empty.
+	for _, q := range demoQuestions {
+		batch.Queue(`INSERT INTO training_questions (topic, question, choices, answer)
+			SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM training_questions WHERE question = $2)`,
+			q.topic, q.question, demoChoices(q.choices), q.answer)
+	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return false, fmt.Errorf("insert demo repair categories: %w", err)
 	}
 	return loadDemoFees(ctx, tx)
+}
+
+func demoChoices(texts []string) []Choice {
+	out := make([]Choice, len(texts))
+	for i, t := range texts {
+		out[i] = Choice{Key: string(rune('A' + i)), Text: t}
+	}
+	return out
+}
+
+// demoQuestions are a starting question bank on the topics of the service
+// standard; a centre adds its own through the API.
+var demoQuestions = []struct {
+	topic, question string
+	choices         []string
+	answer          string
+}{
+	{"property", "住户咨询物业费时，前台应如何答复？", []string{"凭印象告知大概金额", "按现行收费标准逐项说明并可出示公示", "请住户自行去财务室查询"}, "B"},
+	{"property", "住户报修后，前台首先应做什么？", []string{"登记报修并派单给工程部", "告诉住户自己找师傅", "等工程部有空再说"}, "A"},
+	{"property", "以下哪项属于物业服务中心的公共服务项目？", []string{"住户家中装修设计", "公共区域保洁与绿化养护", "代缴住户个人所得税"}, "B"},
+	{"communication", "接待投诉时，第一步应当：", []string{"立即解释是住户的责任", "耐心倾听并复述确认住户诉求", "请住户写书面材料后再来"}, "B"},
+	{"communication", "投诉须在多长时间内转交责任部门？", []string{"24小时内", "一周内", "月底统一处理"}, "A"},
+	{"communication", "接听住户电话的规范用语是：", []string{"喂，什么事？", "您好，物业服务中心，请问有什么可以帮您？", "直接问房号"}, "B"},
+	{"communication", "投诉处理完毕后，应当：", []string{"回访住户确认是否满意", "不再联系住户", "等住户再次投诉"}, "A"},
+	{"emergency", "发现楼内水管爆裂，应首先：", []string{"关闭相关阀门并通知工程部抢修", "拍照发朋友圈", "等业主回家处理"}, "A"},
+	{"emergency", "发生火警时，前台应：", []string{"拨打119并启动应急预案、引导疏散", "继续办理业务", "关闭监控室"}, "A"},
 }
 
 // loadDemoFees adds the fee standards of demo community A if it has none,

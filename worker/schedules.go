@@ -19,6 +19,13 @@ import (
 // supervisor's pause survives a worker restart.
 func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, loc *time.Location) error {
 	for _, s := range workflows.Schedules() {
+		months := []client.ScheduleRange{{Start: 1, End: 12}}
+		if len(s.Months) > 0 {
+			months = nil
+			for _, m := range s.Months {
+				months = append(months, client.ScheduleRange{Start: m})
+			}
+		}
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 			ID: s.ID,
 			Spec: client.ScheduleSpec{
@@ -26,7 +33,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, loc
 					DayOfMonth: []client.ScheduleRange{{Start: s.DayOfMonth}},
 					Hour:       []client.ScheduleRange{{Start: s.Hour}},
 					Minute:     []client.ScheduleRange{{Start: s.Minute}},
-					Month:      []client.ScheduleRange{{Start: 1, End: 12}},
+					Month:      months,
 					DayOfWeek:  []client.ScheduleRange{{Start: 0, End: 6}},
 				}},
 				TimeZoneName: loc.String(),

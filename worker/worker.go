@@ -25,12 +25,25 @@ import (
 // DefaultTaskQueue is the task queue of all Concierge workflows.
 const DefaultTaskQueue = "concierge"
 
+// Settings are the centre's adjustable figures of the service standard.
+// Zero values take the defaults of package domain.
+type Settings struct {
+	// Location is the centre's time zone, in which reports cut months and
+	// the training cycle finds the quarter's first working day.
+	Location *time.Location
+	// PassMark of the training exam, out of 100 (80).
+	PassMark int
+	// ExamWindow and RetakeWindow of the training cycle (14 and 7 days).
+	ExamWindow, RetakeWindow time.Duration
+	// CallbackTarget is the monthly share of households to call back (0.20).
+	CallbackTarget float64
+}
+
 // New builds a worker on the task queue with every workflow and activity.
 // n delivers notifications; nil, or one without senders, marks them skipped.
-// loc is the centre's time zone, in which reports cut months.
-func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notifier, loc *time.Location) sdkworker.Worker {
+func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notifier, set Settings) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
-	Register(w, st, n, loc)
+	Register(w, st, n, set)
 	return w
 }
 
@@ -39,7 +52,8 @@ func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notif
 func Register(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
-}, st *store.Store, n *activities.Notifier, loc *time.Location) {
+}, st *store.Store, n *activities.Notifier, set Settings) {
+	loc := set.Location
 	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
 	complaints := &activities.Complaints{Store: st}
@@ -55,12 +69,19 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.CallbackCampaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
-	campaigns := &activities.Campaigns{Store: st, Location: loc}
+	campaigns := &activities.Campaigns{Store: st, Location: loc, Target: set.CallbackTarget}
 	r.RegisterActivityWithOptions(campaigns.OpenCampaign, activity.RegisterOptions{Name: workflows.OpenCampaignActivity})
 	r.RegisterActivityWithOptions(campaigns.CheckCampaign, activity.RegisterOptions{Name: workflows.CheckCampaignActivity})
 	r.RegisterActivityWithOptions(campaigns.CloseCampaign, activity.RegisterOptions{Name: workflows.CloseCampaignActivity})
 	reports := &activities.Reports{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(reports.ArchiveComplaintReport, activity.RegisterOptions{Name: workflows.ArchiveReportActivity})
+	r.RegisterWorkflowWithOptions(workflows.TrainingCycle, workflow.RegisterOptions{Name: workflows.TrainingWorkflow})
+	training := &activities.Training{Store: st, Location: loc, PassMark: set.PassMark, ExamWindow: set.ExamWindow, RetakeWindow: set.RetakeWindow}
+	r.RegisterActivityWithOptions(training.PlanTrainingCycle, activity.RegisterOptions{Name: workflows.PlanTrainingActivity})
+	r.RegisterActivityWithOptions(training.OpenTrainingCycle, activity.RegisterOptions{Name: workflows.OpenTrainingActivity})
+	r.RegisterActivityWithOptions(training.RecordExamResult, activity.RegisterOptions{Name: workflows.RecordExamActivity})
+	r.RegisterActivityWithOptions(training.RemindTraining, activity.RegisterOptions{Name: workflows.RemindTrainingActivity})
+	r.RegisterActivityWithOptions(training.CloseTrainingCycle, activity.RegisterOptions{Name: workflows.CloseTrainingActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

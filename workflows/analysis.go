@@ -33,8 +33,10 @@ type Schedule struct {
 	ID          string
 	Description string
 	Workflow    string
-	// When, in the service centre's time zone.
+	// When, in the service centre's time zone; in the listed months only,
+	// or every month when there are none.
 	DayOfMonth, Hour, Minute int
+	Months                   []int
 }
 
 // Schedules are the recurring jobs the worker keeps in Temporal.
@@ -47,5 +49,11 @@ func Schedules() []Schedule {
 		ID:          "monthly-complaint-analysis",
 		Description: "每月投诉分析（上月）/ monthly complaint analysis of the month before",
 		Workflow:    AnalysisWorkflow, DayOfMonth: 1, Hour: 6, Minute: 30,
+	}, {
+		// The cycle itself waits for the quarter's first working day: a
+		// calendar spec cannot follow the holiday calendar.
+		ID:          "quarterly-training-cycle",
+		Description: "季度培训考核（季度首个工作日）/ quarterly training and exam, from the quarter's first working day",
+		Workflow:    TrainingWorkflow, DayOfMonth: 1, Hour: 0, Minute: 5, Months: []int{1, 4, 7, 10},
 	}}
 }

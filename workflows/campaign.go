@@ -37,17 +37,7 @@ func CallbackCampaign(ctx workflow.Context) (string, error) {
 	if err := workflow.ExecuteActivity(ctx, CheckCampaignActivity, plan.Month).Get(ctx, &reminders); err != nil {
 		return plan.Month, fmt.Errorf("check campaign: %w", err)
 	}
-	if len(reminders) > 0 {
-		dctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: time.Minute,
-			RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
-				MaximumInterval: 10 * time.Minute, MaximumAttempts: DeliveryAttempts},
-		})
-		// Sent beside the campaign's wait: a failed reminder is marked failed.
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			_ = workflow.ExecuteActivity(dctx, DeliverActivity, reminders).Get(ctx, nil)
-		})
-	}
+	deliverBeside(ctx, reminders)
 	if err := workflow.Sleep(ctx, plan.MonthEnd.Sub(workflow.Now(ctx))); err != nil {
 		return plan.Month, err
 	}

@@ -220,12 +220,28 @@ func (c *caseCore) deliver(ctx workflow.Context, batch []domain.CaseRecord) {
 	if len(keys) == 0 || workflow.GetVersion(ctx, deliveryVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
-	dctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	c.deliveries = append(c.deliveries, workflow.ExecuteActivity(deliveryContext(ctx), DeliverActivity, keys))
+}
+
+// deliveryContext gives delivery its retries: about an hour, after which
+// a message is marked failed for a person to follow up.
+func deliveryContext(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2,
 			MaximumInterval: 10 * time.Minute, MaximumAttempts: DeliveryAttempts},
 	})
-	c.deliveries = append(c.deliveries, workflow.ExecuteActivity(dctx, DeliverActivity, keys))
+}
+
+// deliverBeside sends queued notifications without waiting for them: a
+// failed message is marked failed, it does not hold up the workflow.
+func deliverBeside(ctx workflow.Context, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		_ = workflow.ExecuteActivity(deliveryContext(ctx), DeliverActivity, keys).Get(ctx, nil)
+	})
 }
 
 // emit applies one timeline event: it bumps the version, queues the record

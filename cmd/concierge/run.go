@@ -185,13 +185,55 @@ func startWorker(ctx context.Context, address string, cfg common, st *store.Stor
 		tc.Close()
 		return nil, nil, err
 	}
-	w := worker.New(tc, cfg.taskQueue, st, n, loc)
+	set, err := standardSettings(loc)
+	if err != nil {
+		tc.Close()
+		return nil, nil, err
+	}
+	w := worker.New(tc, cfg.taskQueue, st, n, set)
 	if err := w.Start(); err != nil {
 		tc.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)
 	}
 	go worker.RunRecovery(ctx, tc, cfg.taskQueue, st, time.Minute)
 	return tc, w.Stop, nil
+}
+
+// standardSettings reads the service standard's adjustable figures from
+// the environment; unset ones keep the standard's defaults.
+func standardSettings(loc *time.Location) (worker.Settings, error) {
+	set := worker.Settings{Location: loc}
+	number := func(name string, lo, hi float64) (float64, error) {
+		v := os.Getenv(name)
+		if v == "" {
+			return 0, nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < lo || f > hi {
+			return 0, fmt.Errorf("%s=%q: want a number from %g to %g", name, v, lo, hi)
+		}
+		return f, nil
+	}
+	mark, err := number("CONCIERGE_TRAINING_PASS_MARK", 1, 100)
+	if err != nil {
+		return set, err
+	}
+	examDays, err := number("CONCIERGE_EXAM_DAYS", 1, 90)
+	if err != nil {
+		return set, err
+	}
+	retakeDays, err := number("CONCIERGE_RETAKE_DAYS", 1, 30)
+	if err != nil {
+		return set, err
+	}
+	target, err := number("CONCIERGE_CALLBACK_TARGET", 0.01, 1)
+	if err != nil {
+		return set, err
+	}
+	set.PassMark, set.CallbackTarget = int(mark), target
+	set.ExamWindow = time.Duration(examDays * float64(24*time.Hour))
+	set.RetakeWindow = time.Duration(retakeDays * float64(24*time.Hour))
+	return set, nil
 }
 
 func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logger) error {

@@ -52,14 +52,17 @@ CREATE TABLE training_questions (
 
 CREATE TABLE training_cycles (
     id            text PRIMARY KEY CHECK (id ~ '^[0-9]{4}-Q[1-4]$'),
-    -- The workflow that runs the cycle, so results reach the right one.
+    -- The workflow run that owns the cycle, so results reach it. The run
+    -- matters: a schedule triggered twice in one second starts a second
+    -- run under the same workflow ID.
     workflow_id   text NOT NULL,
+    run_id        text NOT NULL,
     session_on    date NOT NULL,
     topics        jsonb NOT NULL,
     pass_mark     integer NOT NULL CHECK (pass_mark BETWEEN 1 AND 100),
     exam_opens    timestamptz NOT NULL,
     exam_closes   timestamptz NOT NULL CHECK (exam_closes > exam_opens),
-    retake_window interval NOT NULL,
+    retake_seconds integer NOT NULL CHECK (retake_seconds > 0),
     reminded_at   timestamptz,
     closed_at     timestamptz,
     enrolled      integer NOT NULL,

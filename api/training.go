@@ -1,0 +1,348 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+type cycleJSON struct {
+	store.CycleSummary
+	Phase         string     `json:"phase"`
+	FirstPassRate domain.KPI `json:"first_pass_rate"`
+	FinalPassRate domain.KPI `json:"final_pass_rate"`
+}
+
+// cycleView adds what a reader wants to know at a glance: the phase by the
+// clock, and both pass rates over everyone enrolled.
+func cycleView(c store.CycleSummary, now time.Time) cycleJSON {
+	phase := workflows.PhaseExamOpen
+	switch {
+	case c.ClosedAt != nil:
+		phase = workflows.PhaseClosed
+	case now.Before(c.ExamOpens):
+		phase = workflows.PhaseScheduled
+	case !now.Before(c.ExamCloses):
+		phase = workflows.PhaseRetakes
+	}
+	return cycleJSON{CycleSummary: c, Phase: phase,
+		FirstPassRate: domain.Ratio(int64(c.FirstPassed), int64(c.Enrolled), domain.TargetTrainingPass),
+		FinalPassRate: domain.Ratio(int64(c.FinalPassed), int64(c.Enrolled), domain.TargetTrainingPass)}
+}
+
+// listTrainingCycles answers GET /api/v1/training/cycles.
+func (s *Server) listTrainingCycles(c *gin.Context) {
+	cycles, err := s.cfg.Store.TrainingCycles(c.Request.Context())
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	items := make([]cycleJSON, 0, len(cycles))
+	for _, cy := range cycles {
+		items = append(items, cycleView(cy, time.Now()))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// findCycle loads the cycle named in the path or answers 404.
+func (s *Server) findCycle(c *gin.Context) (store.CycleDetail, bool) {
+	id := c.Param("id")
+	if _, err := domain.ParseQuarter(id, time.UTC); err != nil {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q (cycles are named like 2026-Q4)", id))
+		return store.CycleDetail{}, false
+	}
+	d, err := s.cfg.Store.TrainingCycle(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q", id))
+		return d, false
+	} else if err != nil {
+		s.internal(c, err)
+		return d, false
+	}
+	return d, true
+}
+
+type sitterJSON struct {
+	store.Sitter
+	// Result: passed, retake_due, failed, not_sat (window open) or absent.
+	Result string `json:"result"`
+}
+
+// getTrainingCycle answers GET /api/v1/training/cycles/{id}: the cycle, each
+// enrolled member of staff with their sittings and result, and the exam's
+// questions without their answers.
+func (s *Server) getTrainingCycle(c *gin.Context) {
+	d, ok := s.findCycle(c)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	staff := make([]sitterJSON, 0, len(d.Sitters))
+	for _, st := range d.Sitters {
+		j := sitterJSON{Sitter: st}
+		switch {
+		case slices.ContainsFunc(st.Attempts, func(a store.Attempt) bool { return a.Passed }):
+			j.Result = "passed"
+		case len(st.Attempts) == 1 && st.RetakeDue != nil && now.Before(*st.RetakeDue) && d.ClosedAt == nil:
+			j.Result = "retake_due"
+		case len(st.Attempts) > 0:
+			j.Result = "failed"
+		case now.Before(d.ExamCloses) && d.ClosedAt == nil:
+			j.Result = "not_sat"
+		default:
+			j.Result = "absent"
+		}
+		staff = append(staff, j)
+	}
+	c.JSON(http.StatusOK, gin.H{"cycle": cycleView(d.CycleSummary, now), "staff": staff, "questions": d.Questions})
+}
+
+type examResultBody struct {
+	Staff   string            `json:"staff" binding:"required,max=32"`
+	Score   *float64          `json:"score"`
+	Answers map[string]string `json:"answers" binding:"omitempty,max=500"`
+}
+
+// recordExamResult answers POST /api/v1/training/cycles/{id}/results: a
+// score the trainer entered, or answers marked against the exam's
+// questions. The cycle's workflow decides whether the sitting is allowed
+// (first attempt within the window, one retake of a failed one within its
+// window) and records it; an Idempotency-Key makes a retry safe.
+func (s *Server) recordExamResult(c *gin.Context) {
+	var body examResultBody
+	if !bindJSON(c, &body) {
+		return
+	}
+	if err := checkCodes([2]string{"staff", body.Staff}); err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	if (body.Score == nil) == (len(body.Answers) == 0) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "send either score (0–100, entered by the trainer) or answers ({question id: choice})")
+		return
+	}
+	if body.Score != nil {
+		if err := domain.CheckScore(*body.Score); err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+			return
+		}
+	}
+	for k, v := range body.Answers {
+		if _, err := strconv.ParseInt(k, 10, 64); err != nil || len(v) > 20 {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("answers must map question ids to choice keys; %q is not one", k))
+			return
+		}
+	}
+	key, ok := idempotencyKey(c)
+	if !ok {
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	d, ok := s.findCycle(c)
+	if !ok {
+		return
+	}
+	if d.ClosedAt != nil {
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is closed", d.ID))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.WorkflowTimeout)
+	defer cancel()
+	opts := client.UpdateWorkflowOptions{
+		WorkflowID: d.WorkflowID, RunID: d.RunID, UpdateName: workflows.UpdateExamResult, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{domain.ExamSubmission{Cycle: d.ID, Staff: body.Staff, Score: body.Score, Answers: body.Answers, RecordedBy: actor}},
+	}
+	if key != "" {
+		opts.UpdateID = "exam-result/" + key
+	}
+	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, opts)
+	var r domain.ExamResult
+	if err == nil {
+		err = h.Get(ctx, &r)
+	}
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound):
+		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is no longer taking results", d.ID))
+	case err != nil:
+		s.workflowError(c, err)
+	default:
+		r.Notify = nil
+		c.JSON(http.StatusCreated, r)
+	}
+}
+
+// listQuestions answers GET /api/v1/training/questions (active ones;
+// ?all=true for all), with their answers: it is the trainers' view.
+func (s *Server) listQuestions(c *gin.Context) {
+	qs, err := s.cfg.Store.Questions(c.Request.Context(), c.Query("all") != "true")
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if qs == nil {
+		qs = []store.Question{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": qs})
+}
+
+type questionBody struct {
+	Topic    string `json:"topic" binding:"required,oneof=property communication emergency"`
+	Question string `json:"question" binding:"required,max=1000"`
+	Choices  []struct {
+		Key  string `json:"key" binding:"required,max=4"`
+		Text string `json:"text" binding:"required,max=500"`
+	} `json:"choices" binding:"required,min=2,max=8,dive"`
+	Answer string `json:"answer" binding:"required,max=4"`
+	Points int    `json:"points" binding:"omitempty,min=1,max=100"`
+}
+
+// createQuestion answers POST /api/v1/training/questions. Questions are not
+// edited once created: exams keep marking with what they were set.
+func (s *Server) createQuestion(c *gin.Context) {
+	var body questionBody
+	if !bindJSON(c, &body) {
+		return
+	}
+	if _, ok := s.staffActor(c); !ok {
+		return
+	}
+	text, err := cleanText("question", body.Question)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
+		return
+	}
+	q := store.Question{Topic: body.Topic, Question: text, Answer: strings.ToUpper(strings.TrimSpace(body.Answer)), Points: max(body.Points, 1)}
+	for _, ch := range body.Choices {
+		k := strings.ToUpper(strings.TrimSpace(ch.Key))
+		t, err := cleanText("choice text", ch.Text)
+		if err != nil || k == "" || slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == k }) {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("choice %q needs a key of its own and a text", ch.Key))
+			return
+		}
+		q.Choices = append(q.Choices, store.Choice{Key: k, Text: t})
+	}
+	if !slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == q.Answer }) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("answer %q is not one of the choices' keys", body.Answer))
+		return
+	}
+	q, err = s.cfg.Store.CreateQuestion(c.Request.Context(), q)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, q)
+}
+
+// deactivateQuestion answers POST /api/v1/training/questions/{id}/deactivate.
+func (s *Server) deactivateQuestion(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no question %q", c.Param("id")))
+		return
+	}
+	if _, ok := s.staffActor(c); !ok {
+		return
+	}
+	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no question %d", id))
+		return
+	} else if err != nil {
+		s.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id, "active": false})
+}
+
+// yearParam reads the calendar year in the path.
+func yearParam(c *gin.Context) (int, bool) {
+	y, err := strconv.Atoi(c.Param("year"))
+	if err != nil || y < 2000 || y > 2100 {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no calendar year %q", c.Param("year")))
+		return 0, false
+	}
+	return y, true
+}
+
+// getCalendar answers GET /api/v1/calendar/{year}: the listed holidays and
+// exchanged working days (other weekdays work, weekends do not).
+func (s *Server) getCalendar(c *gin.Context) {
+	year, ok := yearParam(c)
+	if !ok {
+		return
+	}
+	days, err := s.cfg.Store.CalendarYear(c.Request.Context(), year)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	if days == nil {
+		days = []store.CalendarDay{}
+	}
+	c.JSON(http.StatusOK, gin.H{"year": year, "published": len(days) > 0, "days": days})
+}
+
+type calendarBody struct {
+	Days []struct {
+		Day     string `json:"day" binding:"required"`
+		Working *bool  `json:"working" binding:"required"`
+		Name    string `json:"name" binding:"max=50"`
+	} `json:"days" binding:"required,min=1,max=366,dive"`
+}
+
+// putCalendar answers PUT /api/v1/calendar/{year}: it replaces the year's
+// listed days with the published calendar (国务院办公厅节假日安排).
+func (s *Server) putCalendar(c *gin.Context) {
+	year, ok := yearParam(c)
+	if !ok {
+		return
+	}
+	var body calendarBody
+	if !bindJSON(c, &body) {
+		return
+	}
+	if _, ok := s.staffActor(c); !ok {
+		return
+	}
+	seen := map[string]bool{}
+	days := make([]store.CalendarDay, 0, len(body.Days))
+	for i, d := range body.Days {
+		t, err := time.Parse(time.DateOnly, d.Day)
+		name, nerr := optionalText("name", d.Name)
+		switch {
+		case err != nil || t.Year() != year:
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d].day %q is not a date YYYY-MM-DD in %d", i, d.Day, year))
+			return
+		case seen[d.Day]:
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d].day %s is listed twice", i, d.Day))
+			return
+		case nerr != nil:
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d]: %v", i, nerr))
+			return
+		}
+		seen[d.Day] = true
+		days = append(days, store.CalendarDay{Day: d.Day, Working: *d.Working, Name: name})
+	}
+	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), year, days); err != nil {
+		s.internal(c, err)
+		return
+	}
+	slices.SortFunc(days, func(a, b store.CalendarDay) int { return strings.Compare(a.Day, b.Day) })
+	c.JSON(http.StatusOK, gin.H{"year": year, "published": true, "days": days})
+}

@@ -1,0 +1,358 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/workflows"
+)
+
+type trainingKPI struct {
+	Numerator   int64    `json:"numerator"`
+	Denominator int64    `json:"denominator"`
+	Value       *float64 `json:"value"`
+	Target      float64  `json:"target"`
+}
+
+type trainingCycle struct {
+	Cycle struct {
+		ID            string      `json:"id"`
+		Phase         string      `json:"phase"`
+		PassMark      int         `json:"pass_mark"`
+		SessionOn     string      `json:"session_on"`
+		ExamOpens     time.Time   `json:"exam_opens"`
+		ExamCloses    time.Time   `json:"exam_closes"`
+		ClosedAt      *time.Time  `json:"closed_at"`
+		Enrolled      int         `json:"enrolled"`
+		Topics        []any       `json:"topics"`
+		FirstPassRate trainingKPI `json:"first_pass_rate"`
+		FinalPassRate trainingKPI `json:"final_pass_rate"`
+	} `json:"cycle"`
+	Staff []struct {
+		Staff    string `json:"staff"`
+		Result   string `json:"result"`
+		Attempts []struct {
+			Attempt int     `json:"attempt"`
+			Score   float64 `json:"score"`
+			Passed  bool    `json:"passed"`
+			Method  string  `json:"method"`
+		} `json:"attempts"`
+		RetakeDue *time.Time `json:"retake_due"`
+	} `json:"staff"`
+	Questions []struct {
+		ID     int64  `json:"id"`
+		Answer string `json:"answer"`
+	} `json:"questions"`
+}
+
+type examResult struct {
+	Attempt   int       `json:"attempt"`
+	Score     float64   `json:"score"`
+	Passed    bool      `json:"passed"`
+	Method    string    `json:"method"`
+	RetakeDue time.Time `json:"retake_due"`
+}
+
+// Not parallel: the cycle enrols every receptionist there is, and the test
+// gives each a result so the cycle closes.
+func TestTrainingCycleThroughSchedule(t *testing.T) {
+	s := findSchedule(t, "quarterly-training-cycle")
+	next := s.NextRuns[0].In(sys.loc)
+	if next.Day() != 1 || (next.Month()-1)%3 != 0 || next.Hour() != 0 || next.Minute() != 5 {
+		t.Fatalf("next run %s, want 00:05 on the first day of a quarter", next)
+	}
+	now := time.Now().In(sys.loc)
+	quarter, start := domain.Quarter(now)
+	cal, err := sys.store.Calendar(context.Background(), start.Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := cal.FirstWorkingDay(start).Add(domain.SessionHour * time.Hour)
+	if code := call(t, "POST", "/api/v1/schedules/quarterly-training-cycle/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+		t.Fatalf("trigger: HTTP %d", code)
+	}
+	if session.After(now) {
+		// Run before the quarter's first working day: the cycle waits for it.
+		eventually(t, 20*time.Second, "the cycle waiting for its session", func() bool {
+			st, ok := trainingState(t)
+			return ok && st.Phase == workflows.PhaseScheduled && st.SessionAt.Equal(session)
+		})
+		return
+	}
+
+	var cy trainingCycle
+	eventually(t, 20*time.Second, "training cycle "+quarter, func() bool {
+		return call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &cy) == http.StatusOK
+	})
+	receptionists := count(t, `SELECT count(*) FROM staff WHERE active AND role = 'receptionist'`)
+	if cy.Cycle.Phase != workflows.PhaseExamOpen || cy.Cycle.PassMark != 80 || cy.Cycle.Enrolled != receptionists ||
+		len(cy.Staff) != receptionists || len(cy.Cycle.Topics) != 7 || len(cy.Questions) < 9 {
+		t.Fatalf("cycle %+v, want open, pass mark 80, %d enrolled, 7 topics, the demo questions", cy, receptionists)
+	}
+	if got := cy.Cycle.ExamCloses.Sub(cy.Cycle.ExamOpens); got != domain.DefaultExamWindow {
+		t.Errorf("exam window %s, want 14 days", got)
+	}
+	for _, q := range cy.Questions {
+		if q.Answer != "" {
+			t.Fatalf("the exam page shows question %d's answer", q.ID)
+		}
+	}
+	enrolled := map[string]bool{}
+	for _, st := range cy.Staff {
+		enrolled[st.Staff] = st.Result == "not_sat"
+	}
+	if !enrolled["liu_fang"] || !enrolled["zhao_min"] {
+		t.Fatalf("liu_fang and zhao_min should be enrolled and yet to sit: %+v", cy.Staff)
+	}
+
+	// The trainers' view of the bank has the answers.
+	var bank struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			Answer string `json:"answer"`
+		}
+	}
+	call(t, "GET", "/api/v1/training/questions", nil, &bank)
+	answers := map[string]string{}
+	for _, q := range bank.Items {
+		for _, e := range cy.Questions {
+			if e.ID == q.ID {
+				answers[strconv.FormatInt(q.ID, 10)] = q.Answer
+			}
+		}
+	}
+	if len(answers) != len(cy.Questions) {
+		t.Fatalf("answers for %d of %d questions", len(answers), len(cy.Questions))
+	}
+
+	results := "/api/v1/training/cycles/" + quarter + "/results"
+	attempts := count(t, `SELECT count(*) FROM training_attempts`)
+	var e apiError
+	for _, tt := range []struct {
+		name string
+		path string
+		body any
+		hdr  []string
+		want int
+	}{
+		{"neither score nor answers", results, map[string]any{"staff": "liu_fang"}, nil, http.StatusUnprocessableEntity},
+		{"both", results, map[string]any{"staff": "liu_fang", "score": 90, "answers": answers}, nil, http.StatusUnprocessableEntity},
+		{"score over 100", results, map[string]any{"staff": "liu_fang", "score": 120}, nil, http.StatusUnprocessableEntity},
+		{"negative score", results, map[string]any{"staff": "liu_fang", "score": -1}, nil, http.StatusUnprocessableEntity},
+		{"no staff", results, map[string]any{"score": 90}, nil, http.StatusUnprocessableEntity},
+		{"score as text", results, map[string]any{"staff": "liu_fang", "score": "90"}, nil, http.StatusUnprocessableEntity},
+		{"a question of another paper", results, map[string]any{"staff": "liu_fang", "answers": map[string]string{"99999999": "A"}}, nil, http.StatusUnprocessableEntity},
+		{"not enrolled", results, map[string]any{"staff": "chen_jing", "score": 90}, nil, http.StatusUnprocessableEntity},
+		{"recorded by a stranger", results, map[string]any{"staff": "liu_fang", "score": 90}, []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+		{"an unknown cycle", "/api/v1/training/cycles/2019-Q1/results", map[string]any{"staff": "liu_fang", "score": 90}, nil, http.StatusNotFound},
+		{"a malformed cycle", "/api/v1/training/cycles/Q1/results", map[string]any{"staff": "liu_fang", "score": 90}, nil, http.StatusNotFound},
+		{"not JSON", results, "staff=liu_fang", nil, http.StatusUnprocessableEntity},
+	} {
+		e = apiError{}
+		if code := call(t, "POST", tt.path, tt.body, &e, tt.hdr...); code != tt.want || e.Error.Code == "" || e.Error.Message == "" {
+			t.Errorf("%s: HTTP %d %+v, want %d with an error", tt.name, code, e, tt.want)
+		}
+	}
+	if got := count(t, `SELECT count(*) FROM training_attempts`); got != attempts {
+		t.Fatalf("rejected results wrote %d attempts", got-attempts)
+	}
+
+	// liu_fang answers every question right; a retry with the same key
+	// gets the same answer, a second result is refused.
+	var r examResult
+	trainer := []string{"X-Staff-Code", "chen_jing", "Idempotency-Key", "exam-" + quarter + "-liu_fang"}
+	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "answers": answers}, &r, trainer...); code != http.StatusCreated ||
+		r.Score != 100 || !r.Passed || r.Attempt != 1 || r.Method != "answers" {
+		t.Fatalf("liu_fang: HTTP %d %+v", code, r)
+	}
+	var again examResult
+	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "answers": answers}, &again, trainer...); code != http.StatusCreated || again != r {
+		t.Errorf("retry: HTTP %d %+v, want %+v", code, again, r)
+	}
+	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "score": 99}, &e, "X-Staff-Code", "chen_jing"); code != http.StatusConflict {
+		t.Errorf("a second result after a pass: HTTP %d %+v", code, e)
+	}
+	// zhao_min fails with the trainer's score and passes the retake.
+	before := time.Now()
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 61.5}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated ||
+		r.Passed || r.Score != 61.5 || r.Method != "trainer" || r.RetakeDue.Before(before.Add(domain.DefaultRetakeWindow-time.Minute)) {
+		t.Fatalf("zhao_min: HTTP %d %+v, want a fail with a retake due in 7 days", code, r)
+	}
+	call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &cy)
+	for _, st := range cy.Staff {
+		if st.Staff == "zhao_min" && (st.Result != "retake_due" || st.RetakeDue == nil) {
+			t.Errorf("zhao_min after failing: %+v", st)
+		}
+	}
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated ||
+		!r.Passed || r.Attempt != 2 {
+		t.Fatalf("zhao_min's retake: HTTP %d %+v", code, r)
+	}
+	// Everyone else enrolled passes, and the cycle closes early.
+	others := 0
+	for name := range enrolled {
+		if name == "liu_fang" || name == "zhao_min" {
+			continue
+		}
+		others++
+		if code := call(t, "POST", results, map[string]any{"staff": name, "score": 90}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || !r.Passed {
+			t.Fatalf("%s: HTTP %d %+v", name, code, r)
+		}
+	}
+	eventually(t, 20*time.Second, "the cycle closed", func() bool {
+		return call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &cy) == http.StatusOK && cy.Cycle.ClosedAt != nil
+	})
+	n := int64(receptionists)
+	if cy.Cycle.Phase != workflows.PhaseClosed || cy.Cycle.FirstPassRate.Numerator != n-1 || cy.Cycle.FirstPassRate.Denominator != n ||
+		cy.Cycle.FinalPassRate.Numerator != n || *cy.Cycle.FinalPassRate.Value != 1 {
+		t.Fatalf("closed cycle %+v, want %d/%d first and %d/%d final", cy.Cycle, n-1, n, n, n)
+	}
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &e, "X-Staff-Code", "chen_jing"); code != http.StatusConflict {
+		t.Errorf("a result after the close: HTTP %d", code)
+	}
+
+	// The KPI shows both rates for the period the exam opened in.
+	today := now.Format(time.DateOnly)
+	var k struct {
+		Pass   trainingKPI `json:"training_pass_rate"`
+		First  trainingKPI `json:"training_first_pass_rate"`
+		Cycles []string    `json:"training_cycles"`
+	}
+	call(t, "GET", "/api/v1/kpis?from="+today+"&to="+today, nil, &k)
+	if k.Pass.Numerator != n || k.Pass.Denominator != n || k.First.Numerator != n-1 || k.Pass.Target != 0.9 || !slices.Equal(k.Cycles, []string{quarter}) {
+		t.Errorf("training KPIs %+v", k)
+	}
+	// Announcements to all, and the retake notice to zhao_min, were queued.
+	if got := count(t, `SELECT count(*) FROM notifications WHERE number = $1 AND template = 'training_exam_open'`, quarter); got != receptionists {
+		t.Errorf("%d announcements, want %d", got, receptionists)
+	}
+	if got := count(t, `SELECT count(*) FROM notifications WHERE number = $1 AND template = 'training_retake' AND recipient = 'zhao_min'`, quarter); got != 1 {
+		t.Errorf("%d retake notices to zhao_min, want 1", got)
+	}
+
+	// A second run of the same quarter leaves the cycle to the first.
+	if code := call(t, "POST", "/api/v1/schedules/quarterly-training-cycle/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+		t.Fatalf("trigger again: HTTP %d", code)
+	}
+	eventually(t, 20*time.Second, "the second run to finish as a duplicate", func() bool {
+		s := findSchedule(t, "quarterly-training-cycle")
+		if len(s.RecentRuns) < 2 {
+			return false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var out domain.TrainingOutcome
+		id := s.RecentRuns[len(s.RecentRuns)-1].WorkflowID
+		err := sys.temporal.GetWorkflow(ctx, id, "").Get(ctx, &out)
+		if err != nil {
+			st, _ := trainingState(t)
+			t.Logf("runs %+v: %s: %v (state %+v)", s.RecentRuns, id, err, st)
+		}
+		return err == nil && out.Duplicate && out.Cycle == quarter
+	})
+	if got := count(t, `SELECT count(*) FROM training_enrolments WHERE cycle_id = $1`, quarter); got != receptionists {
+		t.Errorf("the duplicate run changed the enrolment: %d", got)
+	}
+}
+
+// trainingState queries the latest training run's state.
+func trainingState(t *testing.T) (workflows.TrainingState, bool) {
+	t.Helper()
+	s := findSchedule(t, "quarterly-training-cycle")
+	if len(s.RecentRuns) == 0 {
+		return workflows.TrainingState{}, false
+	}
+	v, err := sys.temporal.QueryWorkflow(context.Background(), s.RecentRuns[len(s.RecentRuns)-1].WorkflowID, "", workflows.QueryState)
+	var st workflows.TrainingState
+	if err != nil || v.Get(&st) != nil {
+		return st, false
+	}
+	return st, true
+}
+
+func TestTrainingQuestionsAndCalendar(t *testing.T) {
+	t.Parallel()
+	var e apiError
+	questions := count(t, `SELECT count(*) FROM training_questions`)
+	for name, body := range map[string]map[string]any{
+		"unknown topic":      {"topic": "cooking", "question": "?", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "B", "text": "b"}}, "answer": "A"},
+		"one choice":         {"topic": "property", "question": "?", "choices": []map[string]string{{"key": "A", "text": "a"}}, "answer": "A"},
+		"answer not offered": {"topic": "property", "question": "?", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "B", "text": "b"}}, "answer": "C"},
+		"same key twice":     {"topic": "property", "question": "?", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "a", "text": "b"}}, "answer": "A"},
+		"blank question":     {"topic": "property", "question": "  ", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "B", "text": "b"}}, "answer": "A"},
+	} {
+		if code := call(t, "POST", "/api/v1/training/questions", body, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: HTTP %d %+v", name, code, e)
+		}
+	}
+	if got := count(t, `SELECT count(*) FROM training_questions`); got != questions {
+		t.Fatalf("rejected questions were stored: %d", got-questions)
+	}
+	var q struct {
+		ID     int64  `json:"id"`
+		Answer string `json:"answer"`
+		Points int    `json:"points"`
+	}
+	body := map[string]any{"topic": "emergency", "question": "电梯困人时应首先：", "points": 2, "answer": "b",
+		"choices": []map[string]string{{"key": "a", "text": "自行撬门"}, {"key": "b", "text": "安抚被困人员并通知电梯维保单位"}}}
+	if code := call(t, "POST", "/api/v1/training/questions", body, &q, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || q.Answer != "B" || q.Points != 2 {
+		t.Fatalf("create question: HTTP %d %+v", code, q)
+	}
+	if code := call(t, "POST", fmt.Sprintf("/api/v1/training/questions/%d/deactivate", q.ID), nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+		t.Fatalf("deactivate: HTTP %d", code)
+	}
+	if code := call(t, "POST", "/api/v1/training/questions/99999999/deactivate", nil, &e, "X-Staff-Code", "chen_jing"); code != http.StatusNotFound {
+		t.Errorf("deactivate unknown: HTTP %d", code)
+	}
+
+	// The 2026 calendar is seeded; a year is replaced by PUT.
+	var cal struct {
+		Published bool `json:"published"`
+		Days      []struct {
+			Day     string `json:"day"`
+			Working bool   `json:"working"`
+		} `json:"days"`
+	}
+	if code := call(t, "GET", "/api/v1/calendar/2026", nil, &cal); code != http.StatusOK || !cal.Published || len(cal.Days) != 39 {
+		t.Fatalf("2026 calendar: HTTP %d, %d days, want 39 listed (33 days off, 6 worked in exchange)", code, len(cal.Days))
+	}
+	for name, body := range map[string]any{
+		"another year": map[string]any{"days": []map[string]any{{"day": "2028-01-01", "working": false}}},
+		"not a date":   map[string]any{"days": []map[string]any{{"day": "2030-02-30", "working": false}}},
+		"no working":   map[string]any{"days": []map[string]any{{"day": "2030-01-01"}}},
+		"twice":        map[string]any{"days": []map[string]any{{"day": "2030-01-01", "working": false}, {"day": "2030-01-01", "working": false}}},
+		"empty":        map[string]any{"days": []map[string]any{}},
+	} {
+		if code := call(t, "PUT", "/api/v1/calendar/2030", body, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: HTTP %d %+v", name, code, e)
+		}
+	}
+	if got := count(t, `SELECT count(*) FROM calendar_days WHERE day >= '2030-01-01' AND day < '2031-01-01'`); got != 0 {
+		t.Fatalf("rejected calendars stored %d days", got)
+	}
+	put := map[string]any{"days": []map[string]any{{"day": "2030-01-01", "working": false, "name": "元旦"}, {"day": "2029-12-31", "working": true}}}
+	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+		t.Errorf("a day of 2029 in 2030's calendar: HTTP %d", code)
+	}
+	put = map[string]any{"days": []map[string]any{{"day": "2030-01-05", "working": true, "name": "元旦调休"}, {"day": "2030-01-01", "working": false, "name": "元旦"}}}
+	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &cal, "X-Staff-Code", "chen_jing"); code != http.StatusOK || len(cal.Days) != 2 || cal.Days[0].Day != "2030-01-01" {
+		t.Fatalf("put 2030: HTTP %d %+v", code, cal)
+	}
+	c, err := sys.store.Calendar(context.Background(), 2030)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 January 2030 is a Tuesday and now a holiday: the quarter starts on the 2nd.
+	if got := c.FirstWorkingDay(time.Date(2030, 1, 1, 0, 0, 0, 0, sys.loc)); got.Day() != 2 {
+		t.Errorf("first working day of 2030 %s", got)
+	}
+	if code := call(t, "GET", "/api/v1/calendar/1999", nil, &e); code != http.StatusNotFound {
+		t.Errorf("year 1999: HTTP %d", code)
+	}
+}
