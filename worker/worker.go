@@ -61,6 +61,9 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(campaigns.CloseCampaign, activity.RegisterOptions{Name: workflows.CloseCampaignActivity})
 	reports := &activities.Reports{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(reports.ArchiveComplaintReport, activity.RegisterOptions{Name: workflows.ArchiveReportActivity})
+	r.RegisterWorkflowWithOptions(workflows.MonthlyStaffEvaluation, workflow.RegisterOptions{Name: workflows.EvaluationWorkflow})
+	evaluations := &activities.Evaluations{Store: st, Location: loc}
+	r.RegisterActivityWithOptions(evaluations.EvaluateStaff, activity.RegisterOptions{Name: workflows.EvaluateStaffActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case
