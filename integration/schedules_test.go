@@ -19,7 +19,7 @@ type schedule struct {
 // Not parallel: it pauses and resumes the schedule.
 func TestMonthlyAnalysisSchedule(t *testing.T) {
 	var list struct{ Items []schedule }
-	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK || len(list.Items) != 2 {
+	if code := call(t, "GET", "/api/v1/schedules", nil, &list); code != http.StatusOK || len(list.Items) != 3 {
 		t.Fatalf("schedules: HTTP %d %+v", code, list)
 	}
 	s := list.Items[1]
