@@ -325,8 +325,14 @@ func checkEvaluationSchedule(t *testing.T) {
 	now := time.Now().In(sys.loc)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, sys.loc).AddDate(0, -1, 0).Format("2006-01")
 	receptionists := count(t, `SELECT count(*) FROM staff WHERE active AND role = 'receptionist'`)
+	var triggered time.Time
 	trigger := func() {
 		t.Helper()
+		// A run's workflow ID carries the second it was triggered in: a
+		// second trigger within the same second would be refused as a
+		// duplicate of the first.
+		time.Sleep(time.Until(triggered.Truncate(time.Second).Add(1100 * time.Millisecond)))
+		triggered = time.Now()
 		if code := call(t, "POST", "/api/v1/schedules/monthly-staff-evaluation/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
 			t.Fatalf("trigger: HTTP %d", code)
 		}
