@@ -114,8 +114,14 @@ func (s *Store) EvaluationInputs(ctx context.Context, from, to, now time.Time, m
 // SaveEvaluation stores a month's evaluation with the settings it was
 // scored with. A re-run for the same month replaces that month's rows in
 // one transaction, so a reader sees the old month or the new, never a mix.
+// Two runs at once (a supervisor's trigger while the schedule runs) take
+// turns: the month's lock keeps the second from inserting beside rows the
+// first has just written.
 func (s *Store) SaveEvaluation(ctx context.Context, month string, set domain.EvalSettings, results []domain.EvalResult) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('staff_evaluations/' || $1, 0))`, month); err != nil {
+			return fmt.Errorf("lock evaluation of %s: %w", month, err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM staff_evaluations WHERE month = $1`, month); err != nil {
 			return fmt.Errorf("replace evaluation of %s: %w", month, err)
 		}

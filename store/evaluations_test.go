@@ -202,6 +202,19 @@ func testEvaluationStorage(t *testing.T, st *Store, inputs []domain.EvalInput) {
 	if len(got.Items) != 2 || *got.Items[0].Score != 84.25 || *got.Items[1].Score != 60 || got.Items[1].Flagged {
 		t.Fatalf("stored items %+v", got.Items)
 	}
+	// Runs at once take turns: each replaces the month whole.
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() { errs <- st.SaveEvaluation(ctx, "2026-07", changed, second) }()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent save: %v", err)
+		}
+	}
+	if jul, err := st.StoredEvaluation(ctx, "2026-07"); err != nil || len(jul.Items) != len(second) {
+		t.Fatalf("July after concurrent saves: %+v, %v", jul, err)
+	}
 	// The first run with the no-data receptionist stores and reads back too.
 	if err := st.SaveEvaluation(ctx, "2026-08", set.EvalSettings, first); err != nil {
 		t.Fatal(err)
