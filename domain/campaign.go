@@ -71,8 +71,9 @@ func SelectCampaign(households []CampaignHousehold, target float64, now time.Tim
 	if need > 0 {
 		slices.Sort(buildings) // map order must not decide the draw
 		rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		// The buildings draw from the one generator in their sorted order,
+		// not the allocation map's, so the same seed draws the same households.
 		shares := allocate(buildings, strata, need, eligible)
-		// In building order: ranging over the map would draw in random order.
 		for _, b := range buildings {
 			n := shares[b]
 			ids := slices.Clone(strata[b])

@@ -210,7 +210,7 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		switch ex.GetType().GetName() {
 		case workflows.CampaignWorkflow:
 			status = "asleep"
-		case workflows.AnalysisWorkflow, "MonthlyStaffEvaluation":
+		case workflows.AnalysisWorkflow, workflows.EvaluationWorkflow:
 			status = "archived"
 		case workflows.TrainingWorkflow:
 			var out domain.TrainingOutcome

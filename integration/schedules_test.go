@@ -32,13 +32,13 @@ func findSchedule(t *testing.T, id string) schedule {
 			found = s
 		}
 	}
-	for _, want := range []string{"monthly-callback-campaign", "monthly-complaint-analysis", "quarterly-training-cycle"} {
+	for _, want := range []string{"monthly-callback-campaign", "monthly-complaint-analysis", "monthly-staff-evaluation", "quarterly-training-cycle"} {
 		if !ids[want] {
 			t.Fatalf("schedule %s is not listed: %+v", want, list.Items)
 		}
 	}
-	if found.ID == "" {
-		t.Fatalf("no schedule %s in %+v", id, list.Items)
+	if found.ID == "" || len(list.Items) != 4 {
+		t.Fatalf("no schedule %s, or not four, in %+v", id, list.Items)
 	}
 	return found
 }

@@ -82,6 +82,9 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(training.RecordExamResult, activity.RegisterOptions{Name: workflows.RecordExamActivity})
 	r.RegisterActivityWithOptions(training.RemindTraining, activity.RegisterOptions{Name: workflows.RemindTrainingActivity})
 	r.RegisterActivityWithOptions(training.CloseTrainingCycle, activity.RegisterOptions{Name: workflows.CloseTrainingActivity})
+	r.RegisterWorkflowWithOptions(workflows.MonthlyStaffEvaluation, workflow.RegisterOptions{Name: workflows.EvaluationWorkflow})
+	evaluations := &activities.Evaluations{Store: st, Location: loc}
+	r.RegisterActivityWithOptions(evaluations.EvaluateStaff, activity.RegisterOptions{Name: workflows.EvaluateStaffActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

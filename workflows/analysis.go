@@ -50,6 +50,10 @@ func Schedules() []Schedule {
 		Description: "每月投诉分析（上月）/ monthly complaint analysis of the month before",
 		Workflow:    AnalysisWorkflow, DayOfMonth: 1, Hour: 6, Minute: 30,
 	}, {
+		ID:          "monthly-staff-evaluation",
+		Description: "每月员工考评（上月）/ monthly staff evaluation of the month before",
+		Workflow:    EvaluationWorkflow, DayOfMonth: 1, Hour: 7, Minute: 0,
+	}, {
 		// The cycle itself waits for the quarter's first working day: a
 		// calendar spec cannot follow the holiday calendar.
 		ID:          "quarterly-training-cycle",

@@ -29,7 +29,8 @@ func TestReplayCommittedHistories(t *testing.T) {
 	// At least: complaints closed and withdrawn, each on time and breached,
 	// unresolved and unreachable; three repairs; and a run of each scheduled
 	// workflow (the campaign's so far: it sleeps until the month ends).
-	want := map[string]int{"complaint": 6, "repair": 3, "callbackcampaign": 1, "monthlycomplaintanalysis": 1, "trainingcycle": 2}
+	want := map[string]int{"complaint": 6, "repair": 3, "callbackcampaign": 1, "monthlycomplaintanalysis": 1,
+		"monthlystaffevaluation": 1, "trainingcycle": 2}
 	for kind, n := range want {
 		if kinds[kind] < n {
 			t.Errorf("found %d %s histories, want at least %d", kinds[kind], kind, n)
@@ -43,6 +44,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.CallbackCampaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
 			r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
 			r.RegisterWorkflowWithOptions(workflows.TrainingCycle, workflow.RegisterOptions{Name: workflows.TrainingWorkflow})
+			r.RegisterWorkflowWithOptions(workflows.MonthlyStaffEvaluation, workflow.RegisterOptions{Name: workflows.EvaluationWorkflow})
 			raw, err := os.Open(f)
 			if err != nil {
 				t.Fatal(err)
