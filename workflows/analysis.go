@@ -18,13 +18,20 @@ const (
 // on the 1st; started by hand it archives the last complete month. It
 // returns the month archived.
 func MonthlyComplaintAnalysis(ctx workflow.Context) (string, error) {
+	return lastMonthsJob(ctx, ArchiveReportActivity)
+}
+
+// lastMonthsJob runs the one activity of a monthly job with the workflow's
+// start time, from which the activity cuts the month before in the centre's
+// time zone, so every retry works on the same month.
+func lastMonthsJob(ctx workflow.Context, activity string) (string, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
-		// A database outage delays the archive; it does not lose it.
+		// A database outage delays the job; it does not lose it.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute},
 	})
 	var month string
-	err := workflow.ExecuteActivity(ctx, ArchiveReportActivity, workflow.Now(ctx)).Get(ctx, &month)
+	err := workflow.ExecuteActivity(ctx, activity, workflow.Now(ctx)).Get(ctx, &month)
 	return month, err
 }
 
