@@ -28,7 +28,9 @@ type cycleJSON struct {
 
 // cycleView adds what a reader wants to know at a glance: the phase by the
 // clock, and both pass rates over everyone enrolled.
-func cycleView(c store.CycleSummary, now time.Time) cycleJSON {
+func cycleView(c store.CycleSummary, now time.Time, loc *time.Location) cycleJSON {
+	c.ExamOpens, c.ExamCloses = c.ExamOpens.In(loc), c.ExamCloses.In(loc)
+	c.RemindedAt, c.ClosedAt = inZone(c.RemindedAt, loc), inZone(c.ClosedAt, loc)
 	phase := workflows.PhaseExamOpen
 	switch {
 	case c.ClosedAt != nil:
@@ -43,6 +45,15 @@ func cycleView(c store.CycleSummary, now time.Time) cycleJSON {
 		FinalPassRate: domain.Ratio(int64(c.FinalPassed), int64(c.Enrolled), domain.TargetTrainingPass)}
 }
 
+// inZone shows an optional time in the centre's zone.
+func inZone(t *time.Time, loc *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	l := t.In(loc)
+	return &l
+}
+
 // listTrainingCycles answers GET /api/v1/training/cycles.
 func (s *Server) listTrainingCycles(c *gin.Context) {
 	cycles, err := s.cfg.Store.TrainingCycles(c.Request.Context())
@@ -52,7 +63,7 @@ func (s *Server) listTrainingCycles(c *gin.Context) {
 	}
 	items := make([]cycleJSON, 0, len(cycles))
 	for _, cy := range cycles {
-		items = append(items, cycleView(cy, time.Now()))
+		items = append(items, cycleView(cy, time.Now(), s.cfg.Location))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -93,6 +104,10 @@ func (s *Server) getTrainingCycle(c *gin.Context) {
 	staff := make([]sitterJSON, 0, len(d.Sitters))
 	for _, st := range d.Sitters {
 		j := sitterJSON{Sitter: st}
+		for i := range j.Attempts {
+			j.Attempts[i].RecordedAt = j.Attempts[i].RecordedAt.In(s.cfg.Location)
+		}
+		j.RetakeDue = inZone(st.RetakeDue, s.cfg.Location)
 		switch {
 		case slices.ContainsFunc(st.Attempts, func(a store.Attempt) bool { return a.Passed }):
 			j.Result = "passed"
@@ -107,7 +122,7 @@ func (s *Server) getTrainingCycle(c *gin.Context) {
 		}
 		staff = append(staff, j)
 	}
-	c.JSON(http.StatusOK, gin.H{"cycle": cycleView(d.CycleSummary, now), "staff": staff, "questions": d.Questions})
+	c.JSON(http.StatusOK, gin.H{"cycle": cycleView(d.CycleSummary, now, s.cfg.Location), "staff": staff, "questions": d.Questions})
 }
 
 type examResultBody struct {
@@ -184,6 +199,9 @@ func (s *Server) recordExamResult(c *gin.Context) {
 		s.workflowError(c, err)
 	default:
 		r.Notify = nil
+		if !r.RetakeDue.IsZero() {
+			r.RetakeDue = r.RetakeDue.In(s.cfg.Location)
+		}
 		c.JSON(http.StatusCreated, r)
 	}
 }

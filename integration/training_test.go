@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,6 +98,15 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 	}
 	if got := cy.Cycle.ExamCloses.Sub(cy.Cycle.ExamOpens); got != domain.DefaultExamWindow {
 		t.Errorf("exam window %s, want 14 days", got)
+	}
+	var raw struct {
+		Cycle struct {
+			ExamCloses string `json:"exam_closes"`
+		} `json:"cycle"`
+	}
+	call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &raw)
+	if !strings.HasSuffix(raw.Cycle.ExamCloses, "+08:00") {
+		t.Errorf("exam_closes %q is not in the centre's time zone", raw.Cycle.ExamCloses)
 	}
 	for _, q := range cy.Questions {
 		if q.Answer != "" {
