@@ -131,35 +131,56 @@ type examResultBody struct {
 	Answers map[string]string `json:"answers" binding:"omitempty,max=500"`
 }
 
+// bindExamResult reads a result body: a staff code and either a score of
+// 0–100 or answers keyed by question ID (written canonically, so "+7" and
+// "07" name question 7), each a short choice key without control
+// characters. It answers 422 itself.
+func bindExamResult(c *gin.Context) (examResultBody, bool) {
+	var body examResultBody
+	if !bindJSON(c, &body) {
+		return body, false
+	}
+	invalid := func(msg string) (examResultBody, bool) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", msg)
+		return body, false
+	}
+	if err := checkCodes([2]string{"staff", body.Staff}); err != nil {
+		return invalid(err.Error())
+	}
+	if (body.Score == nil) == (len(body.Answers) == 0) {
+		return invalid("send either score (0–100, entered by the trainer) or answers ({question id: choice})")
+	}
+	if body.Score != nil {
+		if err := domain.CheckScore(*body.Score); err != nil {
+			return invalid(err.Error())
+		}
+	}
+	answers := make(map[string]string, len(body.Answers))
+	for k, v := range body.Answers {
+		id, err := strconv.ParseInt(k, 10, 64)
+		choice, terr := optionalText("answer", v)
+		key := strconv.FormatInt(id, 10)
+		_, dup := answers[key]
+		if err != nil || id <= 0 || terr != nil || choice == "" || len(choice) > 20 || dup {
+			return invalid(fmt.Sprintf("answers must map question ids to choice keys of up to 20 characters; %q → %q is not one", k, v))
+		}
+		answers[key] = choice
+	}
+	if body.Answers != nil {
+		body.Answers = answers
+	}
+	return body, true
+}
+
 // recordExamResult answers POST /api/v1/training/cycles/{id}/results: a
 // score the trainer entered, or answers marked against the exam's
 // questions. The cycle's workflow decides whether the sitting is allowed
 // (first attempt within the window, one retake of a failed one within its
 // window) and records it; an Idempotency-Key makes a retry safe.
 func (s *Server) recordExamResult(c *gin.Context) {
-	var body examResultBody
-	if !bindJSON(c, &body) {
+	body, ok := bindExamResult(c)
+	if !ok {
 		return
-	}
-	if err := checkCodes([2]string{"staff", body.Staff}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
-	}
-	if (body.Score == nil) == (len(body.Answers) == 0) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "send either score (0–100, entered by the trainer) or answers ({question id: choice})")
-		return
-	}
-	if body.Score != nil {
-		if err := domain.CheckScore(*body.Score); err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-			return
-		}
-	}
-	for k, v := range body.Answers {
-		if _, err := strconv.ParseInt(k, 10, 64); err != nil || len(v) > 20 {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("answers must map question ids to choice keys; %q is not one", k))
-			return
-		}
 	}
 	key, ok := idempotencyKey(c)
 	if !ok {
@@ -231,36 +252,49 @@ type questionBody struct {
 	Points int    `json:"points" binding:"omitempty,min=1,max=100"`
 }
 
+// bindQuestion reads a question body: trimmed text without control
+// characters, choice keys upper-cased and distinct, the answer one of them.
+// It answers 422 itself.
+func bindQuestion(c *gin.Context) (store.Question, bool) {
+	var body questionBody
+	if !bindJSON(c, &body) {
+		return store.Question{}, false
+	}
+	invalid := func(msg string) (store.Question, bool) {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", msg)
+		return store.Question{}, false
+	}
+	text, err := cleanText("question", body.Question)
+	if err != nil {
+		return invalid(err.Error())
+	}
+	q := store.Question{Topic: body.Topic, Question: text, Answer: strings.ToUpper(strings.TrimSpace(body.Answer)), Points: max(body.Points, 1)}
+	for _, ch := range body.Choices {
+		k, kerr := cleanText("choice key", ch.Key)
+		k = strings.ToUpper(k)
+		t, err := cleanText("choice text", ch.Text)
+		if err != nil || kerr != nil || slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == k }) {
+			return invalid(fmt.Sprintf("choice %q needs a key of its own and a text", ch.Key))
+		}
+		q.Choices = append(q.Choices, store.Choice{Key: k, Text: t})
+	}
+	if !slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == q.Answer }) {
+		return invalid(fmt.Sprintf("answer %q is not one of the choices' keys", body.Answer))
+	}
+	return q, true
+}
+
 // createQuestion answers POST /api/v1/training/questions. Questions are not
 // edited once created: exams keep marking with what they were set.
 func (s *Server) createQuestion(c *gin.Context) {
-	var body questionBody
-	if !bindJSON(c, &body) {
+	q, ok := bindQuestion(c)
+	if !ok {
 		return
 	}
 	if _, ok := s.staffActor(c); !ok {
 		return
 	}
-	text, err := cleanText("question", body.Question)
-	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
-	}
-	q := store.Question{Topic: body.Topic, Question: text, Answer: strings.ToUpper(strings.TrimSpace(body.Answer)), Points: max(body.Points, 1)}
-	for _, ch := range body.Choices {
-		k := strings.ToUpper(strings.TrimSpace(ch.Key))
-		t, err := cleanText("choice text", ch.Text)
-		if err != nil || k == "" || slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == k }) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("choice %q needs a key of its own and a text", ch.Key))
-			return
-		}
-		q.Choices = append(q.Choices, store.Choice{Key: k, Text: t})
-	}
-	if !slices.ContainsFunc(q.Choices, func(x store.Choice) bool { return x.Key == q.Answer }) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("answer %q is not one of the choices' keys", body.Answer))
-		return
-	}
-	q, err = s.cfg.Store.CreateQuestion(c.Request.Context(), q)
+	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), q)
 	if err != nil {
 		s.internal(c, err)
 		return
@@ -324,6 +358,38 @@ type calendarBody struct {
 	} `json:"days" binding:"required,min=1,max=366,dive"`
 }
 
+// bindCalendar reads a year's calendar body: distinct dates of that year,
+// each with working set, names without control characters. It answers 422
+// itself.
+func bindCalendar(c *gin.Context, year int) ([]store.CalendarDay, bool) {
+	var body calendarBody
+	if !bindJSON(c, &body) {
+		return nil, false
+	}
+	seen := map[string]bool{}
+	days := make([]store.CalendarDay, 0, len(body.Days))
+	for i, d := range body.Days {
+		t, err := time.Parse(time.DateOnly, d.Day)
+		name, nerr := optionalText("name", d.Name)
+		msg := ""
+		switch {
+		case err != nil || t.Year() != year:
+			msg = fmt.Sprintf("days[%d].day %q is not a date YYYY-MM-DD in %d", i, d.Day, year)
+		case seen[d.Day]:
+			msg = fmt.Sprintf("days[%d].day %s is listed twice", i, d.Day)
+		case nerr != nil:
+			msg = fmt.Sprintf("days[%d]: %v", i, nerr)
+		}
+		if msg != "" {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", msg)
+			return nil, false
+		}
+		seen[d.Day] = true
+		days = append(days, store.CalendarDay{Day: d.Day, Working: *d.Working, Name: name})
+	}
+	return days, true
+}
+
 // putCalendar answers PUT /api/v1/calendar/{year}: it replaces the year's
 // listed days with the published calendar (国务院办公厅节假日安排).
 func (s *Server) putCalendar(c *gin.Context) {
@@ -331,31 +397,12 @@ func (s *Server) putCalendar(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var body calendarBody
-	if !bindJSON(c, &body) {
+	days, ok := bindCalendar(c, year)
+	if !ok {
 		return
 	}
 	if _, ok := s.staffActor(c); !ok {
 		return
-	}
-	seen := map[string]bool{}
-	days := make([]store.CalendarDay, 0, len(body.Days))
-	for i, d := range body.Days {
-		t, err := time.Parse(time.DateOnly, d.Day)
-		name, nerr := optionalText("name", d.Name)
-		switch {
-		case err != nil || t.Year() != year:
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d].day %q is not a date YYYY-MM-DD in %d", i, d.Day, year))
-			return
-		case seen[d.Day]:
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d].day %s is listed twice", i, d.Day))
-			return
-		case nerr != nil:
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("days[%d]: %v", i, nerr))
-			return
-		}
-		seen[d.Day] = true
-		days = append(days, store.CalendarDay{Day: d.Day, Working: *d.Working, Name: name})
 	}
 	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), year, days); err != nil {
 		s.internal(c, err)
