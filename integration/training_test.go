@@ -246,6 +246,16 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 		t.Errorf("%d retake notices to zhao_min, want 1", got)
 	}
 
+	// The run ends with the counts it recorded.
+	first := findSchedule(t, "quarterly-training-cycle").RecentRuns
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var outcome domain.TrainingOutcome
+	if err := sys.temporal.GetWorkflow(ctx, first[len(first)-1].WorkflowID, "").Get(ctx, &outcome); err != nil ||
+		outcome != (domain.TrainingOutcome{Cycle: quarter, Enrolled: receptionists, Sat: receptionists, FirstPassed: receptionists - 1, FinalPassed: receptionists}) {
+		t.Fatalf("outcome %+v, %v", outcome, err)
+	}
+
 	// A second run of the same quarter leaves the cycle to the first.
 	if code := call(t, "POST", "/api/v1/schedules/quarterly-training-cycle/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
 		t.Fatalf("trigger again: HTTP %d", code)
