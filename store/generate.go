@@ -58,10 +58,11 @@ func (s *Store) GenerateHistory(ctx context.Context, o HistoryOptions) error {
 				FROM generate_series(1, $1) n, r) g
 			JOIN units u ON u.id = g.unit_id JOIN households h ON h.unit_id = u.id`, []any{o.Complaints, o.From, o.To}},
 		{"intakes", `INSERT INTO case_intakes (number, kind, idempotency_key, request_hash, community, unit_id, household_id,
-				resident_name, resident_phone, channel, category, description, priority, workflow_input, created_at)
+				resident_name, resident_phone, channel, category, description, priority, workflow_input, created_at, created_by)
 			SELECT 'TS' || to_char(g.recorded_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(g.n::text, 7, '0'),
 				'complaint', 'gen:' || g.n, 'gen', g.community, g.unit_id, g.household_id, '生成住户', '13900000000',
-				(ARRAY['walk_in','phone','phone','email'])[1 + (g.n % 4)], g.category, '生成的投诉', hc.priority, '{}', g.recorded_at
+				(ARRAY['walk_in','phone','phone','email'])[1 + (g.n % 4)], g.category, '生成的投诉', hc.priority, '{}', g.recorded_at,
+				(ARRAY['liu_fang','zhao_min'])[1 + (g.n % 2)]
 			FROM gen g JOIN handbook_categories hc ON hc.code = g.category ORDER BY g.recorded_at`, nil},
 		{"cases", `INSERT INTO cases (number, kind, unit_id, status, category, community, channel, priority, department, assignee,
 				recorded_at, routed_at, first_feedback_at, resolved_at, closed_at, sla_breached, version)
@@ -79,7 +80,7 @@ func (s *Store) GenerateHistory(ctx context.Context, o HistoryOptions) error {
 		{"ratings", `INSERT INTO ratings (source, number, household_id, score, rated_by, rated_at, idempotency_key, community)
 			SELECT 'complaint_callback', c.number, g.household_id,
 				CASE WHEN g.r_score < 0.5 THEN 5 WHEN g.r_score < 0.85 THEN 4 WHEN g.r_score < 0.93 THEN 3 WHEN g.r_score < 0.97 THEN 2 ELSE 1 END,
-				'front_desk', c.closed_at, c.number || '/gen-rating', c.community
+				i.created_by, c.closed_at, c.number || '/gen-rating', c.community
 			FROM gen g JOIN case_intakes i ON i.idempotency_key = 'gen:' || g.n JOIN cases c ON c.number = i.number
 			WHERE c.closed_at IS NOT NULL ORDER BY c.closed_at`, nil},
 	}

@@ -80,6 +80,14 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 			_, err := st.ComplaintReport(ctx, last, thisMonth, last.AddDate(0, -5, 0), time.Now(), loc.String(), "G007")
 			return err
 		}},
+		{"staff evaluation, last month", func() error {
+			_, err := st.EvaluationInputs(ctx, last, thisMonth, time.Now(), last.Format("2006-01"))
+			return err
+		}},
+		{"training KPI, last month", func() error {
+			_, err := st.TrainingCounts(ctx, last, thisMonth)
+			return err
+		}},
 	}
 	for _, q := range queries {
 		times := make([]time.Duration, 0, *runs)
