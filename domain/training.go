@@ -39,9 +39,6 @@ func TrainingTopics() []TrainingTopic {
 	}
 }
 
-// QuestionTopics are the question bank's topics.
-var QuestionTopics = []string{"property", "communication", "emergency"}
-
 // ExamQuestion is what marking needs of one question of an exam.
 type ExamQuestion struct {
 	ID     int64
