@@ -378,6 +378,12 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		{"unknown department", "staff",
 			"code,name,department,role\nimp_bad_ok,好员工,engineering,handler\nimp_bad,坏员工,kitchen,handler\n",
 			[]fileProblem{{3, "department", `department "kitchen" does not exist`}}},
+		// wu_gang is responsible for noise and parking (security), li_qiang
+		// for leak (engineering) and the repair categories.
+		{"the handbook's responsible people deactivated or moved", "staff",
+			"code,name,department,role,active\nwu_gang,吴刚,security,handler,no\nli_qiang,李强,cleaning,handler,yes\n",
+			[]fileProblem{{2, "active", `handbook categories noise, parking; name another`},
+				{3, "department", `handbook categories leak, pipe_burst, plumbing of another department`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,6 +410,9 @@ func TestImportRejectsBadFiles(t *testing.T) {
 	}
 	if n := count(t, `SELECT count(*) FROM staff WHERE code LIKE 'imp\_bad%'`); n != 0 {
 		t.Fatalf("rejected staff file wrote %d rows", n)
+	}
+	if n := count(t, `SELECT count(*) FROM staff WHERE (code = 'wu_gang' AND active AND department = 'security') OR (code = 'li_qiang' AND department = 'engineering')`); n != 2 {
+		t.Fatal("a rejected staff file changed the handbook's responsible people")
 	}
 }
 

@@ -302,12 +302,37 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 	if err != nil {
 		return err
 	}
+	staff := make([]string, len(rows))
+	for i, r := range rows {
+		staff[i] = r.Code
+	}
+	duties, err := handbookDuties(ctx, tx, staff)
+	if err != nil {
+		return err
+	}
 	var p problems
 	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !departments[r.Department] {
 			p.add(r.Row, "department", "department %q does not exist", r.Department)
 			continue
+		}
+		// New cases are routed to the handbook's responsible person: a file
+		// must not leave a category with someone inactive or elsewhere.
+		var held, elsewhere []string
+		for _, d := range duties[r.Code] {
+			held = append(held, d.category)
+			if d.department != "" && d.department != r.Department {
+				elsewhere = append(elsewhere, d.category)
+			}
+		}
+		switch {
+		case !r.Active && len(held) > 0:
+			p.add(r.Row, "active", "%s is the responsible person of handbook categories %s; name another there before deactivating them",
+				r.Code, strings.Join(held, ", "))
+		case len(elsewhere) > 0:
+			p.add(r.Row, "department", "%s is the responsible person of handbook categories %s of another department; name another there before moving them",
+				r.Code, strings.Join(elsewhere, ", "))
 		}
 		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone}, sql: `
 			INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -323,6 +348,30 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 		return err
 	}
 	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
+}
+
+// duty is a handbook category a member of staff is responsible for.
+type duty struct{ category, department string }
+
+// handbookDuties maps each of the staff codes that is a handbook
+// category's responsible person to those categories.
+func handbookDuties(ctx context.Context, tx pgx.Tx, staff []string) (map[string][]duty, error) {
+	rows, err := tx.Query(ctx, `SELECT responsible, code, coalesce(department, '') FROM handbook_categories
+		WHERE responsible = ANY($1) ORDER BY responsible, code`, staff)
+	if err != nil {
+		return nil, fmt.Errorf("find handbook duties: %w", err)
+	}
+	out := map[string][]duty{}
+	var who string
+	var d duty
+	_, err = pgx.ForEachRow(rows, []any{&who, &d.category, &d.department}, func() error {
+		out[who] = append(out[who], d)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find handbook duties: %w", err)
+	}
+	return out, nil
 }
 
 // householdState is a household as the import will leave it.
