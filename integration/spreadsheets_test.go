@@ -382,8 +382,9 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		// for leak (engineering) and the repair categories.
 		{"the handbook's responsible people deactivated or moved", "staff",
 			"code,name,department,role,active\nwu_gang,吴刚,security,handler,no\nli_qiang,李强,cleaning,handler,yes\n",
-			[]fileProblem{{2, "active", `handbook categories noise, parking; name another`},
-				{3, "department", `handbook categories leak, pipe_burst, plumbing of another department`}}},
+			// (Other tests add categories of their own, so only the gist is checked.)
+			[]fileProblem{{2, "active", `wu_gang is the responsible person of handbook categories`},
+				{3, "department", `of another department; name another there before moving them`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
