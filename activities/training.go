@@ -11,6 +11,7 @@ import (
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/workflows"
 )
 
 // Training are the activities of the quarterly training and exam cycle.
@@ -23,9 +24,6 @@ type Training struct {
 	ExamWindow   time.Duration
 	RetakeWindow time.Duration
 }
-
-// ErrNoQuestions is the type of the error that answers cannot be marked.
-const ErrNoQuestions = "invalid_input"
 
 func (a *Training) passMark() int {
 	if a.PassMark <= 0 {
@@ -85,7 +83,7 @@ func (a *Training) RecordExamResult(ctx context.Context, sub domain.ExamSubmissi
 			return r, err
 		}
 		if r.Score, err = domain.MarkAnswers(questions, sub.Answers); err != nil {
-			return r, temporal.NewNonRetryableApplicationError(err.Error(), ErrNoQuestions, err)
+			return r, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrInvalidInput, err)
 		}
 		r.Method = "answers"
 	}

@@ -142,14 +142,12 @@ type TrainingPlan struct {
 
 // TrainingCycle is what the cycle's workflow needs to take results.
 type TrainingCycle struct {
-	ID         string    `json:"id"`
-	WorkflowID string    `json:"workflow_id"`
-	RunID      string    `json:"run_id"`
-	PassMark   int       `json:"pass_mark"`
-	ExamOpens  time.Time `json:"exam_opens"`
-	ExamCloses time.Time `json:"exam_closes"`
-	// RemindAt is when those who have not sat the exam are reminded.
-	RemindAt     time.Time     `json:"remind_at"`
+	ID           string        `json:"id"`
+	WorkflowID   string        `json:"workflow_id"`
+	RunID        string        `json:"run_id"`
+	PassMark     int           `json:"pass_mark"`
+	ExamOpens    time.Time     `json:"exam_opens"`
+	ExamCloses   time.Time     `json:"exam_closes"`
 	RetakeWindow time.Duration `json:"retake_window"`
 	Staff        []string      `json:"staff"`
 	Questions    []int64       `json:"questions"`
