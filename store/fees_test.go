@@ -192,51 +192,62 @@ func TestDeleteFeeStandardInAChain(t *testing.T) {
 
 // Concurrent price changes and deletions of one community's standards never
 // leave two rates for one day nor a day without one, whatever their order,
-// and a standard is deleted once.
+// and a standard is deleted once. Several rounds, all released at once, give
+// the race its chances.
 func TestFeeStandardWritesConcurrently(t *testing.T) {
 	ctx := context.Background()
 	st := feeStore(t)
-	addMgmt(t, st, "3.00", "2025-01-01", "")
-	mistake := addMgmt(t, st, "9.00", "2026-07-01", "")
+	const rounds, deleters = 8, 6
+	for round := range rounds {
+		if _, err := st.Pool().Exec(ctx, `DELETE FROM fee_standards WHERE community = 'FEE'`); err != nil {
+			t.Fatal(err)
+		}
+		addMgmt(t, st, "3.00", "2025-01-01", "")
+		mistake := addMgmt(t, st, "9.00", "2026-07-01", "")
 
-	const deleters = 6
-	errs := make(chan error, deleters+1)
-	var wg sync.WaitGroup
-	for range deleters {
+		start := make(chan struct{})
+		errs := make(chan error, deleters+1)
+		var wg sync.WaitGroup
+		for range deleters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, "he_yan")
+				errs <- err
+			}()
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, "he_yan")
+			f := domain.FeeStandard{Community: "FEE", Item: "management", Name: "物业服务费", Basis: domain.BasisArea,
+				UnitType: "commercial", Rate: decimal.RequireFromString("3.40"), From: day("2027-01-01")}
+			<-start
+			_, err := st.AddFeeStandard(ctx, f, 10, "he_yan")
 			errs <- err
 		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		f := domain.FeeStandard{Community: "FEE", Item: "management", Name: "物业服务费", Basis: domain.BasisArea,
-			UnitType: "commercial", Rate: decimal.RequireFromString("3.40"), From: day("2027-01-01")}
-		_, err := st.AddFeeStandard(ctx, f, 10, "he_yan")
-		errs <- err
-	}()
-	wg.Wait()
-	close(errs)
-	var ok, already int
-	for err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, ErrDeleted):
-			already++
-		default:
-			t.Errorf("unexpected error: %v", err)
+		close(start)
+		wg.Wait()
+		close(errs)
+		var ok, already int
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, ErrDeleted):
+				already++
+			default:
+				t.Errorf("round %d: unexpected error: %v", round, err)
+			}
 		}
-	}
-	if ok != 2 || already != deleters-1 {
-		t.Fatalf("%d succeeded and %d were already deleted; want the addition and one deletion to succeed", ok, already)
-	}
-	// Either order ends the same way: 3.00 until the 2027 change.
-	if got, want := periods(t, st, false), "3.00 2025-01-01–2027-01-01, 3.40 2027-01-01–open"; got != want {
-		t.Fatalf("after the concurrent writes: %s, want %s", got, want)
+		if ok != 2 || already != deleters-1 {
+			t.Fatalf("round %d: %d succeeded and %d were already deleted; want the addition and one deletion to succeed",
+				round, ok, already)
+		}
+		// Either order ends the same way: 3.00 until the 2027 change.
+		if got, want := periods(t, st, false), "3.00 2025-01-01–2027-01-01, 3.40 2027-01-01–open"; got != want {
+			t.Fatalf("round %d: after the concurrent writes: %s, want %s", round, got, want)
+		}
 	}
 }
 
