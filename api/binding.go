@@ -160,6 +160,9 @@ func describeField(fe validator.FieldError) string {
 		unit = " characters"
 	case reflect.Slice, reflect.Array, reflect.Map:
 		unit = " items"
+		if fe.Param() == "1" {
+			unit = " item"
+		}
 	}
 	switch fe.Tag() {
 	case "required":

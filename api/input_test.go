@@ -139,6 +139,7 @@ func TestBodyMessages(t *testing.T) {
 			`{"keywords":[` + strings.TrimSuffix(strings.Repeat(`"k",`, 51), ",") + `]}`, "keywords must be at most 50 items"},
 		{"a keyword too long", func() any { return &putCategoryRequest{} },
 			`{"keywords":["` + strings.Repeat("k", 33) + `"]}`, "keywords[0] must be at most 32 characters"},
+		{"no days", func() any { return &calendarBody{} }, `{"days":[]}`, "days must be at least 1 item"},
 		{"keywords as text", func() any { return &putCategoryRequest{} }, `{"keywords":"leak"}`, "keywords must be a list"},
 		{"a list for a body", func() any { return &trackRatingRequest{} }, `[]`, "the body must be an object"},
 		{"a reached flag as text", func() any { return &callbackRequest{} }, `{"reached":"yes"}`, "reached must be true or false"},
