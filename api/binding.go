@@ -6,30 +6,68 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
 	"github.com/go-playground/validator/v10"
 )
 
+// maxJSONBody bounds a JSON request body; the largest real ones (a year's
+// calendar, a category's keywords) are a few kilobytes.
+const maxJSONBody = 1 << 20
+
 // bindJSON decodes and validates the body into v with Gin's binding. An
 // empty body counts as {} so that actions without fields need none. It
-// answers 422 itself and returns false on bad input.
+// answers 422 (413 for a body over 1 MiB) itself and returns false on bad
+// input.
+//
+// The body must be UTF-8: encoding/json would silently turn invalid bytes
+// into U+FFFD, and a garbled name or description would then be stored and
+// shown, even on the resident's tracking page. Checking the raw bytes here
+// covers every JSON body in one place.
 func bindJSON(c *gin.Context, v any) bool {
-	var err error
-	if c.Request.ContentLength == 0 && c.Request.Header.Get("Transfer-Encoding") == "" {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		fail(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body may be at most %d bytes", maxJSONBody))
+		return false
+	case err != nil:
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the body could not be read")
+		return false
+	case !utf8.Valid(raw):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf(
+			"the body is not valid UTF-8 (bad bytes at byte %d): send names and descriptions as UTF-8 text", invalidUTF8At(raw)))
+		return false
+	}
+	if len(raw) == 0 {
 		err = c.ShouldBindWith(v, emptyJSON{})
 	} else {
-		err = c.ShouldBindJSON(v)
+		err = binding.JSON.BindBody(raw, v)
 	}
 	if err != nil {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
 		return false
 	}
 	return true
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // emptyJSON binds an empty body: no fields set, validation still runs.
@@ -42,7 +80,8 @@ func (emptyJSON) Bind(_ *http.Request, v any) error {
 }
 
 // describeBindError turns decoder and validator errors into one message a
-// receptionist's client can show.
+// receptionist's client can show: field names as the JSON spells them, and
+// kinds of value as a person says them ("a whole number", not "int").
 func describeBindError(err error) string {
 	var verrs validator.ValidationErrors
 	if errors.As(err, &verrs) {
@@ -58,26 +97,82 @@ func describeBindError(err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("body is not valid JSON (at byte %d)", syn.Offset)
 	case errors.As(err, &typ):
-		return fmt.Sprintf("%s must be a %s", typ.Field, typ.Type)
+		return describeTypeError(typ)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "body is not valid JSON"
 	}
 	return "invalid request: " + err.Error()
 }
 
+// describeTypeError says what a field should have held.
+func describeTypeError(e *json.UnmarshalTypeError) string {
+	field := e.Field
+	if field == "" {
+		field = "the body"
+	}
+	if num, isNumber := strings.CutPrefix(e.Value, "number "); isNumber && e.Type != nil {
+		switch e.Type.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			if _, err := strconv.ParseInt(num, 10, 64); err == nil || strings.Trim(num, "-0123456789") == "" {
+				return fmt.Sprintf("%s is out of range (got %s)", field, num)
+			}
+			return fmt.Sprintf("%s must be a whole number (got %s)", field, num)
+		case reflect.Float32, reflect.Float64:
+			return fmt.Sprintf("%s is out of range (got %s)", field, num)
+		}
+	}
+	return fmt.Sprintf("%s must be %s", field, kindName(e.Type))
+}
+
+// kindName names what a Go type holds the way a JSON client writes it.
+func kindName(t reflect.Type) string {
+	if t == nil {
+		return "something else"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "text (a JSON string)"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	}
+	return "something else"
+}
+
+// describeField says which rule a value broke. Limits on text count
+// characters, on lists and objects items, and on numbers the value itself.
 func describeField(fe validator.FieldError) string {
 	name := fieldPath(fe.Namespace())
+	var unit string
+	switch fe.Kind() {
+	case reflect.String:
+		unit = " characters"
+	case reflect.Slice, reflect.Array, reflect.Map:
+		unit = " items"
+		if fe.Param() == "1" {
+			unit = " item"
+		}
+	}
 	switch fe.Tag() {
 	case "required":
 		return name + " is required"
 	case "oneof":
 		return fmt.Sprintf("%s must be one of: %s", name, strings.ReplaceAll(fe.Param(), " ", ", "))
-	case "max":
-		return fmt.Sprintf("%s must be at most %s characters", name, fe.Param())
-	case "min":
-		return fmt.Sprintf("%s must be at least %s", name, fe.Param())
-	case "gte", "lte":
-		return fmt.Sprintf("%s is out of range (%s %s)", name, fe.Tag(), fe.Param())
+	case "max", "lte":
+		return fmt.Sprintf("%s must be at most %s%s", name, fe.Param(), unit)
+	case "min", "gte":
+		return fmt.Sprintf("%s must be at least %s%s", name, fe.Param(), unit)
 	}
 	return fmt.Sprintf("%s fails the %q rule", name, fe.Tag())
 }
@@ -124,8 +219,10 @@ func checkCodes(fields ...[2]string) error {
 }
 
 // cleanText trims free text and refuses what PostgreSQL or a reader cannot
-// take: empty text and control characters other than tab and line breaks
-// (a NUL byte would make PostgreSQL reject the row).
+// take: empty text, text that is not UTF-8 or carries U+FFFD (the mark of
+// characters lost to a wrong encoding, which would be shown as such), and
+// control characters other than tab and line breaks (a NUL byte would make
+// PostgreSQL reject the row).
 func cleanText(field, s string) (string, error) {
 	s, err := optionalText(field, s)
 	if err == nil && s == "" {
@@ -136,8 +233,14 @@ func cleanText(field, s string) (string, error) {
 
 // optionalText is cleanText for fields that may be empty.
 func optionalText(field, s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("%s is not valid UTF-8 text", field)
+	}
 	s = strings.TrimSpace(s)
 	for _, r := range s {
+		if r == utf8.RuneError {
+			return "", fmt.Errorf("%s contains U+FFFD (\ufffd), the mark of characters lost to a wrong encoding: send the original text", field)
+		}
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
 			return "", fmt.Errorf("%s contains a control character (U+%04X)", field, r)
 		}

@@ -648,7 +648,6 @@ type listQuery struct {
 	Community  string `form:"community" binding:"max=32"`
 	Breached   string `form:"breached" binding:"omitempty,oneof=true false"`
 	Q          string `form:"q" binding:"max=100"`
-	PageSize   int    `form:"page_size" binding:"omitempty,min=1,max=200"`
 	PageToken  string `form:"page_token" binding:"max=500"`
 }
 
@@ -679,11 +678,12 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
-		Community: q.Community, Query: query, PageSize: q.PageSize, PageToken: q.PageToken}
-	if f.PageSize == 0 {
-		f.PageSize = 50
+	pageSize, ok := intQuery(c, "page_size", 50, 1, 200)
+	if !ok {
+		return
 	}
+	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
+		Community: q.Community, Query: query, PageSize: pageSize, PageToken: q.PageToken}
 	if q.Breached != "" {
 		b := q.Breached == "true"
 		f.Breached = &b

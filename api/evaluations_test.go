@@ -37,8 +37,8 @@ func TestBindEvaluationSettings(t *testing.T) {
 		{`{"weights":{"ratings":0,"feedback":0,"callbacks":0,"exam":0},"threshold":80}`, "weights must not all be zero"},
 		{`{` + w + `,"threshold":100.01}`, "threshold must be between 0 and 100 (got 100.01)"},
 		{`{` + w + `,"threshold":-5}`, "threshold must be between 0 and 100 (got -5)"},
-		{`{` + w + `,"threshold":"80"}`, "threshold must be a float64"},
-		{`{` + w + `,"threshold":1e400}`, "threshold must be a float64"},
+		{`{` + w + `,"threshold":"80"}`, "threshold must be a number"},
+		{`{` + w + `,"threshold":1e400}`, "threshold is out of range (got 1e400)"},
 		{``, "weights is required"},
 		{`{`, "not valid JSON"},
 	} {

@@ -37,14 +37,22 @@ type feeStandardJSON struct {
 	Rate          string          `json:"rate"`
 	EffectiveFrom string          `json:"effective_from"`
 	EffectiveTo   *string         `json:"effective_to"`
+	Replaces      *int64          `json:"replaces"`
+	DeletedAt     *time.Time      `json:"deleted_at"`
+	DeletedBy     *string         `json:"deleted_by"`
 }
 
-func feeStandardView(f domain.FeeStandard) feeStandardJSON {
+func (s *Server) feeStandardView(f domain.FeeStandard) feeStandardJSON {
 	v := feeStandardJSON{ID: f.ID, Community: f.Community, Item: f.Item, Name: f.Name, NameEn: f.NameEn,
-		Basis: f.Basis, UnitType: f.UnitType, Rate: rate(f.Rate), EffectiveFrom: f.From.Format(time.DateOnly)}
+		Basis: f.Basis, UnitType: f.UnitType, Rate: rate(f.Rate), EffectiveFrom: f.From.Format(time.DateOnly),
+		Replaces: f.Replaces}
 	if f.To != nil {
 		to := f.To.Format(time.DateOnly)
 		v.EffectiveTo = &to
+	}
+	if f.DeletedAt != nil {
+		at, by := f.DeletedAt.In(s.cfg.Location), f.DeletedBy
+		v.DeletedAt, v.DeletedBy = &at, &by
 	}
 	return v
 }
@@ -59,11 +67,21 @@ func (s *Server) listFeeStandards(c *gin.Context) {
 			return
 		}
 	}
+	// Deleted standards are history: shown only when asked for.
+	var withDeleted bool
+	switch c.Query("deleted") {
+	case "", "false":
+	case "true":
+		withDeleted = true
+	default:
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "deleted must be true or false")
+		return
+	}
 	if !codeRE.MatchString(community) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
 		return
 	}
-	fees, err := s.cfg.Store.FeeStandards(c.Request.Context(), community, day)
+	fees, err := s.cfg.Store.FeeStandards(c.Request.Context(), community, day, withDeleted)
 	if errors.Is(err, store.ErrNotFound) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
 		return
@@ -73,7 +91,7 @@ func (s *Server) listFeeStandards(c *gin.Context) {
 	}
 	items := make([]feeStandardJSON, 0, len(fees))
 	for _, f := range fees {
-		items = append(items, feeStandardView(f))
+		items = append(items, s.feeStandardView(f))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -162,28 +180,49 @@ func (s *Server) addFeeStandard(c *gin.Context) {
 	case err != nil:
 		s.internal(c, err)
 	default:
-		c.JSON(http.StatusCreated, feeStandardView(saved))
+		c.JSON(http.StatusCreated, s.feeStandardView(saved))
 	}
 }
 
+// deleteFeeStandard deletes a standard entered by mistake: it stays in the
+// history with who deleted it and when, and the standard it had cut short
+// gets its end back. The answer shows both.
 func (s *Server) deleteFeeStandard(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 || !codeRE.MatchString(c.Param("code")) {
-		fail(c, http.StatusNotFound, "not_found", "no such fee standard")
+	community, param := c.Param("code"), c.Param("id")
+	id, err := strconv.ParseInt(param, 10, 64)
+	if err != nil || id <= 0 || !codeRE.MatchString(community) {
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no fee standard %q in community %q", param, community))
 		return
 	}
-	if _, ok := s.staffActor(c); !ok {
+	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who deletes the standard")
 		return
 	}
-	err = s.cfg.Store.DeleteFeeStandard(c.Request.Context(), c.Param("code"), id)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", "no such fee standard")
+	actor, ok := s.staffActor(c)
+	if !ok {
 		return
-	} else if err != nil {
+	}
+	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, actor)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no fee standard %d in community %q", id, community))
+	case errors.Is(err, store.ErrDeleted):
+		var gone *store.FeeDeletedError
+		msg := fmt.Sprintf("fee standard %d was already deleted", id)
+		if errors.As(err, &gone) {
+			msg += fmt.Sprintf(" by %s at %s", gone.By, gone.At.In(s.cfg.Location).Format(time.RFC3339))
+		}
+		fail(c, http.StatusConflict, "already_deleted", msg)
+	case err != nil:
 		s.internal(c, err)
-		return
+	default:
+		var restored *feeStandardJSON
+		if d.Restored != nil {
+			v := s.feeStandardView(*d.Restored)
+			restored = &v
+		}
+		c.JSON(http.StatusOK, gin.H{"deleted": s.feeStandardView(d.Deleted), "restored": restored})
 	}
-	c.Status(http.StatusNoContent)
 }
 
 type feeLineJSON struct {

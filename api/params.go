@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,14 +17,41 @@ import (
 )
 
 // idempotencyKey reads the optional Idempotency-Key header; it answers 422
-// itself for one that is too long.
+// itself for one that is too long or is not printable UTF-8 text (stored
+// as text, it must be valid, or PostgreSQL refuses the row).
 func idempotencyKey(c *gin.Context) (string, bool) {
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
-	if len(key) > 200 {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 characters")
+	switch {
+	case len(key) > 200:
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 bytes")
+		return "", false
+	case !utf8.ValidString(key):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be UTF-8 text; a UUID or a code like desk-2026-11-28-001 is best")
+		return "", false
+	case strings.ContainsFunc(key, unicode.IsControl):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must not contain control characters")
 		return "", false
 	}
 	return key, true
+}
+
+// intQuery reads an optional whole-number query parameter between lo and
+// hi, def when it is absent; it answers 422 itself.
+func intQuery(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	v, ok := c.GetQuery(name)
+	if !ok {
+		return def, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	switch {
+	case errors.Is(err, strconv.ErrRange), err == nil && (n < lo || n > hi):
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("%s must be from %d to %d (got %s)", name, lo, hi, strings.TrimSpace(v)))
+		return 0, false
+	case err != nil:
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("%s must be a whole number from %d to %d (got %q)", name, lo, hi, v))
+		return 0, false
+	}
+	return n, true
 }
 
 // communityParam reads the optional community filter: 422 for a malformed

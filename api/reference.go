@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -279,9 +278,8 @@ func (s *Server) listNotifications(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", "number must be a case number such as TS20261128-0001")
 		return
 	}
-	limit, err := strconv.Atoi(c.DefaultQuery("limit", "200"))
-	if err != nil || limit < 1 || limit > 1000 {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "limit must be between 1 and 1000")
+	limit, ok := intQuery(c, "limit", 200, 1, 1000)
+	if !ok {
 		return
 	}
 	items, err := s.cfg.Store.Notifications(c.Request.Context(), status, number, limit)

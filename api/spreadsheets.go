@@ -83,6 +83,18 @@ func (s *Server) importReference(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
+	// Rows whose cells are fine are checked against the database too, so
+	// that one answer lists every problem the file has, not the cell
+	// problems first and the missing references after those are fixed.
+	var rows *refdata.RowProblems
+	if errors.As(err, &rows) && rows.Errors.Complete() && rows.Checkable.Len() > 0 {
+		refs, err := s.cfg.Store.CheckReferences(c.Request.Context(), rows.Checkable)
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		problems = rows.Errors.Merge(refs)
+	}
 	noun := "problems"
 	if len(problems) == 1 {
 		noun = "problem"

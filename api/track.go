@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -103,7 +104,13 @@ func (s *Server) trackedView(c *gin.Context, page bool) (store.Case, trackedCase
 	}
 	ctx := c.Request.Context()
 	view, err := s.cfg.Store.CaseByNumber(ctx, number)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
+		// A genuine signature over a number with no case: a link signed
+		// for another installation with the same secret, or a case whose
+		// record is gone. The link leads nowhere, as a forged one does.
+		bad(http.StatusNotFound, "not_found", "链接无效", "this link is not valid")
+		return store.Case{}, trackedCase{}, false
+	} else if err != nil {
 		s.internal(c, err)
 		return store.Case{}, trackedCase{}, false
 	}
@@ -202,9 +209,14 @@ func (s *Server) trackRateForm(c *gin.Context) {
 	}
 	score, err := strconv.Atoi(c.PostForm("score"))
 	req := trackRatingRequest{Score: score, Comment: c.PostForm("comment")}
-	if err != nil || score < 1 || score > 5 || len(req.Comment) > 2000 {
+	if err != nil || score < 1 || score > 5 {
 		s.trackPage(c, http.StatusUnprocessableEntity, trackPageData{Case: &t, Token: c.Param("token"),
 			Error: "请选择 1–5 分 / please choose a score from 1 to 5"})
+		return
+	}
+	if _, err := optionalText("comment", req.Comment); err != nil || utf8.RuneCountInString(req.Comment) > 2000 {
+		s.trackPage(c, http.StatusUnprocessableEntity, trackPageData{Case: &t, Token: c.Param("token"),
+			Error: "意见最多 2000 字，且不能含无法识别的字符 / the comment may have at most 2,000 characters, and none that cannot be read"})
 		return
 	}
 	if err := s.rate(c, view, req); err != nil {

@@ -200,9 +200,8 @@ func (s *Server) listVisits(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	limit, err := strconv.Atoi(c.DefaultQuery("limit", "500"))
-	if err != nil || limit < 1 || limit > 2000 {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "limit must be between 1 and 2000")
+	limit, ok := intQuery(c, "limit", 500, 1, 2000)
+	if !ok {
 		return
 	}
 	visits, err := s.cfg.Store.ListVisits(c.Request.Context(), store.VisitFilter{

@@ -38,7 +38,8 @@ func ValidFeeItem(s string) bool { return feeItemRE.MatchString(s) }
 const MaxRateScale = 4
 
 // FeeStandard is one charge a community levies, in force from From
-// (inclusive) until To (exclusive, nil for open-ended).
+// (inclusive) until To (exclusive, nil for open-ended). A deleted standard
+// stays in the history but is never in force.
 type FeeStandard struct {
 	ID        int64           `json:"id"`
 	Community string          `json:"community"`
@@ -50,11 +51,16 @@ type FeeStandard struct {
 	Rate      decimal.Decimal `json:"rate"`
 	From      time.Time       `json:"effective_from"`
 	To        *time.Time      `json:"effective_to,omitempty"`
+	// Replaces is the standard this one cut short when it was added (a
+	// price change); deleting this one gives that one its end back.
+	Replaces  *int64     `json:"replaces,omitempty"`
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	DeletedBy string     `json:"deleted_by,omitempty"`
 }
 
 // InForce reports whether the standard applies on day.
 func (f FeeStandard) InForce(day time.Time) bool {
-	return !day.Before(f.From) && (f.To == nil || day.Before(*f.To))
+	return f.DeletedAt == nil && !day.Before(f.From) && (f.To == nil || day.Before(*f.To))
 }
 
 // FeeUnit is what a breakdown needs to know about a unit.

@@ -83,3 +83,29 @@ func TestParsePeriod(t *testing.T) {
 		t.Errorf("ParsePeriod(2026-02) = %v, %v", p, err)
 	}
 }
+
+// A deleted standard stays in the history but never bills: the standard it
+// had cut short applies again once the store gives that one its end back.
+func TestDeletedStandardIsNotInForce(t *testing.T) {
+	jul26, deleted := date("2026-07-01"), date("2026-06-15")
+	unit := FeeUnit{"residential", dec("100"), 0}
+	old := FeeStandard{ID: 1, Item: "management", Basis: BasisArea, Rate: dec("2.80"), From: date("2024-01-01"), To: &jul26}
+	mistake := FeeStandard{ID: 2, Item: "management", Basis: BasisArea, Rate: dec("9.99"), From: jul26, Replaces: &old.ID,
+		DeletedAt: &deleted, DeletedBy: "he_yan"}
+	if mistake.InForce(date("2026-08-01")) {
+		t.Fatal("a deleted standard is in force")
+	}
+	p, err := ParsePeriod("2026-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := ComputeFees(unit, []FeeStandard{old, mistake}, p); len(b.Lines) != 0 || !b.Total.IsZero() {
+		t.Fatalf("the deleted standard billed: %+v", b)
+	}
+	restored := old
+	restored.To = nil
+	b := ComputeFees(unit, []FeeStandard{restored, mistake}, p)
+	if len(b.Lines) != 1 || b.Lines[0].Rate.String() != "2.8" || b.Total.String() != "280" {
+		t.Fatalf("restored standard: %+v, want one line 2.80 × 100 = 280", b)
+	}
+}

@@ -2,7 +2,9 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -149,11 +151,145 @@ func TestManageFeeStandards(t *testing.T) {
 	if first := list.Items[0]; first.Rate != "3.3333" || first.EffectiveTo == nil || *first.EffectiveTo != "2026-07-01" {
 		t.Errorf("first standard %+v, want 3.3333 ending 2026-07-01", first)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, "X-Staff-Code", "he_yan"); code != http.StatusNoContent {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, "X-Staff-Code", "he_yan"); code != http.StatusOK {
 		t.Fatalf("delete: HTTP %d", code)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil); code != http.StatusNotFound {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, "X-Staff-Code", "he_yan"); code != http.StatusConflict {
 		t.Fatalf("second delete: HTTP %d", code)
+	}
+}
+
+type feeStandardView struct {
+	ID            int64      `json:"id"`
+	Rate          string     `json:"rate"`
+	EffectiveFrom string     `json:"effective_from"`
+	EffectiveTo   *string    `json:"effective_to"`
+	Replaces      *int64     `json:"replaces"`
+	DeletedAt     *time.Time `json:"deleted_at"`
+	DeletedBy     *string    `json:"deleted_by"`
+}
+
+// A price change entered by mistake and deleted: the standard it had cut
+// short is open again, so the bill after the change date has its 物业服务费
+// line at the old rate; the deleted one stays in the history.
+func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO communities (code, name) VALUES ('FEEDEL', '收费删除测试小区')`,
+		`INSERT INTO buildings (community, code, name) VALUES ('FEEDEL', '1', '1号楼')`,
+		`INSERT INTO units (community, building, code, unit_type, floor_area) VALUES ('FEEDEL', '1', '1-101', 'residential', 100.00)`,
+	} {
+		if _, err := sys.store.Pool().Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const fees = "/api/v1/communities/FEEDEL/fees"
+	add := func(rate, from string) feeStandardView {
+		t.Helper()
+		var f feeStandardView
+		body := map[string]any{"item": "management", "name": "物业服务费", "basis": "area", "unit_type": "residential",
+			"rate": rate, "effective_from": from}
+		if code := call(t, "POST", fees, body, &f, "X-Staff-Code", "he_yan"); code != http.StatusCreated {
+			t.Fatalf("add %s from %s: HTTP %d", rate, from, code)
+		}
+		return f
+	}
+	bill := func(period string) string {
+		t.Helper()
+		var b feeBreakdown
+		if code := call(t, "GET", "/api/v1/units/FEEDEL/1-101/fees?period="+period, nil, &b); code != http.StatusOK {
+			t.Fatalf("fees %s: HTTP %d", period, code)
+		}
+		return fmt.Sprint(b.amounts())
+	}
+	old := add("2.80", "2025-01-01")
+	mistake := add("28.00", "2026-07-01")
+	if mistake.Replaces == nil || *mistake.Replaces != old.ID {
+		t.Fatalf("the change replaces %v, want %d", mistake.Replaces, old.ID)
+	}
+	if got, want := bill("2026-08"), "map[management:28.00×100.00=2800.00]"; got != want {
+		t.Fatalf("bill with the mistake: %s, want %s", got, want)
+	}
+
+	// Refused deletions change nothing.
+	var e apiError
+	for _, tt := range []struct {
+		path    string
+		headers []string
+		want    int
+	}{
+		{fees + "/abc", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{fees + "/0", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{fees + "/-1", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{fees + "/99999999999999999999", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{fees + "/" + itoa(mistake.ID+1_000_000), []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{"/api/v1/communities/A/fees/" + itoa(mistake.ID), []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
+		{fees + "/" + itoa(mistake.ID), nil, http.StatusUnprocessableEntity},
+		{fees + "/" + itoa(mistake.ID), []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+	} {
+		e = apiError{}
+		if code := call(t, "DELETE", tt.path, nil, &e, tt.headers...); code != tt.want || e.Error.Code == "" || e.Error.Message == "" {
+			t.Errorf("DELETE %s %v: HTTP %d %+v, want %d with an error", tt.path, tt.headers, code, e, tt.want)
+		}
+	}
+	if got, want := bill("2026-08"), "map[management:28.00×100.00=2800.00]"; got != want {
+		t.Fatalf("refused deletions changed the bill: %s, want %s", got, want)
+	}
+
+	var del struct {
+		Deleted  feeStandardView  `json:"deleted"`
+		Restored *feeStandardView `json:"restored"`
+	}
+	before := time.Now().Add(-time.Second)
+	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &del, "X-Staff-Code", "ma_lin"); code != http.StatusOK {
+		t.Fatalf("delete: HTTP %d", code)
+	}
+	if d := del.Deleted; d.ID != mistake.ID || d.DeletedBy == nil || *d.DeletedBy != "ma_lin" || d.DeletedAt == nil || d.DeletedAt.Before(before) {
+		t.Fatalf("deleted %+v, want %d deleted by ma_lin now", d, mistake.ID)
+	}
+	if r := del.Restored; r == nil || r.ID != old.ID || r.EffectiveTo != nil {
+		t.Fatalf("restored %+v, want %d open-ended again", r, old.ID)
+	}
+	// The month after the change date bills the old rate again, as the month before does.
+	for _, period := range []string{"2026-08", "2026-06"} {
+		if got, want := bill(period), "map[management:2.80×100.00=280.00]"; got != want {
+			t.Errorf("bill %s after the deletion: %s, want %s", period, got, want)
+		}
+	}
+
+	var list struct{ Items []feeStandardView }
+	if code := call(t, "GET", fees, nil, &list); code != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != old.ID || list.Items[0].DeletedAt != nil {
+		t.Fatalf("list: HTTP %d %+v, want only %d", code, list, old.ID)
+	}
+	if code := call(t, "GET", fees+"?at=2026-08-01", nil, &list); code != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != old.ID {
+		t.Fatalf("in force on 2026-08-01: HTTP %d %+v, want only %d", code, list, old.ID)
+	}
+	if code := call(t, "GET", fees+"?deleted=true", nil, &list); code != http.StatusOK || len(list.Items) != 2 {
+		t.Fatalf("history: HTTP %d %+v", code, list)
+	}
+	if h := list.Items[1]; h.ID != mistake.ID || h.DeletedBy == nil || *h.DeletedBy != "ma_lin" || h.DeletedAt == nil || h.Rate != "28.00" {
+		t.Fatalf("history has %+v, want %d deleted by ma_lin", h, mistake.ID)
+	}
+	if code := call(t, "GET", fees+"?deleted=maybe", nil, &e); code != http.StatusUnprocessableEntity {
+		t.Fatalf("?deleted=maybe: HTTP %d", code)
+	}
+
+	// Twice: 409, saying by whom; the bill stays.
+	e = apiError{}
+	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &e, "X-Staff-Code", "he_yan"); code != http.StatusConflict ||
+		e.Error.Code != "already_deleted" || !strings.Contains(e.Error.Message, "ma_lin") {
+		t.Fatalf("second delete: HTTP %d %+v, want 409 already_deleted naming ma_lin", code, e)
+	}
+	if got, want := bill("2026-08"), "map[management:2.80×100.00=280.00]"; got != want {
+		t.Fatalf("bill after the second delete: %s, want %s", got, want)
+	}
+	// The deleted standard does not block the corrected change.
+	if right := add("3.00", "2026-07-01"); right.Replaces == nil || *right.Replaces != old.ID {
+		t.Fatalf("corrected change replaces %v, want %d", right.Replaces, old.ID)
+	}
+	if got, want := bill("2026-08"), "map[management:3.00×100.00=300.00]"; got != want {
+		t.Fatalf("bill after the corrected change: %s, want %s", got, want)
 	}
 }
 

@@ -375,6 +375,44 @@ func TestImportRejectsBadFiles(t *testing.T) {
 				"IMPBAD,100,好住户\n" +
 				"IMPBAD,999,无此房\n",
 			[]fileProblem{{3, "unit", `unit "999" does not exist`}}},
+		// Cell problems and reference problems in one answer, in row order:
+		// the rows whose cells are fine are checked against the database
+		// although other rows' cells are bad (the README's example).
+		{"a bad cell and a missing building", "units",
+			"community,building,code,unit_type,floor_area\n" +
+				"IMPBAD,1,101,residential,80\n" +
+				"IMPBAD,1,102,residential,0\n" +
+				"IMPBAD,9,103,residential,80\n",
+			[]fileProblem{{3, "floor_area", "must be greater than 0"},
+				{4, "building", `building "9" does not exist in community "IMPBAD"; import it with a buildings file first`}}},
+		{"references before, between and after bad cells", "units",
+			"community,building,code,unit_type,floor_area\n" +
+				"NOPE,1,101,residential,80\n" +
+				"IMPBAD,1,102,shop,80\n" +
+				"IMPBAD,1,103,residential,80\n" +
+				"IMPBAD,7,104,residential,80\n" +
+				"IMPBAD,1,105,residential,1.234\n" +
+				"IMPBAD,8,105,residential,80\n" +
+				"IMPBAD,6,,residential,80\n",
+			[]fileProblem{{2, "community", `community "NOPE" does not exist`},
+				{3, "unit_type", "must be one of residential, commercial, office"},
+				{5, "building", `building "7" does not exist`},
+				{6, "floor_area", "at most 2 decimal places"},
+				{7, "building", `building "8" does not exist`},
+				{8, "code", "is required"}}},
+		{"a bad phone and an unknown unit", "households",
+			"community,unit,resident_name,phone\n" +
+				"IMPBAD,999,无此房,13900005555\n" +
+				"IMPBAD,100,坏电话,12345\n",
+			[]fileProblem{{2, "unit", `unit "999" does not exist in community "IMPBAD"`}, {3, "phone", "7-15 digits"}}},
+		{"a bad role, an unknown department and a responsible person deactivated", "staff",
+			"code,name,department,role,active\n" +
+				"imp_bad_role,坏角色,engineering,cook,yes\n" +
+				"imp_bad_dept,坏部门,kitchen,handler,yes\n" +
+				"wu_gang,吴刚,security,handler,no\n",
+			[]fileProblem{{2, "role", "must be one of receptionist"},
+				{3, "department", `department "kitchen" does not exist`},
+				{4, "active", "wu_gang is the responsible person of handbook categories"}}},
 		{"unknown department", "staff",
 			"code,name,department,role\nimp_bad_ok,好员工,engineering,handler\nimp_bad,坏员工,kitchen,handler\n",
 			[]fileProblem{{3, "department", `department "kitchen" does not exist`}}},

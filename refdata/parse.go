@@ -49,7 +49,9 @@ func isBlank(cells []string) bool {
 
 // parse reads the header and data rows from src and validates them against
 // the kind's spec. On any problem it returns an empty batch, so that a
-// caller cannot import half a file by mistake.
+// caller cannot import half a file by mistake; when the problems are those
+// of some rows, the error is a *RowProblems with the other rows, which a
+// caller can still check against the database.
 func parse(kind Kind, src rowSource) (Batch, error) {
 	sp, ok := specs[kind]
 	if !ok {
@@ -141,7 +143,7 @@ func parse(kind Kind, src rowSource) (Batch, error) {
 		sp.add(&b, row, vals)
 	}
 	if len(c.errs) > 0 {
-		return empty, c.errs
+		return empty, &RowProblems{Errors: c.errs, Checkable: b}
 	}
 	if dataRows == 0 {
 		return empty, fileError("no data rows")

@@ -6,6 +6,8 @@ package refdata
 
 import (
 	"fmt"
+	"math"
+	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -150,6 +152,49 @@ func (e Errors) Error() string {
 		sb.WriteString(re.Message)
 	}
 	return sb.String()
+}
+
+// RowProblems is the error of a file whose header is fine but some of whose
+// rows are not (a bad cell, a duplicate of an earlier row). The file cannot
+// be imported; Checkable holds its other rows, which can still be checked
+// against the database so that one answer lists every problem the file has.
+// File-level problems (encoding, size, header) are plain Errors: then no row
+// can be checked. errors.As finds the Errors inside.
+type RowProblems struct {
+	Errors    Errors
+	Checkable Batch
+}
+
+func (e *RowProblems) Error() string { return e.Errors.Error() }
+
+// Unwrap gives the Errors, so that callers that only list problems need not
+// know about RowProblems.
+func (e *RowProblems) Unwrap() error { return e.Errors }
+
+// Complete reports whether the list holds every problem of the rows it
+// saw, that is whether it stopped short at the cap; a capped list gains
+// nothing from more problems.
+func (e Errors) Complete() bool { return len(e) <= maxErrors }
+
+// Merge lists the problems of e and more in row order, a row's problems in
+// the order given (e's first), entries without a row (such as "more than
+// … problems") last, up to the cap, past which a final entry says that
+// more were not listed.
+func (e Errors) Merge(more Errors) Errors {
+	out := make(Errors, 0, len(e)+len(more))
+	out = append(out, e...)
+	out = append(out, more...)
+	key := func(r RowError) int {
+		if r.Row == 0 {
+			return math.MaxInt
+		}
+		return r.Row
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	if len(out) > maxErrors {
+		out = append(out[:maxErrors:maxErrors], RowError{Message: fmt.Sprintf("more than %d problems; the rest were not listed", maxErrors)})
+	}
+	return out
 }
 
 // Columns lists the canonical English column names of a kind in order (for

@@ -393,3 +393,57 @@ func TestErrorsError(t *testing.T) {
 		}
 	}
 }
+
+// A file refused for some rows' cells still hands over the rows whose cells
+// are fine (not the duplicates), so their references can be checked too;
+// a file refused as a whole hands over none.
+func TestRowProblemsKeepTheCheckableRows(t *testing.T) {
+	const unitsHdr = "community,building,code,unit_type,floor_area\n"
+	_, err := ParseCSV(Units, strings.NewReader(unitsHdr+
+		"sunny,B1,101,,80\n"+
+		"sunny,B1,102,,-1\n"+
+		"sunny,B9,103,office,70.5\n"+
+		"sunny,B1,101,,60\n"))
+	var rp *RowProblems
+	if !errors.As(err, &rp) {
+		t.Fatalf("error %v (%T) is not *RowProblems", err, err)
+	}
+	wantErrors(t, err, Errors{{3, "floor_area", "must be greater than 0"}, {5, "code", "duplicate of row 2"}})
+	sameBatch(t, rp.Checkable, Batch{Kind: Units, Units: []Unit{
+		{Row: 2, Community: "sunny", Building: "B1", Code: "101", UnitType: "residential", FloorArea: dec("80")},
+		{Row: 4, Community: "sunny", Building: "B9", Code: "103", UnitType: "office", FloorArea: dec("70.5")},
+	}})
+
+	for _, file := range []string{"community,building\nsunny,B1\n", "", unitsHdr} {
+		_, err := ParseCSV(Units, strings.NewReader(file))
+		if errors.As(err, &rp) || err == nil {
+			t.Errorf("%q: %v (%T), want plain Errors", file, err, err)
+		}
+	}
+}
+
+func TestErrorsMerge(t *testing.T) {
+	cells := Errors{{3, "floor_area", "must be greater than 0"}, {6, "code", "is required"}}
+	refs := Errors{{2, "community", "community \"X\" does not exist"}, {4, "building", "building \"9\" does not exist"}, {6, "building", "later"}}
+	want := Errors{refs[0], cells[0], refs[1], cells[1], refs[2]}
+	if got := cells.Merge(refs); !reflect.DeepEqual(got, want) {
+		t.Errorf("merge\n got %v\nwant %v", got, want)
+	}
+	if !cells.Complete() {
+		t.Error("two problems are not a complete list")
+	}
+
+	// Past the cap, the merged list ends with the note that more were left out.
+	var many Errors
+	for i := range maxErrors {
+		many = append(many, RowError{Row: 2 + 2*i, Column: "code", Message: "is required"})
+	}
+	more := Errors{{Row: 3, Column: "building", Message: "missing"}, {Message: "more than 200 problems; the rest were not listed"}}
+	got := many.Merge(more)
+	if len(got) != maxErrors+1 || got[1] != more[0] || got[maxErrors].Row != 0 || !strings.HasPrefix(got[maxErrors].Message, "more than") {
+		t.Fatalf("capped merge: %d entries, second %+v, last %+v", len(got), got[1], got[len(got)-1])
+	}
+	if got.Complete() {
+		t.Error("a capped list is complete")
+	}
+}

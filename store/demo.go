@@ -242,6 +242,12 @@ func loadDemoFees(ctx context.Context, tx pgx.Tx) (bool, error) {
 			VALUES ('A', $1, $2, $3, $4, $5, $6::numeric, $7::date, nullif($8, '')::date, $9::integer)`,
 			f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8])
 	}
+	// The rise to 2.80 cut the open-ended 2.50 standard short, as a price
+	// change entered through the API does: deleting it restores 2.50.
+	batch.Queue(`UPDATE fee_standards n SET replaced_id = o.id
+		FROM fee_standards o
+		WHERE n.community = 'A' AND o.community = 'A' AND o.item = n.item AND o.unit_type = n.unit_type
+			AND o.effective_to = n.effective_from`)
 	batch.Queue(`UPDATE units SET parking_spaces = 1 WHERE community = 'A' AND id % 4 = 0`)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return false, fmt.Errorf("insert demo fees: %w", err)

@@ -15,12 +15,32 @@ import (
 // ErrConflict is returned when a write contradicts what is stored.
 var ErrConflict = errors.New("conflict")
 
-const feeColumns = `id, community, item, name, name_en, basis, unit_type, rate::text, effective_from, effective_to`
+// ErrDeleted is returned when a fee standard has already been deleted;
+// the error is a *FeeDeletedError that says by whom and when.
+var ErrDeleted = errors.New("already deleted")
+
+// FeeDeletedError says who deleted a fee standard, and when.
+type FeeDeletedError struct {
+	ID int64
+	By string
+	At time.Time
+}
+
+func (e *FeeDeletedError) Error() string {
+	return fmt.Sprintf("fee standard %d was already deleted by %s at %s", e.ID, e.By, e.At.Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrDeleted) hold.
+func (e *FeeDeletedError) Is(target error) bool { return target == ErrDeleted }
+
+const feeColumns = `id, community, item, name, name_en, basis, unit_type, rate::text, effective_from, effective_to,
+	replaced_id, deleted_at, coalesce(deleted_by, '')`
 
 func scanFee(r pgx.CollectableRow) (domain.FeeStandard, error) {
 	var f domain.FeeStandard
 	var rate string
-	if err := r.Scan(&f.ID, &f.Community, &f.Item, &f.Name, &f.NameEn, &f.Basis, &f.UnitType, &rate, &f.From, &f.To); err != nil {
+	if err := r.Scan(&f.ID, &f.Community, &f.Item, &f.Name, &f.NameEn, &f.Basis, &f.UnitType, &rate, &f.From, &f.To,
+		&f.Replaces, &f.DeletedAt, &f.DeletedBy); err != nil {
 		return f, err
 	}
 	var err error
@@ -28,10 +48,11 @@ func scanFee(r pgx.CollectableRow) (domain.FeeStandard, error) {
 	return f, err
 }
 
-// FeeStandards lists a community's fee standards in display order, in
-// force on day (or all of them when day is zero). ErrNotFound for an
-// unknown community.
-func (s *Store) FeeStandards(ctx context.Context, community string, day time.Time) ([]domain.FeeStandard, error) {
+// FeeStandards lists a community's fee standards in display order whose
+// period covers day (or all of them when day is zero). Deleted standards
+// are left out unless withDeleted: they are history, never in force.
+// ErrNotFound for an unknown community.
+func (s *Store) FeeStandards(ctx context.Context, community string, day time.Time, withDeleted bool) ([]domain.FeeStandard, error) {
 	if err := s.communityExists(ctx, s.pool, community); err != nil {
 		return nil, err
 	}
@@ -41,7 +62,8 @@ func (s *Store) FeeStandards(ctx context.Context, community string, day time.Tim
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+feeColumns+` FROM fee_standards
 		WHERE community = $1 AND ($2::date IS NULL OR (effective_from <= $2 AND (effective_to IS NULL OR effective_to > $2)))
-		ORDER BY position, item, unit_type, effective_from`, community, at)
+			AND ($3 OR deleted_at IS NULL)
+		ORDER BY position, item, unit_type, effective_from, id`, community, at, withDeleted)
 	if err != nil {
 		return nil, fmt.Errorf("list fee standards: %w", err)
 	}
@@ -70,28 +92,35 @@ func (s *Store) communityExists(ctx context.Context, q querier, community string
 
 // AddFeeStandard stores a new standard. A price change is the usual case:
 // when an open-ended standard for the same item and unit type started
-// earlier, it ends where the new one starts. Any other overlap is
-// ErrConflict, because two rates for one day would make the bill ambiguous.
+// earlier, it ends where the new one starts, and the new one records that
+// it did so (DeleteFeeStandard undoes it). Any other overlap with a standard
+// in force is ErrConflict, because two rates for one day would make the
+// bill ambiguous.
 func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, position int, by string) (domain.FeeStandard, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// Serialise writers of one community's standards so the overlap check holds.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM communities WHERE code = $1 FOR UPDATE`, f.Community); err != nil {
-			return fmt.Errorf("lock community: %w", err)
-		}
-		if err := s.communityExists(ctx, tx, f.Community); err != nil {
+		if err := lockFeeStandards(ctx, tx, f.Community); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			UPDATE fee_standards SET effective_to = $4
-			WHERE community = $1 AND item = $2 AND unit_type = $3 AND effective_to IS NULL AND effective_from < $4`,
-			f.Community, f.Item, f.UnitType, f.From); err != nil {
+		// Only an open-ended standard is cut, so the end it had before is
+		// always open (replaced_to NULL). The overlap check below keeps
+		// at most one open-ended standard per item and unit type.
+		var replaced *int64
+		err := tx.QueryRow(ctx, `
+			WITH cut AS (
+				UPDATE fee_standards SET effective_to = $4
+				WHERE community = $1 AND item = $2 AND unit_type = $3 AND deleted_at IS NULL
+					AND effective_to IS NULL AND effective_from < $4
+				RETURNING id, effective_from)
+			SELECT id FROM cut ORDER BY effective_from DESC LIMIT 1`,
+			f.Community, f.Item, f.UnitType, f.From).Scan(&replaced)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("end previous standard: %w", err)
 		}
 		var clash int64
-		err := tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 			SELECT id FROM fee_standards
-			WHERE community = $1 AND item = $2 AND unit_type = $3
+			WHERE community = $1 AND item = $2 AND unit_type = $3 AND deleted_at IS NULL
 				AND daterange(effective_from, effective_to) && daterange($4::date, $5::date)
 			LIMIT 1`, f.Community, f.Item, f.UnitType, f.From, f.To).Scan(&clash)
 		if err == nil {
@@ -100,14 +129,30 @@ func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, positi
 			return fmt.Errorf("check overlap: %w", err)
 		}
 		return tx.QueryRow(ctx, `
-			INSERT INTO fee_standards (community, item, name, name_en, basis, unit_type, rate, effective_from, effective_to, position, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11) RETURNING id`,
-			f.Community, f.Item, f.Name, f.NameEn, f.Basis, f.UnitType, f.Rate.String(), f.From, f.To, position, by).Scan(&id)
+			INSERT INTO fee_standards (community, item, name, name_en, basis, unit_type, rate, effective_from, effective_to,
+				position, created_by, replaced_id, replaced_to)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12, NULL) RETURNING id`,
+			f.Community, f.Item, f.Name, f.NameEn, f.Basis, f.UnitType, f.Rate.String(), f.From, f.To, position, by,
+			replaced).Scan(&id)
 	})
 	if err != nil {
 		return domain.FeeStandard{}, err
 	}
 	return s.feeStandard(ctx, id)
+}
+
+// lockFeeStandards serialises the writers of one community's standards, so
+// that the overlap check and the restoring of a cut standard see every
+// change committed before them. ErrNotFound for an unknown community.
+func lockFeeStandards(ctx context.Context, tx pgx.Tx, community string) error {
+	var found bool
+	err := tx.QueryRow(ctx, `SELECT true FROM communities WHERE code = $1 FOR UPDATE`, community).Scan(&found)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("community %q: %w", community, ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("lock community: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) feeStandard(ctx context.Context, id int64) (domain.FeeStandard, error) {
@@ -122,16 +167,96 @@ func (s *Store) feeStandard(ctx context.Context, id int64) (domain.FeeStandard, 
 	return f, err
 }
 
-// DeleteFeeStandard removes a standard entered by mistake.
-func (s *Store) DeleteFeeStandard(ctx context.Context, community string, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM fee_standards WHERE community = $1 AND id = $2`, community, id)
+// FeeDeletion is what deleting a standard did: the deleted standard, as
+// the history now keeps it, and the one it had cut short, with its end
+// given back (nil when it had replaced none, or that one cannot be
+// restored because it was deleted too).
+type FeeDeletion struct {
+	Deleted  domain.FeeStandard
+	Restored *domain.FeeStandard
+}
+
+// DeleteFeeStandard deletes a standard entered by mistake. The row stays,
+// marked with who deleted it and when, and no longer counts. If the
+// standard had cut short the one it replaced, that one gets back the end it
+// had before (open, as a rule), though never past the start of a later
+// standard in force: the period the deleted standard covered falls back to
+// the standard it had replaced, so the bill keeps its line. ErrNotFound for
+// an unknown standard, ErrDeleted for one deleted before.
+func (s *Store) DeleteFeeStandard(ctx context.Context, community string, id int64, by string) (FeeDeletion, error) {
+	var restored *int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockFeeStandards(ctx, tx, community); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("fee standard %d in community %q: %w", id, community, ErrNotFound)
+			}
+			return err
+		}
+		var (
+			item, unitType        string
+			from                  time.Time
+			replaced              *int64
+			replacedTo, deletedAt *time.Time
+			deletedBy             *string
+		)
+		err := tx.QueryRow(ctx, `
+			SELECT item, unit_type, effective_from, replaced_id, replaced_to, deleted_at, deleted_by
+			FROM fee_standards WHERE community = $1 AND id = $2`, community, id).
+			Scan(&item, &unitType, &from, &replaced, &replacedTo, &deletedAt, &deletedBy)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("fee standard %d in community %q: %w", id, community, ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("read fee standard: %w", err)
+		}
+		if deletedAt != nil {
+			return &FeeDeletedError{ID: id, By: *deletedBy, At: *deletedAt}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE fee_standards SET deleted_at = now(), deleted_by = $2 WHERE id = $1`, id, by); err != nil {
+			return fmt.Errorf("delete fee standard: %w", err)
+		}
+		if replaced == nil {
+			return nil
+		}
+		// The replaced standard still ends where this one began unless it
+		// was deleted itself. least() ignores NULL, so an open end stays
+		// open unless a later standard in force starts first.
+		err = tx.QueryRow(ctx, `
+			UPDATE fee_standards p SET effective_to = least($4::date, (
+				SELECT min(n.effective_from) FROM fee_standards n
+				WHERE n.community = p.community AND n.item = p.item AND n.unit_type = p.unit_type
+					AND n.deleted_at IS NULL AND n.effective_from >= $3))
+			WHERE p.community = $1 AND p.id = $2 AND p.deleted_at IS NULL AND p.effective_to = $3
+			RETURNING p.id`, community, *replaced, from, replacedTo).Scan(&restored)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("restore fee standard %d: %w", *replaced, err)
+		}
+		// A standard that later cut this one short now follows the
+		// restored one: deleting it too must restore that one, to the end
+		// it had before this one cut it.
+		if _, err := tx.Exec(ctx, `
+			UPDATE fee_standards SET replaced_id = $2, replaced_to = $3
+			WHERE replaced_id = $1 AND deleted_at IS NULL`, id, *replaced, replacedTo); err != nil {
+			return fmt.Errorf("relink standards that replaced %d: %w", id, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("delete fee standard: %w", err)
+		return FeeDeletion{}, err
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("fee standard %d in community %q: %w", id, community, ErrNotFound)
+	var d FeeDeletion
+	if d.Deleted, err = s.feeStandard(ctx, id); err != nil {
+		return d, err
 	}
-	return nil
+	if restored != nil {
+		r, err := s.feeStandard(ctx, *restored)
+		if err != nil {
+			return d, err
+		}
+		d.Restored = &r
+	}
+	return d, nil
 }
 
 // UnitFeeBasis is what the fee breakdown of one unit is computed from.
@@ -154,6 +279,6 @@ func (s *Store) UnitFees(ctx context.Context, community, code string, day time.T
 	} else if err != nil {
 		return b, fmt.Errorf("look up unit: %w", err)
 	}
-	b.Standards, err = s.FeeStandards(ctx, community, day)
+	b.Standards, err = s.FeeStandards(ctx, community, day, false)
 	return b, err
 }

@@ -91,6 +91,37 @@ func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportRes
 	return res, nil
 }
 
+// CheckReferences lists the reference problems of a batch (a community,
+// building, unit or department that does not exist; a responsible person
+// the file would deactivate or move) without writing anything. An import
+// refused for the problems of some rows' cells uses it on the other rows,
+// so that one answer lists every problem of the file; ImportReference
+// checks the same again inside its own transaction.
+func (s *Store) CheckReferences(ctx context.Context, b refdata.Batch) (refdata.Errors, error) {
+	var p problems
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		switch b.Kind {
+		case refdata.Communities: // they refer to nothing
+		case refdata.Buildings:
+			p, err = checkBuildings(ctx, tx, b.Buildings)
+		case refdata.Units:
+			p, err = checkUnits(ctx, tx, b.Units)
+		case refdata.Households:
+			_, p, err = checkHouseholds(ctx, tx, b.Households)
+		case refdata.Staff:
+			p, err = checkStaff(ctx, tx, b.Staff)
+		default:
+			err = fmt.Errorf("unknown reference data kind %q", b.Kind)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check references of %s: %w", b.Kind, err)
+	}
+	return p.errs, nil
+}
+
 // problems collects database-level problems of a file.
 type problems struct {
 	errs refdata.Errors
@@ -223,59 +254,53 @@ func importCommunities(ctx context.Context, tx pgx.Tx, rows []refdata.Community,
 }
 
 func importBuildings(ctx context.Context, tx pgx.Tx, rows []refdata.Building, res *ImportResult) error {
-	codes := make([]string, len(rows))
-	for i, r := range rows {
-		codes[i] = r.Community
-	}
-	communities, err := existingCodes(ctx, tx, "communities", codes)
+	p, err := checkBuildings(ctx, tx, rows)
 	if err != nil {
 		return err
 	}
-	var p problems
+	if err := p.err(); err != nil {
+		return err
+	}
 	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
-		if !communities[r.Community] {
-			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
-			continue
-		}
 		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Community, r.Code, r.Name}, sql: `
 			INSERT INTO buildings (community, code, name) VALUES ($1, $2, $3)
 			ON CONFLICT (community, code) DO UPDATE SET name = EXCLUDED.name
 			WHERE buildings.name IS DISTINCT FROM EXCLUDED.name
 			RETURNING xmax = 0`})
 	}
-	if err := p.err(); err != nil {
-		return err
-	}
 	return runUpserts(ctx, tx, refdata.Buildings, stmts, res)
 }
 
-func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *ImportResult) error {
+// checkBuildings finds the buildings whose community does not exist.
+func checkBuildings(ctx context.Context, tx pgx.Tx, rows []refdata.Building) (problems, error) {
+	var p problems
 	codes := make([]string, len(rows))
-	keys := make([]pair, len(rows))
 	for i, r := range rows {
 		codes[i] = r.Community
-		keys[i] = pair{r.Community, r.Building}
 	}
 	communities, err := existingCodes(ctx, tx, "communities", codes)
 	if err != nil {
-		return err
+		return p, err
 	}
-	buildings, err := existingPairs(ctx, tx, "buildings", "0::bigint", keys)
-	if err != nil {
-		return err
-	}
-	var p problems
-	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !communities[r.Community] {
 			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
-			continue
 		}
-		if _, ok := buildings[pair{r.Community, r.Building}]; !ok {
-			p.add(r.Row, "building", "building %q does not exist in community %q; import it with a buildings file first", r.Building, r.Community)
-			continue
-		}
+	}
+	return p, nil
+}
+
+func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *ImportResult) error {
+	p, err := checkUnits(ctx, tx, rows)
+	if err != nil {
+		return err
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	stmts := make([]rowStmt, 0, len(rows))
+	for _, r := range rows {
 		stmts = append(stmts, rowStmt{row: r.Row,
 			args: []any{r.Community, r.Building, r.Code, r.UnitType, r.FloorArea.StringFixed(2)}, sql: `
 			INSERT INTO units (community, building, code, unit_type, floor_area) VALUES ($1, $2, $3, $4, $5::numeric)
@@ -285,22 +310,73 @@ func importUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit, res *Impor
 				IS DISTINCT FROM (EXCLUDED.building, EXCLUDED.unit_type, EXCLUDED.floor_area)
 			RETURNING xmax = 0`})
 	}
-	if err := p.err(); err != nil {
-		return err
-	}
 	return runUpserts(ctx, tx, refdata.Units, stmts, res)
+}
+
+// checkUnits finds the units whose community or building does not exist.
+func checkUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit) (problems, error) {
+	var p problems
+	codes := make([]string, len(rows))
+	keys := make([]pair, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Community
+		keys[i] = pair{r.Community, r.Building}
+	}
+	communities, err := existingCodes(ctx, tx, "communities", codes)
+	if err != nil {
+		return p, err
+	}
+	buildings, err := existingPairs(ctx, tx, "buildings", "0::bigint", keys)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range rows {
+		if !communities[r.Community] {
+			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
+		} else if _, ok := buildings[pair{r.Community, r.Building}]; !ok {
+			p.add(r.Row, "building", "building %q does not exist in community %q; import it with a buildings file first", r.Building, r.Community)
+		}
+	}
+	return p, nil
 }
 
 // importStaff upserts staff. An empty email or phone keeps the one on
 // record, so a file without those columns does not wipe them.
 func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res *ImportResult) error {
+	p, err := checkStaff(ctx, tx, rows)
+	if err != nil {
+		return err
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	stmts := make([]rowStmt, 0, len(rows))
+	for _, r := range rows {
+		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone}, sql: `
+			INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
+				role = EXCLUDED.role, active = EXCLUDED.active,
+				email = coalesce(nullif(EXCLUDED.email, ''), staff.email), phone = coalesce(nullif(EXCLUDED.phone, ''), staff.phone)
+			WHERE (staff.name, staff.department, staff.role, staff.active, staff.email, staff.phone)
+				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active,
+					coalesce(nullif(EXCLUDED.email, ''), staff.email), coalesce(nullif(EXCLUDED.phone, ''), staff.phone))
+			RETURNING xmax = 0`})
+	}
+	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
+}
+
+// checkStaff finds the staff whose department does not exist, and those
+// the file would deactivate or move away from the handbook categories they
+// are responsible for.
+func checkStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember) (problems, error) {
+	var p problems
 	codes := make([]string, len(rows))
 	for i, r := range rows {
 		codes[i] = r.Department
 	}
 	departments, err := existingCodes(ctx, tx, "departments", codes)
 	if err != nil {
-		return err
+		return p, err
 	}
 	staff := make([]string, len(rows))
 	for i, r := range rows {
@@ -308,10 +384,8 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 	}
 	duties, err := handbookDuties(ctx, tx, staff)
 	if err != nil {
-		return err
+		return p, err
 	}
-	var p problems
-	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
 		if !departments[r.Department] {
 			p.add(r.Row, "department", "department %q does not exist", r.Department)
@@ -334,20 +408,8 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 			p.add(r.Row, "department", "%s is the responsible person of handbook categories %s of another department; name another there before moving them",
 				r.Code, strings.Join(elsewhere, ", "))
 		}
-		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone}, sql: `
-			INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
-				role = EXCLUDED.role, active = EXCLUDED.active,
-				email = coalesce(nullif(EXCLUDED.email, ''), staff.email), phone = coalesce(nullif(EXCLUDED.phone, ''), staff.phone)
-			WHERE (staff.name, staff.department, staff.role, staff.active, staff.email, staff.phone)
-				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active,
-					coalesce(nullif(EXCLUDED.email, ''), staff.email), coalesce(nullif(EXCLUDED.phone, ''), staff.phone))
-			RETURNING xmax = 0`})
 	}
-	if err := p.err(); err != nil {
-		return err
-	}
-	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
+	return p, nil
 }
 
 // duty is a handbook category a member of staff is responsible for.
@@ -416,27 +478,9 @@ type residentKey struct {
 // of the file's units are read once, so a large first import does not
 // depend on table statistics that are stale until the import commits.
 func importHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household, res *ImportResult) error {
-	codes := make([]string, len(rows))
-	keys := make([]pair, len(rows))
-	for i, r := range rows {
-		codes[i] = r.Community
-		keys[i] = pair{r.Community, r.Unit}
-	}
-	communities, err := existingCodes(ctx, tx, "communities", codes)
+	units, p, err := checkHouseholds(ctx, tx, rows)
 	if err != nil {
 		return err
-	}
-	units, err := existingPairs(ctx, tx, "units", "t.id", keys)
-	if err != nil {
-		return err
-	}
-	var p problems
-	for _, r := range rows {
-		if !communities[r.Community] {
-			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
-		} else if _, ok := units[pair{r.Community, r.Unit}]; !ok {
-			p.add(r.Row, "unit", "unit %q does not exist in community %q; import it with a units file first", r.Unit, r.Community)
-		}
 	}
 	if err := p.err(); err != nil {
 		return err
@@ -498,6 +542,34 @@ func importHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household, 
 			sql: `UPDATE households SET language = $2, active = $3 WHERE id = $1`})
 	}
 	return execAll(ctx, tx, refdata.Households, stmts)
+}
+
+// checkHouseholds finds the households whose community or unit does not
+// exist, and returns the ids of the units that do.
+func checkHouseholds(ctx context.Context, tx pgx.Tx, rows []refdata.Household) (map[pair]int64, problems, error) {
+	var p problems
+	codes := make([]string, len(rows))
+	keys := make([]pair, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Community
+		keys[i] = pair{r.Community, r.Unit}
+	}
+	communities, err := existingCodes(ctx, tx, "communities", codes)
+	if err != nil {
+		return nil, p, err
+	}
+	units, err := existingPairs(ctx, tx, "units", "t.id", keys)
+	if err != nil {
+		return nil, p, err
+	}
+	for _, r := range rows {
+		if !communities[r.Community] {
+			p.add(r.Row, "community", "community %q does not exist; import it with a communities file first", r.Community)
+		} else if _, ok := units[pair{r.Community, r.Unit}]; !ok {
+			p.add(r.Row, "unit", "unit %q does not exist in community %q; import it with a units file first", r.Unit, r.Community)
+		}
+	}
+	return units, p, nil
 }
 
 // unitResidents reads the residents of the given units with their
