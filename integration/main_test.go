@@ -5,6 +5,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -96,34 +97,40 @@ func run(m *testing.M) int {
 	}
 	dbName := fmt.Sprintf("concierge_it_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
 	dbURL, drop, err := freshDatabase(ctx, adminURL, dbName)
-	if err != nil {
+	if errors.Is(err, errNoPostgres) {
 		return missing("PostgreSQL", fmt.Errorf("%w\nSet TEST_DATABASE_URL to a server where the tests may create databases", err))
+	} else if err != nil {
+		return failed("a fresh database", err)
 	}
 	defer drop()
 
+	// From here on every error is one of Concierge's own start-up or of
+	// the in-process Temporal server: it fails the run, in CI or not, so a
+	// bug there cannot pass as a skipped package.
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
-		return missing("PostgreSQL", err)
+		return failed("open the store", err)
 	}
 	defer st.Close()
+	if err := startupFault("store"); err != nil {
+		return failed("open the store", err)
+	}
 	if err := st.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "migrate:", err)
-		return 1
+		return failed("migrate", err)
 	}
 	if _, err := st.LoadDemo(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "demo data:", err)
-		return 1
+		return failed("load the demo data", err)
 	}
 
 	serverLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	ts, err := devtemporal.Start(devtemporal.Options{SearchAttributes: workflows.SearchAttributes(), Logger: serverLog})
 	if err != nil {
-		return missing("Temporal (in-process dev server)", err)
+		return failed("start the in-process Temporal server", err)
 	}
 	defer ts.Stop()
 	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
-		return missing("Temporal (in-process dev server)", err)
+		return failed("connect to the in-process Temporal server", err)
 	}
 	defer tc.Close()
 
@@ -133,22 +140,21 @@ func run(m *testing.M) int {
 	}
 	key, err := st.Secret(ctx, "tracking", 32)
 	if err != nil {
-		return missing("the tracking-link key", err)
+		return failed("the tracking-link key", err)
 	}
 	if sys.tracking, err = tracking.NewSigner(key); err != nil {
-		return missing("the tracking-link signer", err)
+		return failed("the tracking-link signer", err)
 	}
 	stopDelivery, err := sys.startDelivery()
 	if err != nil {
-		return missing("the test SMTP server and SMS gateway", err)
+		return failed("start the test SMTP server and SMS gateway", err)
 	}
 	defer stopDelivery()
-	if err := worker.EnsureSchedules(ctx, tc, taskQueue, sys.loc); err != nil {
-		return missing("Temporal schedules", err)
+	if err := errors.Join(worker.EnsureSchedules(ctx, tc, taskQueue, sys.loc), startupFault("schedules")); err != nil {
+		return failed("create the Temporal schedules", err)
 	}
 	if err := sys.startWorker(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return failed("start the worker", err)
 	}
 	defer func() {
 		if sys.worker != nil {
@@ -167,8 +173,7 @@ func run(m *testing.M) int {
 	code := m.Run()
 	if dir := os.Getenv("CONCIERGE_RECORD_HISTORIES"); dir != "" && code == 0 {
 		if err := recordHistories(ctx, tc, dir); err != nil {
-			fmt.Fprintln(os.Stderr, "record histories:", err)
-			return 1
+			return failed("record histories", err)
 		}
 	}
 	return code
@@ -250,6 +255,27 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	return nil
 }
 
+// errNoPostgres marks a PostgreSQL server that cannot be reached: the one
+// missing dependency (with the time zone data) that skips the package
+// outside CI.
+var errNoPostgres = errors.New("no PostgreSQL server")
+
+// failed reports an error of the start-up, which fails the run everywhere.
+func failed(what string, err error) int {
+	fmt.Fprintf(os.Stderr, "FAIL: integration start-up: %s: %v\n", what, err)
+	return 1
+}
+
+// startupFault makes the named start-up step fail when CONCIERGE_IT_FAULT
+// names it, as a bug there would: TestStartupErrorsFailTheRun runs the
+// package with it.
+func startupFault(step string) error {
+	if os.Getenv("CONCIERGE_IT_FAULT") == step {
+		return fmt.Errorf("injected fault in %s", step)
+	}
+	return nil
+}
+
 // missing reports a dependency that is not there: under CI=true that fails
 // the run with the reason; elsewhere it says loudly that the package did not run.
 func missing(what string, err error) int {
@@ -273,7 +299,7 @@ func freshDatabase(ctx context.Context, adminURL, name string) (string, func(), 
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
-		return "", nil, fmt.Errorf("connect to %s:%d: %w", cfg.Host, cfg.Port, err)
+		return "", nil, fmt.Errorf("%w: connect to %s:%d: %w", errNoPostgres, cfg.Host, cfg.Port, err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
