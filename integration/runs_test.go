@@ -22,6 +22,10 @@ import (
 // workflow ID of the run it started.
 func triggerSchedule(t *testing.T, id string) string {
 	t.Helper()
+	// A run's workflow ID carries the second it was triggered in, and a
+	// second trigger within the same second would reuse it: each trigger
+	// waits for a second of its own.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
 	before := map[string]bool{}
 	for _, r := range findSchedule(t, id).RecentRuns {
 		before[r.WorkflowID] = true
@@ -140,4 +144,23 @@ func asleepUntil(t *testing.T, workflowID string, want time.Time) []*historypb.H
 		t.Fatalf("%s sleeps until %v, want %s", workflowID, timers, want)
 	}
 	return events
+}
+
+// runResult waits for the run to complete and returns its result.
+func runResult[T any](t *testing.T, workflowID string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out T
+	if err := sys.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, &out); err != nil {
+		t.Fatalf("result of %s: %v", workflowID, err)
+	}
+	return out
+}
+
+// monthBefore names the month before at's, in the centre's time zone: the
+// month a monthly job run at at works on.
+func monthBefore(at time.Time) string {
+	at = at.In(sys.loc)
+	return time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, sys.loc).AddDate(0, -1, 0).Format("2006-01")
 }
