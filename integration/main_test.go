@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -190,9 +191,11 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	}
 	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Query: "(WorkflowType IN ('Complaint', 'Repair', 'MonthlyComplaintAnalysis', 'TrainingCycle', 'MonthlyStaffEvaluation') AND ExecutionStatus = 'Completed') OR " +
-			// The campaign runs until the month ends: its history so far
-			// (selection made, asleep until mid-month) still replays.
-			"(WorkflowType = 'CallbackCampaign' AND ExecutionStatus = 'Running')", PageSize: 1000,
+			// The campaign runs until the month ends, and a training cycle
+			// whose session is ahead sleeps until it: their histories so far
+			// (asleep until mid-month, or the month's end, or the session)
+			// replay too.
+			"(WorkflowType IN ('CallbackCampaign', 'TrainingCycle') AND ExecutionStatus = 'Running')", PageSize: 1000,
 	})
 	if err != nil {
 		return fmt.Errorf("list workflows: %w", err)
@@ -212,12 +215,34 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 			// Missed deadlines: the history has fired timers and escalations.
 			status += "_breached"
 		}
+		running := ex.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING
 		switch ex.GetType().GetName() {
 		case workflows.CampaignWorkflow:
+			// A run started before mid-month sleeps until then; one started
+			// later has checked and sleeps until the month's end.
+			checked, err := historyHas(ctx, tc, ex.GetExecution(), workflows.CheckCampaignActivity)
+			if err != nil {
+				return err
+			}
 			status = "asleep"
+			if !checked {
+				status = "asleep_midmonth"
+			}
 		case workflows.AnalysisWorkflow, workflows.EvaluationWorkflow:
 			status = "archived"
 		case workflows.TrainingWorkflow:
+			if running {
+				// Only a cycle still asleep before its session is kept; one
+				// whose exam is open waits for results a test did not send.
+				opened, err := historyHas(ctx, tc, ex.GetExecution(), workflows.OpenTrainingActivity)
+				if err != nil {
+					return err
+				}
+				if !opened {
+					status = "asleep"
+				}
+				break
+			}
 			var out domain.TrainingOutcome
 			if err := tc.GetWorkflow(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()).Get(ctx, &out); err != nil {
 				return fmt.Errorf("read a training cycle's outcome: %w", err)
@@ -253,6 +278,22 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	}
 	fmt.Fprintf(os.Stderr, "recorded %d histories in %s\n", len(seen), dir)
 	return nil
+}
+
+// historyHas says whether a run's history has scheduled an activity of the
+// type.
+func historyHas(ctx context.Context, tc client.Client, ex *commonpb.WorkflowExecution, activityType string) (bool, error) {
+	iter := tc.GetWorkflowHistory(ctx, ex.GetWorkflowId(), ex.GetRunId(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return false, fmt.Errorf("read the history of %s: %w", ex.GetWorkflowId(), err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == activityType {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // errNoPostgres marks a PostgreSQL server that cannot be reached: the one
