@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -47,30 +46,12 @@ type importReply struct {
 // send posts a raw body and decodes the JSON answer.
 func postFile(t *testing.T, path, contentType string, body []byte, headers ...string) (int, importReply) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), "POST", sys.http.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out importReply
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("POST %s: decode %q: %v", path, raw, err)
-		}
+	code, err := request("POST", path, contentType, bytes.NewReader(body), &out, headers...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp.StatusCode, out
+	return code, out
 }
 
 // importFile uploads a file as the body with the given content type and
@@ -306,18 +287,28 @@ func TestImportReferenceData(t *testing.T) {
 	}
 	concurrent := []byte(sb.String())
 	replies := make(chan importReply, 2)
+	failures := make(chan error, 2)
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			code, out := postFile(t, "/api/v1/imports/households", "text/csv", concurrent, "X-Staff-Code", importStaff)
-			if code != http.StatusOK {
-				t.Errorf("concurrent import: HTTP %d %+v", code, out)
+			// Not postFile: it would call t.Fatal off the test's goroutine.
+			var out importReply
+			code, err := request("POST", "/api/v1/imports/households", "text/csv", bytes.NewReader(concurrent), &out, "X-Staff-Code", importStaff)
+			if err == nil && code != http.StatusOK {
+				err = fmt.Errorf("concurrent import: HTTP %d %+v", code, out)
 			}
+			failures <- err
 			replies <- out
 		})
 	}
 	wg.Wait()
 	close(replies)
+	close(failures)
+	for err := range failures {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	var created, unchanged int
 	for r := range replies {
 		created, unchanged = created+r.Created, unchanged+r.Unchanged
