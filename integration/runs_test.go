@@ -18,6 +18,11 @@ import (
 // a separate time.Now() could fall on the other side of midnight in
 // Shanghai (16:00 UTC) or of a month's or quarter's end.
 
+// dueSoon is how close to its end a run's sleep may be and still be
+// checked as a sleep: one that ends sooner may be over by the time the test
+// looks, so the test expects what follows it instead.
+const dueSoon = 30 * time.Second
+
 // triggerSchedule triggers a schedule as a supervisor would and returns the
 // workflow ID of the run it started.
 func triggerSchedule(t *testing.T, id string) string {
