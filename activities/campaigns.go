@@ -25,8 +25,7 @@ type Campaigns struct {
 func (a *Campaigns) OpenCampaign(ctx context.Context, at time.Time) (domain.CampaignPlan, error) {
 	at = at.In(a.Location)
 	start := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, a.Location)
-	plan := domain.CampaignPlan{Month: start.Format("2006-01"), MidMonth: start.AddDate(0, 0, 14).Add(9 * time.Hour),
-		MonthEnd: start.AddDate(0, 1, 0).Add(-time.Hour)}
+	plan := domain.PlanCampaign(at, a.Location)
 	candidates, err := a.Store.CampaignCandidates(ctx, start.AddDate(0, -1, 0), start)
 	if err != nil {
 		return plan, err

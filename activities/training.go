@@ -32,12 +32,20 @@ func (a *Training) passMark() int {
 	return a.PassMark
 }
 
-// PlanTrainingCycle names the quarter of at and when its session starts:
-// 09:00 on the quarter's first working day, or at once when that is past
-// (a cycle triggered by hand later in the quarter).
-func (a *Training) PlanTrainingCycle(ctx context.Context, at time.Time) (domain.TrainingPlan, error) {
+// PlanTrainingCycle names the quarter (the one in, or else the quarter of
+// at) and when its session starts: 09:00 on the quarter's first working
+// day, or at once when that is past (a cycle triggered by hand later in the
+// quarter, or for a quarter gone by).
+func (a *Training) PlanTrainingCycle(ctx context.Context, at time.Time, in workflows.TrainingInput) (domain.TrainingPlan, error) {
 	at = at.In(a.Location)
 	id, start := domain.Quarter(at)
+	if in.Quarter != "" {
+		var err error
+		if start, err = domain.ParseQuarter(in.Quarter, a.Location); err != nil {
+			return domain.TrainingPlan{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrInvalidInput, err)
+		}
+		id, _ = domain.Quarter(start)
+	}
 	cal, err := a.Store.Calendar(ctx, start.Year())
 	if err != nil {
 		return domain.TrainingPlan{}, err

@@ -9,7 +9,7 @@ import (
 
 // Callback campaigns (回访): each month the centre calls at least a target
 // share of its active households. These are the selection and assignment
-// rules; the campaign workflow that runs them is not built yet.
+// rules and the month's plan; the CallbackCampaign workflow runs them.
 
 // DefaultCallbackTarget is the standard's monthly share of households.
 const DefaultCallbackTarget = 0.20
@@ -24,6 +24,17 @@ type CampaignPlan struct {
 	Month    string    `json:"month"`
 	MidMonth time.Time `json:"mid_month"`
 	MonthEnd time.Time `json:"month_end"`
+}
+
+// PlanCampaign gives the campaign of the month at falls in, in the centre's
+// zone loc: its check at 09:00 on the 15th and its close at 23:00 on the
+// month's last day.
+func PlanCampaign(at time.Time, loc *time.Location) CampaignPlan {
+	at = at.In(loc)
+	start := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, loc)
+	return CampaignPlan{Month: start.Format("2006-01"),
+		MidMonth: time.Date(at.Year(), at.Month(), 15, 9, 0, 0, 0, loc),
+		MonthEnd: time.Date(at.Year(), at.Month()+1, 0, 23, 0, 0, 0, loc)}
 }
 
 // CampaignHousehold is what the selection needs to know of a household.

@@ -95,3 +95,31 @@ func TestAssignCallbacks(t *testing.T) {
 		t.Error("households assigned to nobody")
 	}
 }
+
+// The campaign's month, check and close are the centre's: 00:30 on the 1st
+// in Shanghai is still the last day of the month before in UTC.
+func TestPlanCampaign(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, shanghai) }
+	for _, tt := range []struct {
+		at                 time.Time
+		month              string
+		midMonth, monthEnd time.Time
+	}{
+		{at(2026, 12, 1, 8, 0), "2026-12", at(2026, 12, 15, 9, 0), at(2026, 12, 31, 23, 0)},
+		{time.Date(2026, 11, 30, 16, 30, 0, 0, time.UTC), "2026-12", at(2026, 12, 15, 9, 0), at(2026, 12, 31, 23, 0)},
+		{time.Date(2026, 11, 30, 15, 59, 0, 0, time.UTC), "2026-11", at(2026, 11, 15, 9, 0), at(2026, 11, 30, 23, 0)},
+		{at(2027, 1, 1, 0, 5), "2027-01", at(2027, 1, 15, 9, 0), at(2027, 1, 31, 23, 0)},
+		{at(2027, 2, 20, 12, 0), "2027-02", at(2027, 2, 15, 9, 0), at(2027, 2, 28, 23, 0)},
+		{at(2028, 2, 29, 23, 59), "2028-02", at(2028, 2, 15, 9, 0), at(2028, 2, 29, 23, 0)},
+		{at(2026, 4, 30, 23, 30), "2026-04", at(2026, 4, 15, 9, 0), at(2026, 4, 30, 23, 0)},
+	} {
+		p := PlanCampaign(tt.at, shanghai)
+		if p.Month != tt.month || !p.MidMonth.Equal(tt.midMonth) || !p.MonthEnd.Equal(tt.monthEnd) {
+			t.Errorf("PlanCampaign(%s) = %+v, want %s, %s, %s", tt.at, p, tt.month, tt.midMonth, tt.monthEnd)
+		}
+	}
+}

@@ -53,20 +53,22 @@ func TestComputeFees(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := ComputeFees(tt.unit, standards, p)
-			got := map[string]string{}
+			// The exact values, not re-rounded here: the amounts must come
+			// out of ComputeFees rounded to the fen.
+			got := map[string]decimal.Decimal{}
 			for _, l := range b.Lines {
-				got[l.Item] = l.Amount.StringFixed(2)
+				got[l.Item] = l.Amount
 			}
 			if len(got) != len(tt.amounts) {
 				t.Fatalf("lines %v, want %v", got, tt.amounts)
 			}
 			for item, want := range tt.amounts {
-				if got[item] != want {
-					t.Errorf("%s = %s, want %s", item, got[item], want)
+				if a, ok := got[item]; !ok || !a.Equal(dec(want)) {
+					t.Errorf("%s = %s, want exactly %s", item, a, want)
 				}
 			}
-			if b.Total.StringFixed(2) != tt.total {
-				t.Errorf("total %s, want %s", b.Total.StringFixed(2), tt.total)
+			if !b.Total.Equal(dec(tt.total)) {
+				t.Errorf("total %s, want exactly %s", b.Total, tt.total)
 			}
 		})
 	}

@@ -1,7 +1,10 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -87,20 +90,29 @@ func TestRacingDuplicateCreatesGiveOneComplaint(t *testing.T) {
 	t.Parallel()
 	body := newComplaintBody("noise")
 	key := fmt.Sprintf("race-%d", time.Now().UnixNano())
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const n = 8
 	var wg sync.WaitGroup
 	codes := make([]int, n)
 	numbers := make([]string, n)
+	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Not call: it would call t.Fatal off the test's goroutine.
 			var c complaint
-			codes[i] = call(t, "POST", "/api/v1/complaints", body, &c, "Idempotency-Key", key)
+			codes[i], errs[i] = request("POST", "/api/v1/complaints", "application/json", bytes.NewReader(raw), &c, "Idempotency-Key", key)
 			numbers[i] = c.Number
 		}()
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
 	created := 0
 	for i := range n {
 		switch codes[i] {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/concierge-pm/concierge/workflows"
 )
 
 type evalComponent struct {
@@ -306,6 +309,7 @@ func TestStaffEvaluation(t *testing.T) {
 // and that a second run replaces it.
 func checkEvaluationSchedule(t *testing.T) {
 	t.Helper()
+	before := time.Now()
 	var list struct{ Items []schedule }
 	call(t, "GET", "/api/v1/schedules", nil, &list)
 	var found bool
@@ -314,7 +318,7 @@ func checkEvaluationSchedule(t *testing.T) {
 			continue
 		}
 		found = true
-		if next := s.NextRuns[0].In(sys.loc); s.Paused || next.Day() != 1 || next.Hour() != 7 || next.Minute() != 0 || !next.After(time.Now()) {
+		if next := s.NextRuns[0].In(sys.loc); s.Paused || next.Day() != 1 || next.Hour() != 7 || next.Minute() != 0 || !next.After(before) {
 			t.Fatalf("schedule %+v: next run %s, want 07:00 on the 1st of a coming month", s, next)
 		}
 	}
@@ -322,41 +326,53 @@ func checkEvaluationSchedule(t *testing.T) {
 		t.Fatalf("no monthly-staff-evaluation schedule in %+v", list.Items)
 	}
 
-	now := time.Now().In(sys.loc)
-	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, sys.loc).AddDate(0, -1, 0).Format("2006-01")
 	receptionists := count(t, `SELECT count(*) FROM staff WHERE active AND role = 'receptionist'`)
-	var triggered time.Time
-	trigger := func() {
+	// Each run evaluates the month before its own clock's (centre time).
+	trigger := func() string {
 		t.Helper()
-		// A run's workflow ID carries the second it was triggered in: a
-		// second trigger within the same second would be refused as a
-		// duplicate of the first.
-		time.Sleep(time.Until(triggered.Truncate(time.Second).Add(1100 * time.Millisecond)))
-		triggered = time.Now()
-		if code := call(t, "POST", "/api/v1/schedules/monthly-staff-evaluation/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-			t.Fatalf("trigger: HTTP %d", code)
+		run := triggerSchedule(t, "monthly-staff-evaluation")
+		month := monthBefore(runClock(t, run, workflows.EvaluateStaffActivity))
+		if got := runResult[string](t, run); got != month {
+			t.Fatalf("the run evaluated %s, want %s", got, month)
 		}
+		return month
 	}
-	trigger()
-	eventually(t, 20*time.Second, "the stored evaluation of "+lastMonth, func() bool {
-		return count(t, `SELECT count(*) FROM staff_evaluations WHERE month = $1`, lastMonth) == receptionists
-	})
+	lastMonth := trigger()
+	if n := count(t, `SELECT count(*) FROM staff_evaluations WHERE month = $1`, lastMonth); n != receptionists {
+		t.Fatalf("%d stored evaluations of %s, want %d", n, lastMonth, receptionists)
+	}
 	var ev evaluation
 	if code := call(t, "GET", "/api/v1/evaluations?month="+lastMonth, nil, &ev); code != http.StatusOK || !ev.Stored || ev.GeneratedAt == nil ||
 		ev.Month != lastMonth || ev.Weights != (evalWeights{0.35, 0.25, 0.2, 0.2}) || ev.Threshold != 80 || len(ev.Items) != receptionists {
 		t.Fatalf("stored evaluation: HTTP %d %+v", code, ev)
 	}
-	// The default month is last month.
+	// The default month is the month before the request's, which a month's
+	// start in Shanghai may fall within: either side's is right then.
 	var def evaluation
-	if call(t, "GET", "/api/v1/evaluations", nil, &def); def.Month != lastMonth || !def.Stored {
-		t.Fatalf("default month %s (stored %t), want %s", def.Month, def.Stored, lastMonth)
+	asked := time.Now()
+	call(t, "GET", "/api/v1/evaluations", nil, &def)
+	if want := []string{monthBefore(asked), monthBefore(time.Now())}; !slices.Contains(want, def.Month) ||
+		def.Stored != (def.Month == lastMonth) {
+		t.Fatalf("default month %s (stored %t), want %v with %s stored", def.Month, def.Stored, want, lastMonth)
 	}
 	// A second run replaces the month: the same rows, generated anew.
 	first := *ev.GeneratedAt
-	trigger()
-	eventually(t, 20*time.Second, "the evaluation of "+lastMonth+" generated again", func() bool {
-		return count(t, `SELECT count(*) FROM staff_evaluations WHERE month = $1 AND generated_at > $2`, lastMonth, first) == receptionists
-	})
+	if again := trigger(); again != lastMonth {
+		// The two runs, a second apart, fell on either side of a month's
+		// start in Shanghai: the next run has the second's month.
+		t.Logf("the second run evaluated %s, not %s: a third replaces it", again, lastMonth)
+		lastMonth = again
+		if err := sys.store.Pool().QueryRow(context.Background(),
+			`SELECT max(generated_at) FROM staff_evaluations WHERE month = $1`, lastMonth).Scan(&first); err != nil {
+			t.Fatal(err)
+		}
+		if again := trigger(); again != lastMonth {
+			t.Fatalf("the third run evaluated %s, want %s", again, lastMonth)
+		}
+	}
+	if n := count(t, `SELECT count(*) FROM staff_evaluations WHERE month = $1 AND generated_at > $2`, lastMonth, first); n != receptionists {
+		t.Fatalf("%d rows of %s generated anew, want %d", n, lastMonth, receptionists)
+	}
 	if n := count(t, `SELECT count(*) FROM staff_evaluations WHERE month = $1`, lastMonth); n != receptionists {
 		t.Fatalf("%d rows for %s after the second run, want %d", n, lastMonth, receptionists)
 	}

@@ -67,29 +67,41 @@ func call(t *testing.T, method, path string, body any, out any, headers ...strin
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(context.Background(), method, sys.http.URL+path, rd)
+	code, err := request(method, path, "application/json", rd, out, headers...)
 	if err != nil {
-		t.Fatalf("request: %v", err)
+		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	return code
+}
+
+// request sends a request and decodes a JSON answer into out (if not nil).
+// It returns what went wrong rather than failing the test, so that
+// goroutines other than the test's can use it (t.Fatal may only be called
+// from the test's own).
+func request(method, path, contentType string, body io.Reader, out any, headers ...string) (int, error) {
+	req, err := http.NewRequestWithContext(context.Background(), method, sys.http.URL+path, body)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Content-Type", contentType)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("read body: %v", err)
+		return resp.StatusCode, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, path, raw, err)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 var unitSeq atomic.Int64

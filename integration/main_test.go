@@ -5,6 +5,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -96,34 +98,40 @@ func run(m *testing.M) int {
 	}
 	dbName := fmt.Sprintf("concierge_it_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
 	dbURL, drop, err := freshDatabase(ctx, adminURL, dbName)
-	if err != nil {
+	if errors.Is(err, errNoPostgres) {
 		return missing("PostgreSQL", fmt.Errorf("%w\nSet TEST_DATABASE_URL to a server where the tests may create databases", err))
+	} else if err != nil {
+		return failed("a fresh database", err)
 	}
 	defer drop()
 
+	// From here on every error is one of Concierge's own start-up or of
+	// the in-process Temporal server: it fails the run, in CI or not, so a
+	// bug there cannot pass as a skipped package.
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
-		return missing("PostgreSQL", err)
+		return failed("open the store", err)
 	}
 	defer st.Close()
+	if err := startupFault("store"); err != nil {
+		return failed("open the store", err)
+	}
 	if err := st.Migrate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "migrate:", err)
-		return 1
+		return failed("migrate", err)
 	}
 	if _, err := st.LoadDemo(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "demo data:", err)
-		return 1
+		return failed("load the demo data", err)
 	}
 
 	serverLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	ts, err := devtemporal.Start(devtemporal.Options{SearchAttributes: workflows.SearchAttributes(), Logger: serverLog})
 	if err != nil {
-		return missing("Temporal (in-process dev server)", err)
+		return failed("start the in-process Temporal server", err)
 	}
 	defer ts.Stop()
 	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
-		return missing("Temporal (in-process dev server)", err)
+		return failed("connect to the in-process Temporal server", err)
 	}
 	defer tc.Close()
 
@@ -133,22 +141,21 @@ func run(m *testing.M) int {
 	}
 	key, err := st.Secret(ctx, "tracking", 32)
 	if err != nil {
-		return missing("the tracking-link key", err)
+		return failed("the tracking-link key", err)
 	}
 	if sys.tracking, err = tracking.NewSigner(key); err != nil {
-		return missing("the tracking-link signer", err)
+		return failed("the tracking-link signer", err)
 	}
 	stopDelivery, err := sys.startDelivery()
 	if err != nil {
-		return missing("the test SMTP server and SMS gateway", err)
+		return failed("start the test SMTP server and SMS gateway", err)
 	}
 	defer stopDelivery()
-	if err := worker.EnsureSchedules(ctx, tc, taskQueue, sys.loc); err != nil {
-		return missing("Temporal schedules", err)
+	if err := errors.Join(worker.EnsureSchedules(ctx, tc, taskQueue, sys.loc), startupFault("schedules")); err != nil {
+		return failed("create the Temporal schedules", err)
 	}
 	if err := sys.startWorker(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return failed("start the worker", err)
 	}
 	defer func() {
 		if sys.worker != nil {
@@ -167,8 +174,7 @@ func run(m *testing.M) int {
 	code := m.Run()
 	if dir := os.Getenv("CONCIERGE_RECORD_HISTORIES"); dir != "" && code == 0 {
 		if err := recordHistories(ctx, tc, dir); err != nil {
-			fmt.Fprintln(os.Stderr, "record histories:", err)
-			return 1
+			return failed("record histories", err)
 		}
 	}
 	return code
@@ -185,9 +191,11 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	}
 	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Query: "(WorkflowType IN ('Complaint', 'Repair', 'MonthlyComplaintAnalysis', 'TrainingCycle', 'MonthlyStaffEvaluation') AND ExecutionStatus = 'Completed') OR " +
-			// The campaign runs until the month ends: its history so far
-			// (selection made, asleep until mid-month) still replays.
-			"(WorkflowType = 'CallbackCampaign' AND ExecutionStatus = 'Running')", PageSize: 1000,
+			// The campaign runs until the month ends, and a training cycle
+			// whose session is ahead sleeps until it: their histories so far
+			// (asleep until mid-month, or the month's end, or the session)
+			// replay too.
+			"(WorkflowType IN ('CallbackCampaign', 'TrainingCycle') AND ExecutionStatus = 'Running')", PageSize: 1000,
 	})
 	if err != nil {
 		return fmt.Errorf("list workflows: %w", err)
@@ -207,12 +215,34 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 			// Missed deadlines: the history has fired timers and escalations.
 			status += "_breached"
 		}
+		running := ex.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING
 		switch ex.GetType().GetName() {
 		case workflows.CampaignWorkflow:
+			// A run started before mid-month sleeps until then; one started
+			// later has checked and sleeps until the month's end.
+			checked, err := historyHas(ctx, tc, ex.GetExecution(), workflows.CheckCampaignActivity)
+			if err != nil {
+				return err
+			}
 			status = "asleep"
+			if !checked {
+				status = "asleep_midmonth"
+			}
 		case workflows.AnalysisWorkflow, workflows.EvaluationWorkflow:
 			status = "archived"
 		case workflows.TrainingWorkflow:
+			if running {
+				// Only a cycle still asleep before its session is kept; one
+				// whose exam is open waits for results a test did not send.
+				opened, err := historyHas(ctx, tc, ex.GetExecution(), workflows.OpenTrainingActivity)
+				if err != nil {
+					return err
+				}
+				if !opened {
+					status = "asleep"
+				}
+				break
+			}
 			var out domain.TrainingOutcome
 			if err := tc.GetWorkflow(ctx, ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()).Get(ctx, &out); err != nil {
 				return fmt.Errorf("read a training cycle's outcome: %w", err)
@@ -250,6 +280,43 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 	return nil
 }
 
+// historyHas says whether a run's history has scheduled an activity of the
+// type.
+func historyHas(ctx context.Context, tc client.Client, ex *commonpb.WorkflowExecution, activityType string) (bool, error) {
+	iter := tc.GetWorkflowHistory(ctx, ex.GetWorkflowId(), ex.GetRunId(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return false, fmt.Errorf("read the history of %s: %w", ex.GetWorkflowId(), err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == activityType {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// errNoPostgres marks a PostgreSQL server that cannot be reached: the one
+// missing dependency (with the time zone data) that skips the package
+// outside CI.
+var errNoPostgres = errors.New("no PostgreSQL server")
+
+// failed reports an error of the start-up, which fails the run everywhere.
+func failed(what string, err error) int {
+	fmt.Fprintf(os.Stderr, "FAIL: integration start-up: %s: %v\n", what, err)
+	return 1
+}
+
+// startupFault makes the named start-up step fail when CONCIERGE_IT_FAULT
+// names it, as a bug there would: TestStartupErrorsFailTheRun runs the
+// package with it.
+func startupFault(step string) error {
+	if os.Getenv("CONCIERGE_IT_FAULT") == step {
+		return fmt.Errorf("injected fault in %s", step)
+	}
+	return nil
+}
+
 // missing reports a dependency that is not there: under CI=true that fails
 // the run with the reason; elsewhere it says loudly that the package did not run.
 func missing(what string, err error) int {
@@ -273,7 +340,7 @@ func freshDatabase(ctx context.Context, adminURL, name string) (string, func(), 
 	defer cancel()
 	conn, err := pgx.ConnectConfig(cctx, cfg)
 	if err != nil {
-		return "", nil, fmt.Errorf("connect to %s:%d: %w", cfg.Host, cfg.Port, err)
+		return "", nil, fmt.Errorf("%w: connect to %s:%d: %w", errNoPostgres, cfg.Host, cfg.Port, err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {

@@ -2,8 +2,11 @@ package integration
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/concierge-pm/concierge/workflows"
 )
 
 type schedule struct {
@@ -45,25 +48,27 @@ func findSchedule(t *testing.T, id string) schedule {
 
 // Not parallel: it pauses and resumes the schedule.
 func TestMonthlyAnalysisSchedule(t *testing.T) {
+	before := time.Now()
 	s := findSchedule(t, "monthly-complaint-analysis")
 	if s.Paused || len(s.NextRuns) == 0 {
 		t.Fatalf("schedule %+v", s)
 	}
 	// The next run is at 06:30 on the 1st of a month, Shanghai time.
 	next := s.NextRuns[0].In(sys.loc)
-	if next.Day() != 1 || next.Hour() != 6 || next.Minute() != 30 || !next.After(time.Now()) {
+	if next.Day() != 1 || next.Hour() != 6 || next.Minute() != 30 || !next.After(before) {
 		t.Fatalf("next run %s, want 06:30 on the 1st of a coming month", next)
 	}
 
-	// A supervisor runs it now: last month's analysis is archived.
-	now := time.Now().In(sys.loc)
-	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, sys.loc).AddDate(0, -1, 0).Format("2006-01")
-	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-		t.Fatalf("trigger: HTTP %d", code)
+	// A supervisor runs it now: the month before the run's own clock (in
+	// the centre's time) is archived, and the run returns it.
+	run := triggerSchedule(t, "monthly-complaint-analysis")
+	lastMonth := monthBefore(runClock(t, run, workflows.ArchiveReportActivity))
+	if got := runResult[string](t, run); got != lastMonth {
+		t.Fatalf("the run archived %s, want %s", got, lastMonth)
 	}
-	eventually(t, 20*time.Second, "the archived analysis of "+lastMonth, func() bool {
-		return count(t, `SELECT count(*) FROM complaint_reports WHERE month = $1 AND community = ''`, lastMonth) == 1
-	})
+	if n := count(t, `SELECT count(*) FROM complaint_reports WHERE month = $1 AND community = ''`, lastMonth); n != 1 {
+		t.Fatalf("%d archived analyses of %s, want 1", n, lastMonth)
+	}
 	var archive struct {
 		Items []struct{ Month string }
 	}
@@ -105,23 +110,68 @@ type callbackTask struct {
 }
 
 // Not parallel: the campaign draws from every household there is.
+//
+// The run's clock decides what it has done by now, so the test reads it
+// from the run: before 09:00 on the 15th (centre time) the households are
+// drawn and the run sleeps until then with nobody reminded; from then on,
+// nobody having been called, the receptionists are reminded at once, and
+// the run sleeps until the month closes at 23:00 on its last day (or has
+// closed it, late that evening). TestCallbackCampaign in ./workflows runs
+// both halves of the month, on track and behind, and the close. A sleep due
+// to end within dueSoon of the run's start counts as over.
 func TestCallbackCampaignThroughSchedule(t *testing.T) {
-	month := time.Now().In(sys.loc).Format("2006-01")
 	households := count(t, `SELECT count(*) FROM households WHERE active`)
-	if code := call(t, "POST", "/api/v1/schedules/monthly-callback-campaign/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-		t.Fatalf("trigger: HTTP %d", code)
-	}
+	run := triggerSchedule(t, "monthly-callback-campaign")
+	at := runClock(t, run, workflows.OpenCampaignActivity)
+	month := at.Format("2006-01")
+	first := time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, sys.loc)
+	midMonth := time.Date(at.Year(), at.Month(), 15, 9, 0, 0, 0, sys.loc)
+	monthEnd := first.AddDate(0, 1, 0).Add(-time.Hour)
 	var cov struct {
 		Tasks      int64      `json:"tasks"`
 		Reached    int64      `json:"reached_households"`
 		Active     int64      `json:"active_households"`
 		Target     float64    `json:"target"`
 		RemindedAt *time.Time `json:"reminded_at"`
+		ClosedAt   *time.Time `json:"closed_at"`
 	}
-	// Triggered after mid-month with nobody called, the campaign is behind at once.
-	eventually(t, 20*time.Second, "the campaign and its reminder", func() bool {
-		return call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov) == http.StatusOK && cov.RemindedAt != nil
+	eventually(t, 20*time.Second, "the campaign of "+month, func() bool {
+		return call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov) == http.StatusOK && cov.Tasks > 0
 	})
+	reminders := func() int {
+		return count(t, `SELECT count(*) FROM notifications WHERE template = 'campaign_reminder' AND number = $1`, month)
+	}
+	if midMonth.Sub(at) > dueSoon {
+		t.Logf("run at %s, before mid-month: the reminder is not due", at)
+		events := asleepUntil(t, run, midMonth)
+		if got := scheduled(events); !slices.Equal(got, []string{workflows.OpenCampaignActivity}) {
+			t.Fatalf("before mid-month the run has scheduled %v, want only %s", got, workflows.OpenCampaignActivity)
+		}
+		call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov)
+		if cov.RemindedAt != nil || cov.ClosedAt != nil || reminders() != 0 {
+			t.Fatalf("coverage %+v and %d reminders before mid-month, want none", cov, reminders())
+		}
+	} else {
+		// A run started in the last moments before mid-month is at it
+		// by the time the test looks: it is expected to remind too.
+		t.Logf("run at %s, from mid-month (or moments before it) on: the campaign is behind", at)
+		eventually(t, 20*time.Second+max(0, time.Until(midMonth)), "the campaign's reminder", func() bool {
+			return call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov) == http.StatusOK && cov.RemindedAt != nil
+		})
+		eventually(t, 20*time.Second, "the reminders delivered", func() bool {
+			return count(t, `SELECT count(*) FROM notifications WHERE template = 'campaign_reminder' AND number = $1 AND status = 'sent'`, month) == 2
+		})
+		if monthEnd.Sub(at) > dueSoon {
+			asleepUntil(t, run, monthEnd)
+			if call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov); cov.ClosedAt != nil {
+				t.Fatalf("closed at %s, before the month's end %s", cov.ClosedAt, monthEnd)
+			}
+		} else {
+			eventually(t, 20*time.Second+max(0, time.Until(monthEnd)), "the campaign closed", func() bool {
+				return call(t, "GET", "/api/v1/callbacks/coverage?month="+month, nil, &cov) == http.StatusOK && cov.ClosedAt != nil
+			})
+		}
+	}
 	quota := (households*20 + 99) / 100
 	if cov.Active != int64(households) || cov.Target != 0.2 || cov.Tasks < int64(quota) {
 		t.Fatalf("coverage %+v: want %d active households and at least %d tasks", cov, households, quota)
@@ -136,9 +186,6 @@ func TestCallbackCampaignThroughSchedule(t *testing.T) {
 	if len(list.Items) != int(cov.Tasks) || len(per) != 2 || per["liu_fang"]-per["zhao_min"] > 1 || per["zhao_min"]-per["liu_fang"] > 1 {
 		t.Fatalf("tasks per receptionist %v of %d", per, len(list.Items))
 	}
-	eventually(t, 20*time.Second, "the reminders delivered", func() bool {
-		return count(t, `SELECT count(*) FROM notifications WHERE template = 'campaign_reminder' AND number = $1 AND status = 'sent'`, month) == 2
-	})
 
 	a, b := list.Items[0], list.Items[1]
 	var got callbackTask

@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -47,30 +46,12 @@ type importReply struct {
 // send posts a raw body and decodes the JSON answer.
 func postFile(t *testing.T, path, contentType string, body []byte, headers ...string) (int, importReply) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), "POST", sys.http.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out importReply
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("POST %s: decode %q: %v", path, raw, err)
-		}
+	code, err := request("POST", path, contentType, bytes.NewReader(body), &out, headers...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp.StatusCode, out
+	return code, out
 }
 
 // importFile uploads a file as the body with the given content type and
@@ -306,18 +287,28 @@ func TestImportReferenceData(t *testing.T) {
 	}
 	concurrent := []byte(sb.String())
 	replies := make(chan importReply, 2)
+	failures := make(chan error, 2)
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			code, out := postFile(t, "/api/v1/imports/households", "text/csv", concurrent, "X-Staff-Code", importStaff)
-			if code != http.StatusOK {
-				t.Errorf("concurrent import: HTTP %d %+v", code, out)
+			// Not postFile: it would call t.Fatal off the test's goroutine.
+			var out importReply
+			code, err := request("POST", "/api/v1/imports/households", "text/csv", bytes.NewReader(concurrent), &out, "X-Staff-Code", importStaff)
+			if err == nil && code != http.StatusOK {
+				err = fmt.Errorf("concurrent import: HTTP %d %+v", code, out)
 			}
+			failures <- err
 			replies <- out
 		})
 	}
 	wg.Wait()
 	close(replies)
+	close(failures)
+	for err := range failures {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	var created, unchanged int
 	for r := range replies {
 		created, unchanged = created+r.Created, unchanged+r.Unchanged
@@ -547,7 +538,13 @@ func TestImportTemplates(t *testing.T) {
 func TestExportCases(t *testing.T) {
 	t.Parallel()
 	a, b := create(t, "hygiene"), create(t, "hygiene")
-	today := time.Now().In(sys.loc).Format(time.DateOnly)
+	// The days the two were recorded on, centre time: they may straddle
+	// midnight in Shanghai, and need not be today's by the time of the export.
+	days := map[string]string{}
+	for _, c := range []complaint{a, b} {
+		days[c.Number] = c.RecordedAt.In(sys.loc).Format(time.DateOnly)
+	}
+	from, to := min(days[a.Number], days[b.Number]), max(days[a.Number], days[b.Number])
 	header := []string{"编号 Number", "类型 Kind", "状态 Status", "类别 Category", "小区 Community", "楼栋 Building",
 		"房号 Unit", "部门 Department", "处理人 Assignee", "渠道 Channel", "优先级 Priority", "登记时间 Recorded at",
 		"首次反馈 First feedback", "解决/完成 Resolved", "结案 Closed", "升级级别 Escalation level", "超时 SLA breached", "重开次数 Reopens"}
@@ -576,7 +573,7 @@ func TestExportCases(t *testing.T) {
 
 	var rows [][]string
 	eventually(t, 20*time.Second, "both complaints in the export with their read-model status", func() bool {
-		resp, f := export("kind=complaint&community=A&category=hygiene&from=" + today + "&to=" + today)
+		resp, f := export("kind=complaint&community=A&category=hygiene&from=" + from + "&to=" + to)
 		if ct := resp.Header.Get("Content-Type"); ct != xlsxContentType {
 			t.Fatalf("Content-Type %q", ct)
 		}
@@ -605,7 +602,7 @@ func TestExportCases(t *testing.T) {
 			if err := sys.store.Pool().QueryRow(context.Background(), `SELECT status FROM cases WHERE number = $1`, r[0]).Scan(&status); err != nil {
 				return false
 			}
-			if r[1] != "complaint" || r[2] != status || r[3] != "hygiene" || r[4] != "A" || !strings.HasPrefix(r[11], today+" ") {
+			if r[1] != "complaint" || r[2] != status || r[3] != "hygiene" || r[4] != "A" || !strings.HasPrefix(r[11], days[r[0]]+" ") {
 				return false
 			}
 			found++

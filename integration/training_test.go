@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/workflows"
 )
@@ -62,33 +64,43 @@ type examResult struct {
 
 // Not parallel: the cycle enrols every receptionist there is, and the test
 // gives each a result so the cycle closes.
+//
+// The run's own clock decides whether the quarter's session (09:00 on its
+// first working day, centre time) is ahead or past, so the test reads it
+// from the run and checks both on any day: a cycle whose session is ahead
+// waits for it (asleep, nothing stored), and the whole cycle runs on one
+// whose session has passed. When the schedule's run is for a quarter whose
+// session is ahead, the whole cycle runs on the quarter before, started by
+// hand as a supervisor would a missed quarter's; otherwise the schedule's run
+// opens at once, and a run started by hand for the next quarter waits.
 func TestTrainingCycleThroughSchedule(t *testing.T) {
+	before := time.Now()
 	s := findSchedule(t, "quarterly-training-cycle")
 	next := s.NextRuns[0].In(sys.loc)
-	if next.Day() != 1 || (next.Month()-1)%3 != 0 || next.Hour() != 0 || next.Minute() != 5 {
-		t.Fatalf("next run %s, want 00:05 on the first day of a quarter", next)
+	if next.Day() != 1 || (next.Month()-1)%3 != 0 || next.Hour() != 0 || next.Minute() != 5 || !next.After(before) {
+		t.Fatalf("next run %s, want 00:05 on the first day of a coming quarter", next)
 	}
-	now := time.Now().In(sys.loc)
-	quarter, start := domain.Quarter(now)
-	cal, err := sys.store.Calendar(context.Background(), start.Year())
-	if err != nil {
-		t.Fatal(err)
-	}
-	session := cal.FirstWorkingDay(start).Add(domain.SessionHour * time.Hour)
-	if code := call(t, "POST", "/api/v1/schedules/quarterly-training-cycle/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-		t.Fatalf("trigger: HTTP %d", code)
-	}
-	if session.After(now) {
-		// Run before the quarter's first working day: the cycle waits for it.
-		eventually(t, 20*time.Second, "the cycle waiting for its session", func() bool {
-			st, ok := trainingState(t)
-			return ok && st.Phase == workflows.PhaseScheduled && st.SessionAt.Equal(session)
-		})
-		return
+	run := triggerSchedule(t, "quarterly-training-cycle")
+	at := runClock(t, run, workflows.PlanTrainingActivity)
+	quarter, start := domain.Quarter(at)
+	byHand := false
+	var opening time.Duration // how long the run may still sleep before it opens
+	if session := sessionOf(t, start); session.Sub(at) > dueSoon {
+		t.Logf("run at %s, before %s's session at %s: it waits; the whole cycle runs on the quarter before", at, quarter, session)
+		checkWaiting(t, run, quarter, session)
+		quarter, _ = domain.Quarter(start.AddDate(0, -3, 0))
+		run, byHand = startTraining(t, quarter), true
+	} else {
+		t.Logf("run at %s, %s's session at %s past or about to come: it opens; the next quarter's waits", at, quarter, session)
+		opening = max(0, time.Until(session))
+		nextQuarter, nextStart := domain.Quarter(start.AddDate(0, 3, 0))
+		checkWaiting(t, startTraining(t, nextQuarter), nextQuarter, sessionOf(t, nextStart))
 	}
 
 	var cy trainingCycle
-	eventually(t, 20*time.Second, "training cycle "+quarter, func() bool {
+	// A run started in the last moments before its session opens when it
+	// comes.
+	eventually(t, 20*time.Second+opening, "training cycle "+quarter, func() bool {
 		return call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &cy) == http.StatusOK
 	})
 	receptionists := count(t, `SELECT count(*) FROM staff WHERE active AND role = 'receptionist'`)
@@ -189,7 +201,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 		t.Errorf("a second result after a pass: HTTP %d %+v", code, e)
 	}
 	// zhao_min fails with the trainer's score and passes the retake.
-	before := time.Now()
+	before = time.Now()
 	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 61.5}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated ||
 		r.Passed || r.Score != 61.5 || r.Method != "trainer" || r.RetakeDue.Before(before.Add(domain.DefaultRetakeWindow-time.Minute)) {
 		t.Fatalf("zhao_min: HTTP %d %+v, want a fail with a retake due in 7 days", code, r)
@@ -227,8 +239,9 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 		t.Errorf("a result after the close: HTTP %d", code)
 	}
 
-	// The KPI shows both rates for the period the exam opened in.
-	today := now.Format(time.DateOnly)
+	// The KPI shows both rates for the period the exam opened in (at the
+	// run's session, which need not be today by now).
+	today := cy.Cycle.ExamOpens.In(sys.loc).Format(time.DateOnly)
 	var k struct {
 		Pass   trainingKPI `json:"training_pass_rate"`
 		First  trainingKPI `json:"training_first_pass_rate"`
@@ -247,53 +260,85 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 	}
 
 	// The run ends with the counts it recorded.
-	first := findSchedule(t, "quarterly-training-cycle").RecentRuns
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var outcome domain.TrainingOutcome
-	if err := sys.temporal.GetWorkflow(ctx, first[len(first)-1].WorkflowID, "").Get(ctx, &outcome); err != nil ||
-		outcome != (domain.TrainingOutcome{Cycle: quarter, Enrolled: receptionists, Sat: receptionists, FirstPassed: receptionists - 1, FinalPassed: receptionists}) {
-		t.Fatalf("outcome %+v, %v", outcome, err)
+	if outcome := runResult[domain.TrainingOutcome](t, run); outcome != (domain.TrainingOutcome{Cycle: quarter, Enrolled: receptionists,
+		Sat: receptionists, FirstPassed: receptionists - 1, FinalPassed: receptionists}) {
+		t.Fatalf("outcome %+v", outcome)
 	}
 
-	// A second run of the same quarter leaves the cycle to the first.
-	if code := call(t, "POST", "/api/v1/schedules/quarterly-training-cycle/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-		t.Fatalf("trigger again: HTTP %d", code)
+	// A second run of the same quarter, started the same way, leaves the
+	// cycle to the first.
+	var second string
+	if byHand {
+		second = startTraining(t, quarter)
+	} else {
+		second = triggerSchedule(t, "quarterly-training-cycle")
 	}
-	eventually(t, 20*time.Second, "the second run to finish as a duplicate", func() bool {
-		s := findSchedule(t, "quarterly-training-cycle")
-		if len(s.RecentRuns) < 2 {
-			return false
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		var out domain.TrainingOutcome
-		id := s.RecentRuns[len(s.RecentRuns)-1].WorkflowID
-		err := sys.temporal.GetWorkflow(ctx, id, "").Get(ctx, &out)
-		if err != nil {
-			st, _ := trainingState(t)
-			t.Logf("runs %+v: %s: %v (state %+v)", s.RecentRuns, id, err, st)
-		}
-		return err == nil && out.Duplicate && out.Cycle == quarter
-	})
+	if out := runResult[domain.TrainingOutcome](t, second); !out.Duplicate || out.Cycle != quarter {
+		t.Fatalf("second run %s: %+v, want a duplicate of %s", second, out, quarter)
+	}
 	if got := count(t, `SELECT count(*) FROM training_enrolments WHERE cycle_id = $1`, quarter); got != receptionists {
 		t.Errorf("the duplicate run changed the enrolment: %d", got)
 	}
 }
 
-// trainingState queries the latest training run's state.
-func trainingState(t *testing.T) (workflows.TrainingState, bool) {
+// trainingState queries a training run's state.
+func trainingState(t *testing.T, workflowID string) (workflows.TrainingState, bool) {
 	t.Helper()
-	s := findSchedule(t, "quarterly-training-cycle")
-	if len(s.RecentRuns) == 0 {
-		return workflows.TrainingState{}, false
-	}
-	v, err := sys.temporal.QueryWorkflow(context.Background(), s.RecentRuns[len(s.RecentRuns)-1].WorkflowID, "", workflows.QueryState)
+	v, err := sys.temporal.QueryWorkflow(context.Background(), workflowID, "", workflows.QueryState)
 	var st workflows.TrainingState
 	if err != nil || v.Get(&st) != nil {
 		return st, false
 	}
 	return st, true
+}
+
+// sessionOf is when the session of the quarter starting at start is held:
+// 09:00 on its first working day by the stored calendar, centre time.
+func sessionOf(t *testing.T, start time.Time) time.Time {
+	t.Helper()
+	cal, err := sys.store.Calendar(context.Background(), start.Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := cal.FirstWorkingDay(start.In(sys.loc))
+	return time.Date(day.Year(), day.Month(), day.Day(), domain.SessionHour, 0, 0, 0, sys.loc)
+}
+
+// startTraining starts a training cycle for the named quarter by hand, as a
+// supervisor would for a quarter the schedule missed, and returns its
+// workflow ID.
+func startTraining(t *testing.T, quarter string) string {
+	t.Helper()
+	id := fmt.Sprintf("training-cycle-%s-by-hand-%d", quarter, unitSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := sys.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue},
+		workflows.TrainingWorkflow, workflows.TrainingInput{Quarter: quarter}); err != nil {
+		t.Fatalf("start the %s cycle: %v", quarter, err)
+	}
+	return id
+}
+
+// checkWaiting checks that a run for a quarter whose session is ahead has
+// planned it, sleeps until the session and has opened nothing: no cycle is
+// stored and no result is taken.
+func checkWaiting(t *testing.T, run, quarter string, session time.Time) {
+	t.Helper()
+	events := asleepUntil(t, run, session)
+	if got := scheduled(events); !slices.Equal(got, []string{workflows.PlanTrainingActivity}) {
+		t.Fatalf("%s before its session has scheduled %v, want only %s", run, got, workflows.PlanTrainingActivity)
+	}
+	if st, ok := trainingState(t, run); !ok || st.Phase != workflows.PhaseScheduled || st.Cycle != quarter || !st.SessionAt.Equal(session) {
+		t.Fatalf("state of %s %+v (%t), want %s scheduled for %s", run, st, ok, quarter, session)
+	}
+	var e apiError
+	if code := call(t, "GET", "/api/v1/training/cycles/"+quarter, nil, &e); code != http.StatusNotFound {
+		t.Fatalf("cycle %s before its session: HTTP %d, want 404", quarter, code)
+	}
+	if code := call(t, "POST", "/api/v1/training/cycles/"+quarter+"/results", map[string]any{"staff": "liu_fang", "score": 90}, &e,
+		"X-Staff-Code", "chen_jing"); code != http.StatusNotFound {
+		t.Fatalf("a result for %s before its session: HTTP %d, want 404", quarter, code)
+	}
 }
 
 func TestTrainingQuestionsAndCalendar(t *testing.T) {

@@ -16,6 +16,9 @@ const (
 	OpenCampaignActivity  = "OpenCampaign"
 	CheckCampaignActivity = "CheckCampaign"
 	CloseCampaignActivity = "CloseCampaign"
+	// campaignWaitsForReminders versions the wait for the reminders' delivery
+	// before the run ends.
+	campaignWaitsForReminders = "campaign-waits-for-reminders"
 )
 
 // CallbackCampaign runs one month's callbacks (回访): it selects and assigns
@@ -37,12 +40,18 @@ func CallbackCampaign(ctx workflow.Context) (string, error) {
 	if err := workflow.ExecuteActivity(ctx, CheckCampaignActivity, plan.Month).Get(ctx, &reminders); err != nil {
 		return plan.Month, fmt.Errorf("check campaign: %w", err)
 	}
-	deliverBeside(ctx, reminders)
+	reminded := deliverBeside(ctx, reminders)
 	if err := workflow.Sleep(ctx, plan.MonthEnd.Sub(workflow.Now(ctx))); err != nil {
 		return plan.Month, err
 	}
 	if err := workflow.ExecuteActivity(ctx, CloseCampaignActivity, plan.Month).Get(ctx, nil); err != nil {
 		return plan.Month, fmt.Errorf("close campaign: %w", err)
+	}
+	// Started in the month's last hour, the run checks and closes at once:
+	// it waits for the reminders to go out before it ends. Runs that ended
+	// before this wait existed replay without it.
+	if workflow.GetVersion(ctx, campaignWaitsForReminders, workflow.DefaultVersion, 1) == 1 {
+		_ = reminded.Get(ctx, nil)
 	}
 	return plan.Month, nil
 }

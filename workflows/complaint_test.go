@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -10,7 +11,10 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/concierge-pm/concierge/domain"
@@ -28,6 +32,9 @@ type harness struct {
 	mu        sync.Mutex
 	records   []domain.CaseRecord
 	delivered []string
+	// upserted is the case's search attributes after each upsert, merged
+	// as the server merges them.
+	upserted []map[string]any
 }
 
 func newHarness(t *testing.T) *harness {
@@ -36,6 +43,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(t0)
 	h.env.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
+	h.env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&upserts{h: h}}})
 	h.env.RegisterActivityWithOptions(func(_ context.Context, recs []domain.CaseRecord) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -49,6 +57,121 @@ func newHarness(t *testing.T) *harness {
 		return nil
 	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
 	return h
+}
+
+// upserts is a worker interceptor that keeps the workflow's search
+// attributes, as the server merges them (an unset one is gone), after each
+// upsert.
+type upserts struct {
+	interceptor.WorkerInterceptorBase
+	h *harness
+}
+
+func (u *upserts) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &upsertsInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, h: u.h}
+}
+
+type upsertsInbound struct {
+	interceptor.WorkflowInboundInterceptorBase
+	h *harness
+}
+
+func (i *upsertsInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
+	return i.Next.Init(&upsertsOutbound{WorkflowOutboundInterceptorBase: interceptor.WorkflowOutboundInterceptorBase{Next: outbound}, h: i.h})
+}
+
+type upsertsOutbound struct {
+	interceptor.WorkflowOutboundInterceptorBase
+	h *harness
+}
+
+func (o *upsertsOutbound) UpsertTypedSearchAttributes(ctx workflow.Context, updates ...temporal.SearchAttributeUpdate) error {
+	err := o.Next.UpsertTypedSearchAttributes(ctx, updates...)
+	now := map[string]any{}
+	for k, v := range o.Next.GetTypedSearchAttributes(ctx).GetUntypedValues() {
+		// Only the case's own: the SDK keeps TemporalChangeVersion there too.
+		if slices.Contains(caseAttributeNames, k.GetName()) {
+			now[k.GetName()] = v
+		}
+	}
+	o.h.mu.Lock()
+	defer o.h.mu.Unlock()
+	o.h.upserted = append(o.h.upserted, now)
+	return err
+}
+
+// caseAttributeNames are the ten search attributes of a case, by the names
+// the Web UI and DESIGN.md §6 use.
+var caseAttributeNames = []string{"CaseStatus", "CaseCategory", "Department", "Priority", "Community", "Channel",
+	"Assignee", "EscalationLevel", "SlaBreached", "NextDeadline"}
+
+// caseAttributes are the search attributes a case must carry, as its
+// snapshot gives them; the next deadline is absent once none is open.
+func caseAttributes(s domain.CaseSnapshot) map[string]any {
+	m := map[string]any{
+		"CaseStatus": string(s.Status), "CaseCategory": s.Category, "Department": s.Department,
+		"Priority": string(s.Priority), "Community": s.Community, "Channel": string(s.Channel), "Assignee": s.Assignee,
+		"EscalationLevel": int64(s.EscalationLevel), "SlaBreached": s.SLABreached,
+	}
+	if next := s.OpenDeadlines().Next(); next != nil {
+		m["NextDeadline"] = *next
+	}
+	return m
+}
+
+// showAttributes prints search attributes in key order, times in UTC, so
+// two sets compare as strings.
+func showAttributes(m map[string]any) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(&b, "%s=%v ", k, v)
+	}
+	return b.String()
+}
+
+// checkSearchAttributes asserts that after every transition the case's ten
+// search attributes match what was recorded: each recorded change of an
+// indexed field is upserted, in order, with nothing left out and nothing
+// stale.
+func (h *harness) checkSearchAttributes() {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	recs := slices.Clone(h.records)
+	slices.SortFunc(recs, func(a, b domain.CaseRecord) int { return a.Event.Seq - b.Event.Seq })
+	var want, got []string
+	for _, r := range recs {
+		if w := showAttributes(caseAttributes(r.Snapshot)); len(want) == 0 || want[len(want)-1] != w {
+			want = append(want, w)
+		}
+	}
+	for _, u := range h.upserted {
+		got = append(got, showAttributes(u))
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		h.t.Errorf("search attributes after each transition\n got %q\nwant %q", got, want)
+	}
+}
+
+// wantAttributes asserts the search attributes after the i-th upsert (from
+// the end when negative), written out by hand.
+func (h *harness) wantAttributes(i int, want map[string]any) {
+	h.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i < 0 {
+		i += len(h.upserted)
+	}
+	if i < 0 || i >= len(h.upserted) {
+		h.t.Fatalf("no upsert %d of %d", i, len(h.upserted))
+	}
+	if got := showAttributes(h.upserted[i]); got != showAttributes(want) {
+		h.t.Errorf("search attributes after upsert %d\n got %s\nwant %s", i, got, showAttributes(want))
+	}
 }
 
 // checkDeliveries asserts that every notification recorded was delivered
@@ -111,6 +234,7 @@ func (h *harness) run(in workflows.ComplaintInput) workflows.CaseState {
 		h.t.Fatalf("result: %v", err)
 	}
 	h.checkDeliveries()
+	h.checkSearchAttributes()
 	return st
 }
 
@@ -210,6 +334,13 @@ func TestHappyPathOnTime(t *testing.T) {
 	if st.Status != domain.StatusClosed || st.SLABreached || st.EscalationLevel != 0 || len(st.AllowedActions) != 0 {
 		t.Fatalf("final state %+v", st)
 	}
+	// Recorded: not routed yet, the dispatch deadline 24 h on; closed: no
+	// deadline left.
+	h.wantAttributes(0, map[string]any{"CaseStatus": "recorded", "CaseCategory": "leak", "Department": "", "Priority": "normal",
+		"Community": "A", "Channel": "walk_in", "Assignee": "", "EscalationLevel": int64(0), "SlaBreached": false,
+		"NextDeadline": t0.Add(24 * time.Hour)})
+	h.wantAttributes(-1, map[string]any{"CaseStatus": "closed", "CaseCategory": "leak", "Department": "engineering", "Priority": "normal",
+		"Community": "A", "Channel": "walk_in", "Assignee": "li_qiang", "EscalationLevel": int64(0), "SlaBreached": false})
 	if got := st.FirstFeedbackAt.Sub(t0); got != 2*time.Hour {
 		t.Errorf("first feedback at +%s", got)
 	}
@@ -376,6 +507,12 @@ func TestCallbackDeadlineRemindsThenEscalates(t *testing.T) {
 	if st.Status != domain.StatusClosed || st.EscalationLevel != 2 || !st.SLABreached {
 		t.Fatalf("final state %+v", st)
 	}
+	// After the second escalation at +82 h: breached, level 2, and the
+	// missed callback deadline (+58 h) still the nearest open one, so a
+	// search for overdue cases finds it.
+	h.wantAttributes(-2, map[string]any{"CaseStatus": "resolved", "CaseCategory": "leak", "Department": "engineering", "Priority": "normal",
+		"Community": "A", "Channel": "walk_in", "Assignee": "li_qiang", "EscalationLevel": int64(2), "SlaBreached": true,
+		"NextDeadline": t0.Add(58 * time.Hour)})
 }
 
 func TestRejectedActionsWriteNothing(t *testing.T) {

@@ -234,14 +234,22 @@ func deliveryContext(ctx workflow.Context) workflow.Context {
 }
 
 // deliverBeside sends queued notifications without waiting for them: a
-// failed message is marked failed, it does not hold up the workflow.
-func deliverBeside(ctx workflow.Context, keys []string) {
+// failed message is marked failed, it does not hold up the workflow. The
+// future is ready when the delivery has ended (at once when there is
+// nothing to send); a workflow about to end waits for it, or the delivery
+// could be dropped with the run.
+func deliverBeside(ctx workflow.Context, keys []string) workflow.Future {
+	done, set := workflow.NewFuture(ctx)
 	if len(keys) == 0 {
-		return
+		set.Set(nil, nil)
+		return done
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
+		// A delivery's outcome is in the outbox rows.
 		_ = workflow.ExecuteActivity(deliveryContext(ctx), DeliverActivity, keys).Get(ctx, nil)
+		set.Set(nil, nil)
 	})
+	return done
 }
 
 // emit applies one timeline event: it bumps the version, queues the record

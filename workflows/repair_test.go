@@ -38,6 +38,7 @@ func (h *harness) runRepair(in workflows.RepairInput) workflows.CaseState {
 		h.t.Fatalf("result: %v", err)
 	}
 	h.checkDeliveries()
+	h.checkSearchAttributes()
 	return st
 }
 
@@ -173,6 +174,14 @@ func TestRepairHappyPathWithCallback(t *testing.T) {
 		[]string{"repair_recorded", "repair_on_site", "repair_feedback", "repair_completed", "repair_callback_request"})
 	assertKinds(t, h.staffNotes(), []string{"repair_assigned→engineering", "repair_assigned→zhao_gang"})
 	assertKinds(t, h.ratings(), []string{"callback:5"})
+	// Dispatched to the department, no one yet: the feedback promise is
+	// the nearest deadline. Completed: the callback's, at +26 h.
+	h.wantAttributes(1, map[string]any{"CaseStatus": "dispatched", "CaseCategory": "burst_pipe", "Department": "engineering",
+		"Priority": "normal", "Community": "A", "Channel": "phone", "Assignee": "", "EscalationLevel": int64(0), "SlaBreached": false,
+		"NextDeadline": t0.Add(30 * time.Minute)})
+	h.wantAttributes(-2, map[string]any{"CaseStatus": "completed", "CaseCategory": "burst_pipe", "Department": "engineering",
+		"Priority": "normal", "Community": "A", "Channel": "phone", "Assignee": "zhao_gang", "EscalationLevel": int64(0), "SlaBreached": false,
+		"NextDeadline": t0.Add(26 * time.Hour)})
 	h.mu.Lock()
 	recorded := h.records[0].Notifications[0].Params
 	h.mu.Unlock()

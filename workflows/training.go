@@ -53,13 +53,23 @@ type trainingRun struct {
 	inflight map[string]bool
 }
 
+// TrainingInput names the quarter a training cycle is for. The schedule
+// starts the workflow without it (the quarter of the run's own clock); a
+// supervisor starting a missed quarter's cycle by hand names it. It is a
+// trailing argument that runs recorded before it existed replay without:
+// they decode it as its zero value.
+type TrainingInput struct {
+	// Quarter, such as "2026-Q3"; empty means the quarter the run starts in.
+	Quarter string `json:"quarter,omitempty"`
+}
+
 // TrainingCycle runs one quarter's training (培训考核): it waits for the
 // session on the quarter's first working day, enrols the front desk and
 // opens the exam window, takes results through the record-exam-result
 // update, reminds those who have not sat it, gives each failed first sitting
 // one retake within the retake window, and records the first-attempt and
 // final pass counts. It closes early once every result is final.
-func TrainingCycle(ctx workflow.Context) (domain.TrainingOutcome, error) {
+func TrainingCycle(ctx workflow.Context, in TrainingInput) (domain.TrainingOutcome, error) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
 		// A database outage delays the cycle; it does not lose a result.
@@ -73,7 +83,7 @@ func TrainingCycle(ctx workflow.Context) (domain.TrainingOutcome, error) {
 	if err := t.handleResults(ctx, actx); err != nil {
 		return domain.TrainingOutcome{}, fmt.Errorf("register results update: %w", err)
 	}
-	if err := workflow.ExecuteActivity(actx, PlanTrainingActivity, workflow.Now(ctx)).Get(ctx, &t.plan); err != nil {
+	if err := workflow.ExecuteActivity(actx, PlanTrainingActivity, workflow.Now(ctx), in).Get(ctx, &t.plan); err != nil {
 		return domain.TrainingOutcome{}, fmt.Errorf("plan training cycle: %w", err)
 	}
 	out := domain.TrainingOutcome{Cycle: t.plan.Cycle}

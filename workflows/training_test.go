@@ -28,6 +28,8 @@ type trainingHarness struct {
 	at        map[string]time.Time
 	delivered []string
 	results   []domain.ExamResult
+	// planned is the input the plan activity was given.
+	planned []workflows.TrainingInput
 }
 
 func newTrainingHarness(t *testing.T, staff ...string) *trainingHarness {
@@ -44,8 +46,9 @@ func newTrainingHarness(t *testing.T, staff ...string) *trainingHarness {
 	env := h.env
 	env.SetStartTime(h.start)
 	env.RegisterWorkflowWithOptions(workflows.TrainingCycle, workflow.RegisterOptions{Name: workflows.TrainingWorkflow})
-	env.RegisterActivityWithOptions(func(_ context.Context, at time.Time) (domain.TrainingPlan, error) {
+	env.RegisterActivityWithOptions(func(_ context.Context, at time.Time, in workflows.TrainingInput) (domain.TrainingPlan, error) {
 		h.step("plan")
+		h.planned = append(h.planned, in)
 		return domain.TrainingPlan{Cycle: "2026-Q4", SessionAt: session}, nil
 	}, activity.RegisterOptions{Name: workflows.PlanTrainingActivity})
 	env.RegisterActivityWithOptions(func(_ context.Context, plan domain.TrainingPlan) (domain.TrainingCycle, error) {
@@ -137,9 +140,14 @@ func (h *trainingHarness) submit(after time.Duration, sub domain.ExamSubmission,
 	}, after)
 }
 
-func (h *trainingHarness) run() domain.TrainingOutcome {
+// run runs the cycle as the schedule starts it, or with the input given.
+func (h *trainingHarness) run(in ...workflows.TrainingInput) domain.TrainingOutcome {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.TrainingWorkflow)
+	args := make([]any, len(in))
+	for i, x := range in {
+		args[i] = x
+	}
+	h.env.ExecuteWorkflow(workflows.TrainingWorkflow, args...)
 	if err := h.env.GetWorkflowError(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -272,6 +280,31 @@ func TestTrainingCycleLeavesTheQuarterToItsFirstRun(t *testing.T) {
 			}
 			if want := []string{"plan", "open"}; !slices.Equal(h.steps, want) || len(h.delivered) != 0 {
 				t.Errorf("steps %v and deliveries %v after a duplicate", h.steps, h.delivered)
+			}
+		})
+	}
+}
+
+// The schedule starts the cycle with no input, and the plan gets the zero
+// input (the quarter of the run's clock); a cycle started by hand for a
+// named quarter hands the quarter to the plan.
+func TestTrainingCycleInput(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   []workflows.TrainingInput
+		want workflows.TrainingInput
+	}{
+		{"from the schedule", nil, workflows.TrainingInput{}},
+		{"for a named quarter", []workflows.TrainingInput{{Quarter: "2026-Q3"}}, workflows.TrainingInput{Quarter: "2026-Q3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newTrainingHarness(t, "chen_jing")
+			h.submit(7*day+10*time.Hour, domain.ExamSubmission{Staff: "chen_jing", Score: score(90)}, "")
+			if out := h.run(tt.in...); out.FinalPassed != 1 {
+				t.Errorf("outcome %+v", out)
+			}
+			if !slices.Equal(h.planned, []workflows.TrainingInput{tt.want}) {
+				t.Errorf("planned with %+v, want %+v", h.planned, tt.want)
 			}
 		})
 	}
