@@ -156,6 +156,7 @@ func New(cfg Config) http.Handler {
 	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
 	v1.POST("/visits/:id/exit", s.exitVisit)
 	v1.GET("/training/cycles", s.listTrainingCycles)
+	v1.POST("/training/cycles", s.startTrainingCycle)
 	v1.GET("/training/cycles/:id", s.getTrainingCycle)
 	v1.POST("/training/cycles/:id/results", s.recordExamResult)
 	v1.GET("/training/questions", s.listQuestions)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -225,6 +226,77 @@ func (s *Server) recordExamResult(c *gin.Context) {
 		}
 		c.JSON(http.StatusCreated, r)
 	}
+}
+
+// startCycleRequest is the body of POST /api/v1/training/cycles.
+type startCycleRequest struct {
+	// Quarter is the cycle to run, such as "2026-Q3"; empty: this quarter.
+	Quarter string `json:"quarter" binding:"max=7"`
+	// SessionNow holds the session at once rather than at 09:00 on the
+	// quarter's first working day.
+	SessionNow bool `json:"session_now"`
+}
+
+// startTrainingCycle answers POST /api/v1/training/cycles: a trainer starts
+// a quarter's cycle by hand, for a quarter the schedule missed or to hold
+// this quarter's session now. The cycle opens in a moment (or, without
+// session_now, on its first working day), as the schedule's run would.
+func (s *Server) startTrainingCycle(c *gin.Context) {
+	var body startCycleRequest
+	if !bindJSON(c, &body) {
+		return
+	}
+	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the trainer who starts the cycle")
+		return
+	}
+	actor, ok := s.staffActor(c)
+	if !ok {
+		return
+	}
+	now := time.Now().In(s.cfg.Location)
+	quarter, thisStart := domain.Quarter(now)
+	if body.Quarter != "" {
+		start, err := domain.ParseQuarter(body.Quarter, s.cfg.Location)
+		if err != nil {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "quarter: "+err.Error())
+			return
+		}
+		if start.After(thisStart) {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("quarter %s has not begun: the schedule starts it", body.Quarter))
+			return
+		}
+		quarter, _ = domain.Quarter(start)
+	}
+	switch _, err := s.cfg.Store.TrainingCycle(c.Request.Context(), quarter); {
+	case err == nil:
+		fail(c, http.StatusConflict, "already_open", fmt.Sprintf("training cycle %s is already open", quarter))
+		return
+	case !errors.Is(err, store.ErrNotFound):
+		s.internal(c, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.WorkflowTimeout)
+	defer cancel()
+	run, err := s.cfg.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		// One run started by hand per quarter at a time; the schedule's
+		// runs have IDs of their own, and the quarter belongs to whichever
+		// run opens it first (the other ends as a duplicate).
+		ID: "training-cycle/" + quarter, TaskQueue: s.cfg.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflows.TrainingWorkflow, workflows.TrainingInput{Quarter: quarter, SessionNow: body.SessionNow})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		fail(c, http.StatusConflict, "already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
+		return
+	case err != nil:
+		s.workflowError(c, err)
+		return
+	}
+	s.cfg.Logger.Info("training cycle started by hand", "cycle", quarter, "session_now", body.SessionNow, "by", actor)
+	c.JSON(http.StatusAccepted, gin.H{"cycle": quarter, "session_now": body.SessionNow, "workflow_id": run.GetID(), "run_id": run.GetRunID()})
 }
 
 // listQuestions answers GET /api/v1/training/questions (active ones;

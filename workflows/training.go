@@ -61,6 +61,10 @@ type trainingRun struct {
 type TrainingInput struct {
 	// Quarter, such as "2026-Q3"; empty means the quarter the run starts in.
 	Quarter string `json:"quarter,omitempty"`
+	// SessionNow holds the session when the run starts instead of waiting
+	// for the quarter's first working day: the trainer's choice, made by
+	// hand (POST /api/v1/training/cycles). The schedule never sets it.
+	SessionNow bool `json:"session_now,omitempty"`
 }
 
 // TrainingCycle runs one quarter's training (培训考核): it waits for the
@@ -87,6 +91,11 @@ func TrainingCycle(ctx workflow.Context, in TrainingInput) (domain.TrainingOutco
 		return domain.TrainingOutcome{}, fmt.Errorf("plan training cycle: %w", err)
 	}
 	out := domain.TrainingOutcome{Cycle: t.plan.Cycle}
+	if in.SessionNow {
+		// Runs recorded before the field existed decode it as false, so
+		// they replay unchanged.
+		t.plan.SessionAt = workflow.Now(ctx)
+	}
 	if err := workflow.Sleep(ctx, t.plan.SessionAt.Sub(workflow.Now(ctx))); err != nil {
 		return out, err
 	}

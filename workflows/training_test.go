@@ -28,8 +28,10 @@ type trainingHarness struct {
 	at        map[string]time.Time
 	delivered []string
 	results   []domain.ExamResult
-	// planned is the input the plan activity was given.
+	// planned is the input the plan activity was given, opened the plan
+	// the open activity was given.
 	planned []workflows.TrainingInput
+	opened  []domain.TrainingPlan
 }
 
 func newTrainingHarness(t *testing.T, staff ...string) *trainingHarness {
@@ -53,6 +55,7 @@ func newTrainingHarness(t *testing.T, staff ...string) *trainingHarness {
 	}, activity.RegisterOptions{Name: workflows.PlanTrainingActivity})
 	env.RegisterActivityWithOptions(func(_ context.Context, plan domain.TrainingPlan) (domain.TrainingCycle, error) {
 		h.step("open")
+		h.opened = append(h.opened, plan)
 		return h.cycle, nil
 	}, activity.RegisterOptions{Name: workflows.OpenTrainingActivity})
 	env.RegisterActivityWithOptions(func(_ context.Context, sub domain.ExamSubmission, c domain.TrainingCycle) (domain.ExamResult, error) {
@@ -305,6 +308,28 @@ func TestTrainingCycleInput(t *testing.T) {
 			}
 			if !slices.Equal(h.planned, []workflows.TrainingInput{tt.want}) {
 				t.Errorf("planned with %+v, want %+v", h.planned, tt.want)
+			}
+		})
+	}
+}
+
+// A trainer who holds the session now opens the cycle when the run starts;
+// without it the run sleeps until 09:00 on the first working day.
+func TestTrainingSessionNow(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		in    workflows.TrainingInput
+		after time.Duration // from the start to the opening
+	}{
+		{"on the first working day", workflows.TrainingInput{}, 7*day + 9*time.Hour},
+		{"held now", workflows.TrainingInput{SessionNow: true}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newTrainingHarness(t, "chen_jing")
+			h.run(tt.in)
+			want := h.start.Add(tt.after)
+			if !h.at["open"].Equal(want) || len(h.opened) != 1 || !h.opened[0].SessionAt.Equal(want) {
+				t.Fatalf("opened at %s with %+v, want at and from %s", h.at["open"], h.opened, want)
 			}
 		})
 	}
