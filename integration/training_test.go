@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/workflows"
@@ -419,5 +422,44 @@ func TestTrainingQuestionsAndCalendar(t *testing.T) {
 	}
 	if code := call(t, "GET", "/api/v1/calendar/1999", nil, &e); code != http.StatusNotFound {
 		t.Errorf("year 1999: HTTP %d", code)
+	}
+}
+
+// Starting a cycle by hand refuses what it cannot do, and starts nothing then.
+func TestStartTrainingCycleRefusals(t *testing.T) {
+	now := time.Now().In(sys.loc)
+	this, start := domain.Quarter(now)
+	// The quarter after next: not begun even if a quarter ends during the test.
+	next, _ := domain.Quarter(start.AddDate(0, 6, 0))
+	runs := func() int {
+		return count(t, `SELECT count(*) FROM training_cycles`)
+	}
+	before := runs()
+	for _, tc := range []struct {
+		name    string
+		body    any
+		headers []string
+		code    int
+	}{
+		{"a quarter not yet begun", map[string]any{"quarter": next, "session_now": true}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
+		{"no such quarter", map[string]any{"quarter": "2026-Q5"}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
+		{"a quarter that is not text", map[string]any{"quarter": 2026}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
+		{"nobody named", map[string]any{"session_now": true}, nil, http.StatusUnprocessableEntity},
+		{"a stranger", map[string]any{"session_now": true}, []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+	} {
+		var e apiError
+		if code := call(t, "POST", "/api/v1/training/cycles", tc.body, &e, tc.headers...); code != tc.code || e.Error.Code == "" {
+			t.Errorf("%s: HTTP %d %+v, want %d with an error", tc.name, code, e, tc.code)
+		}
+	}
+	for _, q := range []string{this, next} {
+		_, err := sys.temporal.DescribeWorkflowExecution(context.Background(), "training-cycle/"+q, "")
+		var notFound *serviceerror.NotFound
+		if !errors.As(err, &notFound) {
+			t.Errorf("a run started by hand for %s after the refusals: %v", q, err)
+		}
+	}
+	if after := runs(); after != before {
+		t.Fatalf("%d cycles after the refusals, %d before", after, before)
 	}
 }
