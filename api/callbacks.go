@@ -124,13 +124,13 @@ func (s *Server) recordCallResult(c *gin.Context) {
 			return
 		}
 		// The follow-up is keyed by the task, so a retried request opens one case.
-		view, _, _, ok := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
+		rec, ok := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
 			Resident: residentInput{Name: task.Resident, Phone: task.Phone}, Channel: string(domain.ChannelPhone),
 			Category: n.Category, Description: desc}, fmt.Sprintf("campaign-follow-up:%d", id), actor)
 		if !ok {
 			return
 		}
-		followUp = view.Number
+		followUp = rec.view.Number
 	}
 	err = s.cfg.Store.RecordCall(ctx, id, *req.Reached, req.Score, comment, followUp, actor, time.Now())
 	if errors.Is(err, store.ErrConflict) {
