@@ -128,6 +128,8 @@ func New(cfg Config) http.Handler {
 		v1.GET(k.path, s.listCases(k.kind))
 		v1.GET(k.path+"/:number", s.getCase(k.kind))
 		v1.POST(k.path+"/:number/:action", s.actOnCase(k.kind))
+		v1.GET(k.path+"/:number/tracking-link", s.getTrackingLink(k.kind))
+		v1.POST(k.path+"/:number/tracking-link/resend", s.resendTrackingLink(k.kind))
 	}
 	v1.GET("/handbook/categories", s.listCategories)
 	v1.GET("/handbook/categories/:code", s.getCategory)

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -101,7 +100,7 @@ func (s *Server) trackURL(number string) string {
 	if s.cfg.Tracking == nil {
 		return ""
 	}
-	return strings.TrimRight(s.cfg.PublicURL, "/") + "/t/" + s.cfg.Tracking.Token(number, time.Now().Add(s.cfg.TrackingTTL))
+	return s.newTrackLink(number).TrackURL
 }
 
 // trackedView checks the token and loads its case; it answers errors itself

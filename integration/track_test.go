@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -284,5 +286,103 @@ func TestResidentRatesTwice(t *testing.T) {
 	}
 	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1`, c.Number); n != 1 {
 		t.Fatalf("%d ratings, want 1", n)
+	}
+}
+
+// TestStaffLookUpAndResendTrackingLink: staff get a working link for any
+// case, and can send it to the resident again through the outbox.
+func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
+	t.Parallel()
+	const phone = "13955550042"
+	body := newRepairBody("door_lock")
+	body["resident"] = map[string]any{"name": "测试住户", "phone": phone}
+	r := createRepair(t, body)
+	settled(t, r.Number, 20*time.Second)
+
+	var link struct {
+		Number    string    `json:"number"`
+		TrackURL  string    `json:"track_url"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	before := time.Now()
+	if code := call(t, "GET", "/api/v1/repairs/"+r.Number+"/tracking-link", nil, &link); code != http.StatusOK || link.Number != r.Number {
+		t.Fatalf("tracking link: HTTP %d %+v", code, link)
+	}
+	// The shared API signs links for the default 30 days.
+	if ttl := 30 * 24 * time.Hour; link.ExpiresAt.Before(before.Add(ttl).Add(-time.Second)) || link.ExpiresAt.After(time.Now().Add(ttl)) {
+		t.Errorf("expires_at %s, want 30 days from now", link.ExpiresAt)
+	}
+	var v tracked
+	if code := call(t, "GET", "/api/v1/track/"+token(t, link.TrackURL), nil, &v); code != http.StatusOK || v.Number != r.Number {
+		t.Fatalf("the looked-up link: HTTP %d %+v", code, v)
+	}
+	var e apiError
+	for _, path := range []string{"/api/v1/repairs/BX20200101-9999/tracking-link", "/api/v1/complaints/" + r.Number + "/tracking-link"} {
+		if code := call(t, "GET", path, nil, &e); code != http.StatusNotFound {
+			t.Errorf("%s: HTTP %d, want 404", path, code)
+		}
+	}
+
+	key := fmt.Sprintf("resend-%d", time.Now().UnixNano())
+	var n struct {
+		ID       int64  `json:"id"`
+		Template string `json:"template"`
+		Audience string `json:"audience"`
+	}
+	path := "/api/v1/repairs/" + r.Number + "/tracking-link/resend"
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusAccepted ||
+		n.Template != "tracking_link" || n.Audience != "resident" {
+		t.Fatalf("resend: HTTP %d %+v", code, n)
+	}
+	first := n.ID
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusOK || n.ID != first {
+		t.Fatalf("resend retried: HTTP %d %+v, want 200 with notification %d", code, n, first)
+	}
+	for _, row := range settled(t, r.Number, 30*time.Second) {
+		if row.Template == "tracking_link" && (row.Status != "sent" || row.Channel != "sms" || row.Address != phone) {
+			t.Fatalf("the link message: %+v", row)
+		}
+	}
+	var sent []string
+	for _, m := range sys.sms.to(phone) {
+		if strings.Contains(m.Text, "查看进度") && strings.Contains(m.Text, "可通过下方链接") {
+			sent = append(sent, m.Text)
+		}
+	}
+	if len(sent) != 1 {
+		t.Fatalf("%d link messages to the resident, want 1: %q", len(sent), sent)
+	}
+	_, after, ok := strings.Cut(sent[0], "https://concierge.test/t/")
+	if !ok {
+		t.Fatalf("no link in %q", sent[0])
+	}
+	tok, _, _ := strings.Cut(after, "\n")
+	if number, err := sys.tracking.Check(strings.TrimSpace(tok), time.Now()); err != nil || number != r.Number {
+		t.Fatalf("the sent link opens %q (%v), want %s", number, err, r.Number)
+	}
+	// Temporal carried the outbox key only.
+	var outboxKey string
+	if err := sys.store.Pool().QueryRow(context.Background(), `SELECT idempotency_key FROM notifications WHERE id = $1`, first).Scan(&outboxKey); err != nil {
+		t.Fatal(err)
+	}
+	hist := sys.temporal.GetWorkflowHistory(context.Background(), "notification/"+outboxKey, "", false, 0)
+	started := false
+	for hist.HasNext() {
+		ev, err := hist.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			started = true
+			if in := a.GetInput().String(); strings.Contains(in, phone) || strings.Contains(in, "测试住户") || !strings.Contains(in, r.Number) {
+				t.Fatalf("delivery input %s", in)
+			}
+		}
+	}
+	if !started {
+		t.Fatalf("no delivery workflow notification/%s", outboxKey)
+	}
+	if code := call(t, "POST", path, nil, &e, "X-Staff-Code", "nobody"); code != http.StatusUnprocessableEntity {
+		t.Fatalf("resend by an unknown member of staff: HTTP %d", code)
 	}
 }
