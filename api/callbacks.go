@@ -136,13 +136,18 @@ func (s *Server) recordCallResult(c *gin.Context) {
 	if errors.Is(err, store.ErrConflict) {
 		fail(c, http.StatusConflict, "already_reached", err.Error())
 		return
+	} else if err != nil && followUp != "" {
+		s.appliedButUnfinished(c, fmt.Sprintf("follow-up complaint %s was opened, but the call result could not be recorded", followUp),
+			"send the same request again to finish: it opens no second case", err)
+		return
 	} else if err != nil {
 		s.internal(c, err)
 		return
 	}
 	task, err = s.cfg.Store.CallbackTaskByID(ctx, id)
 	if err != nil {
-		s.internal(c, err)
+		s.appliedButUnfinished(c, fmt.Sprintf("the result of callback task %d was recorded, but the task could not be read back", id),
+			"read it with GET /api/v1/callbacks", err)
 		return
 	}
 	c.JSON(http.StatusOK, task)

@@ -240,6 +240,14 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	return rec, true
 }
 
+// appliedButUnfinished answers a request that changed something and then
+// failed: the 5xx says what was done and how to finish, so that nobody takes
+// it for a request that changed nothing.
+func (s *Server) appliedButUnfinished(c *gin.Context, done, next string, err error) {
+	s.cfg.Logger.Error("request failed after a change was applied", "route", c.FullPath(), "error", err)
+	fail(c, http.StatusInternalServerError, "incomplete", done+"; "+next)
+}
+
 // workflowInput is the start input of a new case. The limits in force now
 // are copied into the case, so later handbook edits do not move its deadlines.
 func workflowInput(kind domain.Kind, number string, cat store.Category, req createCaseRequest, priority domain.Priority, actor string) ([]byte, error) {

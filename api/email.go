@@ -90,7 +90,11 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		}
 	}
 	saved, err := s.cfg.Store.SaveInbound(ctx, e)
-	if err != nil {
+	if err != nil && e.CaseNumber != nil {
+		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but the email could not be stored", *e.CaseKind, *e.CaseNumber),
+			"deliver the same message again to finish: it opens no second case", err)
+		return
+	} else if err != nil {
 		s.internal(c, err)
 		return
 	}
@@ -229,7 +233,8 @@ func (s *Server) openInboundEmail(c *gin.Context) {
 		fail(c, http.StatusConflict, "already_handled", err.Error())
 		return
 	} else if err != nil {
-		s.internal(c, err)
+		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but email %d could not be marked as opened", kind, rec.view.Number, e.ID),
+			"send the same request again to finish: it opens no second case", err)
 		return
 	}
 	// The answer is a create's, tracking link included.

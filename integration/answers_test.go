@@ -11,12 +11,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/concierge-pm/concierge/api"
+	"github.com/concierge-pm/concierge/mailin"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -72,7 +75,7 @@ func apiServer(t *testing.T, st *store.Store, queryTimeout time.Duration) string
 	h := httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc, Tracking: sys.tracking,
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout,
+		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout, EmailSecret: []byte(testEmailSecret),
 	}))
 	t.Cleanup(h.Close)
 	return h.URL
@@ -127,22 +130,27 @@ func TestCaseAnswerSaysWhereItsStateComesFrom(t *testing.T) {
 }
 
 // limitedStore opens the test database as a role that may read and write
-// everything except case_events, the timeline: an API on it can take every
-// step of an action (its checks read other tables; the worker writes the
-// records), and only reading the timeline afterwards fails, as it would if
-// PostgreSQL went away between the update and the answer.
-func limitedStore(t *testing.T) *store.Store {
+// everything except case_events, the timeline, and what the revokes take
+// away ("%s" is the role): an API on it can take every step of an action
+// (its checks read other tables; the worker writes the records), and only
+// reading the timeline afterwards fails, as it would if PostgreSQL went away
+// between the update and the answer.
+func limitedStore(t *testing.T, revokes ...string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	role := fmt.Sprintf("concierge_it_limited_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
 	ident := pgx.Identifier{role}.Sanitize()
 	admin := sys.store.Pool()
-	for _, q := range []string{
+	grants := []string{
 		"CREATE ROLE " + ident + " LOGIN",
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + ident,
 		"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO " + ident,
 		"REVOKE ALL ON case_events FROM " + ident,
-	} {
+	}
+	for _, r := range revokes {
+		grants = append(grants, fmt.Sprintf(r, ident))
+	}
+	for _, q := range grants {
 		if _, err := admin.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -230,5 +238,64 @@ func TestAppliedActionAnswersEvenWhenItsRecordCannotBeRead(t *testing.T) {
 	}
 	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1`, number); n != 1 {
 		t.Fatalf("%d ratings, want 1", n)
+	}
+}
+
+// TestEmailCaseOpenedButNotFiledSaysSo: when an email has opened a case and
+// only marking the email fails, the 5xx names the case and says the same
+// request finishes the job; it does, without a second case.
+func TestEmailCaseOpenedButNotFiledSaysSo(t *testing.T) {
+	t.Parallel()
+	limited := apiServer(t, limitedStore(t, "REVOKE INSERT, UPDATE ON inbound_emails FROM %s"), 0)
+	opened := regexp.MustCompile(`(complaint|repair) ((TS|BX)\d{8}-\d{4}) was opened`)
+
+	// A supervisor opens an email from the triage queue.
+	code, tr := postEmail(t, utf8Mail(fmt.Sprintf("unfiled-%d@mail.example", time.Now().UnixNano()), "visitor@elsewhere.example", "门口", "单元门坏了"))
+	if code != http.StatusAccepted || tr.TriageID == nil {
+		t.Fatalf("triage: HTTP %d %+v", code, tr)
+	}
+	path := fmt.Sprintf("/api/v1/intake/emails/%d/open", *tr.TriageID)
+	open := map[string]any{"kind": "repair", "community": "A", "unit": "3-102", "category": "door_lock",
+		"resident": map[string]any{"name": "来信人", "phone": "13900000019"}}
+	var e apiError
+	code = callAt(t, limited, "POST", path, open, &e, "X-Staff-Code", "chen_jing")
+	m := opened.FindStringSubmatch(e.Error.Message)
+	if code != http.StatusInternalServerError || e.Error.Code != "incomplete" || m == nil || !strings.Contains(e.Error.Message, "same request again") {
+		t.Fatalf("open whose email cannot be marked: HTTP %d %+v", code, e)
+	}
+	var r answer
+	if code := call(t, "POST", path, open, &r, "X-Staff-Code", "chen_jing"); code != http.StatusOK || r.Number != m[2] {
+		t.Fatalf("the same request again: HTTP %d %+v, want 200 with %s", code, r, m[2])
+	}
+	if n := count(t, `SELECT count(*) FROM inbound_emails WHERE id = $1 AND status = 'opened' AND case_number = $2`, *tr.TriageID, m[2]); n != 1 {
+		t.Fatal("the email is not linked to its case after the retry")
+	}
+
+	// The webhook opens a case from a resident's email.
+	raw := utf8Mail(fmt.Sprintf("unfiled-%d@mail.example", time.Now().UnixNano()), "resident04@example.com", "噪音", "楼上每晚噪音扰民")
+	req, err := http.NewRequestWithContext(t.Context(), "POST", limited+"/api/v1/intake/email", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "message/rfc822")
+	req.Header.Set("X-Concierge-Signature", mailin.Sign([]byte(testEmailSecret), raw))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	m = opened.FindStringSubmatch(e.Error.Message)
+	if resp.StatusCode != http.StatusInternalServerError || e.Error.Code != "incomplete" || m == nil {
+		t.Fatalf("webhook whose email cannot be stored: HTTP %d %+v", resp.StatusCode, e)
+	}
+	// The gateway retries: the same case, and the email is stored.
+	if code, a := postEmail(t, raw); code != http.StatusCreated || a.Number != m[2] {
+		t.Fatalf("the gateway's retry: HTTP %d %+v, want %s", code, a, m[2])
+	}
+	if n := count(t, `SELECT count(*) FROM case_intakes WHERE number = $1`, m[2]); n != 1 {
+		t.Fatalf("%d intakes for %s", n, m[2])
 	}
 }
