@@ -124,17 +124,21 @@ func (s *Server) recordCallResult(c *gin.Context) {
 			return
 		}
 		// The follow-up is keyed by the task, so a retried request opens one case.
-		view, _, _, ok := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
+		rec, ok := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
 			Resident: residentInput{Name: task.Resident, Phone: task.Phone}, Channel: string(domain.ChannelPhone),
 			Category: n.Category, Description: desc}, fmt.Sprintf("campaign-follow-up:%d", id), actor)
 		if !ok {
 			return
 		}
-		followUp = view.Number
+		followUp = rec.view.Number
 	}
 	err = s.cfg.Store.RecordCall(ctx, id, *req.Reached, req.Score, comment, followUp, actor, time.Now())
 	if errors.Is(err, store.ErrConflict) {
 		fail(c, http.StatusConflict, "already_reached", err.Error())
+		return
+	} else if err != nil && followUp != "" {
+		s.appliedButUnfinished(c, fmt.Sprintf("follow-up complaint %s was opened, but the call result could not be recorded", followUp),
+			"send the same request again to finish: it opens no second case", err)
 		return
 	} else if err != nil {
 		s.internal(c, err)
@@ -142,7 +146,8 @@ func (s *Server) recordCallResult(c *gin.Context) {
 	}
 	task, err = s.cfg.Store.CallbackTaskByID(ctx, id)
 	if err != nil {
-		s.internal(c, err)
+		s.appliedButUnfinished(c, fmt.Sprintf("the result of callback task %d was recorded, but the task could not be read back", id),
+			"read it with GET /api/v1/callbacks", err)
 		return
 	}
 	c.JSON(http.StatusOK, task)

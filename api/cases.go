@@ -119,26 +119,53 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	if key == "" {
 		key = "auto:" + uuid.NewString()
 	}
-	view, state, created, ok := s.recordCase(c, kind, req, key, actor)
+	rec, ok := s.recordCase(c, kind, req, key, actor)
 	if !ok {
 		return
 	}
+	s.respondRecorded(c, rec)
+}
+
+// respondRecorded answers a create: 201 for a new case, 200 for a replay,
+// with the tracking link for the receptionist to hand over.
+func (s *Server) respondRecorded(c *gin.Context, rec recordedCase) {
 	status := http.StatusCreated
-	if !created {
+	if !rec.created {
 		status = http.StatusOK
 	}
-	resp, ok := s.caseJSON(c, view, state)
-	if ok {
-		resp.TrackURL = s.trackURL(view.Number)
-		c.JSON(status, resp)
+	state := rec.state
+	if state == nil {
+		state = s.liveState(c.Request.Context(), rec.view)
 	}
+	resp, ok := s.caseJSON(c, rec.view, state, true)
+	if !ok {
+		return
+	}
+	if rec.unread {
+		resp.recordUnavailable()
+	}
+	resp.TrackURL = s.trackURL(rec.view.Number)
+	c.JSON(status, resp)
+}
+
+// recordedCase is a case a create request stored (or found stored).
+type recordedCase struct {
+	view store.Case
+	// state is what the workflow returned once the recording was written;
+	// nil for a replay of a case already recorded.
+	state   *workflows.CaseState
+	created bool
+	// unread is set when the case was recorded but reading it back from
+	// PostgreSQL failed: view is then made of the request and the state.
+	unread bool
 }
 
 // recordCase stores the intake of a validated request under its
 // idempotency key and starts (or joins) its workflow. It answers errors
-// itself and returns ok false then. A replay of a case already recorded
-// returns it without a workflow call, and a nil state.
-func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (view store.Case, state *workflows.CaseState, created, ok bool) {
+// itself and returns ok false then; once the workflow has recorded the case
+// it always returns ok, so an answer never hides a case that was made. A
+// replay of a case already recorded returns it without a workflow call.
+func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (rec recordedCase, ok bool) {
 	ctx := c.Request.Context()
 	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != string(kind)) {
@@ -189,7 +216,7 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	if !created {
 		// A replay of a case already recorded needs no workflow call.
 		if existing, err := s.cfg.Store.CaseByNumber(ctx, number); err == nil && existing.Recorded {
-			return existing, nil, false, true
+			return recordedCase{view: existing}, true
 		}
 	}
 	// Start (or join) the workflow with the input stored with the intake.
@@ -200,12 +227,25 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 		s.workflowError(c, err)
 		return
 	}
-	view, err = s.cfg.Store.CaseByNumber(ctx, number)
-	if err != nil {
-		s.internal(c, err)
-		return
+	rec = recordedCase{state: &st, created: created}
+	if rec.view, err = s.cfg.Store.CaseByNumber(ctx, number); err != nil {
+		// The case exists now: answering 500 would invite a retry that,
+		// without an Idempotency-Key, records it twice. What the request
+		// took down and the workflow returned make the answer.
+		s.cfg.Logger.Warn("a recorded case could not be read back", "number", number, "error", err)
+		rec.unread = true
+		rec.view = store.Case{CaseSnapshot: st.CaseSnapshot, Kind: kind, CallRef: req.CallRef, Unit: req.Unit,
+			Resident: store.Resident{Name: req.Resident.Name, Phone: req.Resident.Phone}, Description: req.Description, Recorded: true}
 	}
-	return view, &st, created, true
+	return rec, true
+}
+
+// appliedButUnfinished answers a request that changed something and then
+// failed: the 5xx says what was done and how to finish, so that nobody takes
+// it for a request that changed nothing.
+func (s *Server) appliedButUnfinished(c *gin.Context, done, next string, err error) {
+	s.cfg.Logger.Error("request failed after a change was applied", "route", c.FullPath(), "error", err)
+	fail(c, http.StatusInternalServerError, "incomplete", done+"; "+next)
 }
 
 // workflowInput is the start input of a new case. The limits in force now
@@ -370,6 +410,10 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", ")))
 		return
 	}
+	key, ok := idempotencyKey(c)
+	if !ok {
+		return
+	}
 	view, ok := s.findCase(c, kind)
 	if !ok {
 		return
@@ -378,32 +422,63 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 	if !ok {
 		return
 	}
-	if view.Status.Terminal() {
-		// A finished workflow takes no updates; answer from the read model.
+	notAllowed := func() {
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition,
 			fmt.Sprintf("action %q is not allowed while the case is %s", action, view.Status))
+	}
+	if view.Status.Terminal() && key == "" {
+		// A finished workflow takes no updates; answer from the read model.
+		// With a key the workflow is asked all the same: the request may be
+		// the retry of the very action that finished the case.
+		notAllowed()
 		return
 	}
-	state, err := s.update(ctx, view, action, arg)
+	state, err := s.update(ctx, view, action, arg, updateID(view, string(action), key, arg))
 	if err != nil {
+		if view.Status.Terminal() && errors.As(err, new(*serviceerror.NotFound)) {
+			notAllowed() // no earlier update with this key: the same answer as without one
+			return
+		}
 		s.workflowError(c, err)
 		return
 	}
-	view, err = s.cfg.Store.CaseByNumber(ctx, view.Number)
-	if err != nil {
-		s.internal(c, err)
-		return
+	// The action is applied. Whatever a read says from here on, the answer
+	// is 200 with the state the update returned: a 5xx would hide that the
+	// action happened and invite a retry.
+	if fresh, err := s.cfg.Store.CaseByNumber(ctx, view.Number); err == nil {
+		view = fresh
+	} else {
+		// The intake's fields do not change, and the update's state is newer
+		// than the snapshot read before it, so the answer stays right.
+		s.cfg.Logger.Warn("an applied action's case could not be read back", "number", view.Number, "action", action, "error", err)
 	}
-	s.respondCase(c, http.StatusOK, view, &state)
+	if resp, ok := s.caseJSON(c, view, &state, true); ok {
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+// updateID names an update so that a retry with the same Idempotency-Key
+// (and the same request) attaches to the first one and gets its outcome,
+// even once the workflow has finished: Temporal keeps the outcome of an
+// update under its ID. Without a key every request is a new update. The
+// ID is a hash, so nothing the client wrote (nor the arguments) shows in
+// the workflow history through it.
+func updateID(view store.Case, action, key string, arg any) string {
+	if key == "" {
+		return ""
+	}
+	raw, _ := json.Marshal(arg)
+	sum := sha256.Sum256([]byte(strings.Join([]string{view.Kind.WorkflowID(view.Number), action, key, string(raw)}, "\x00")))
+	return "request-" + hex.EncodeToString(sum[:16])
 }
 
 // update sends one action to the case's workflow and waits until it is
-// applied and recorded.
-func (s *Server) update(ctx context.Context, view store.Case, action domain.Action, arg any) (workflows.CaseState, error) {
+// applied and recorded. An empty id lets the SDK choose a new one.
+func (s *Server) update(ctx context.Context, view store.Case, action domain.Action, arg any, id string) (workflows.CaseState, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
 	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: view.Kind.WorkflowID(view.Number), UpdateName: string(action),
+		WorkflowID: view.Kind.WorkflowID(view.Number), UpdateName: string(action), UpdateID: id,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var state workflows.CaseState
@@ -523,22 +598,42 @@ func (s *Server) findCase(c *gin.Context, kind domain.Kind) (store.Case, bool) {
 
 func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		ctx := c.Request.Context()
 		view, ok := s.findCase(c, kind)
 		if !ok {
 			return
 		}
-		s.respondCase(c, http.StatusOK, view, s.liveState(c, view))
+		// The query and the timeline read run side by side, so the answer
+		// waits for the slower of the two, not for both.
+		var live *workflows.CaseState
+		queried := make(chan struct{})
+		go func() {
+			defer close(queried)
+			live = s.liveState(ctx, view)
+		}()
+		events, err := s.cfg.Store.Timeline(ctx, view.Number)
+		<-queried
+		if err != nil {
+			s.internal(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toResponse(view, live, events, s.cfg.Location))
 	}
 }
 
-// liveState asks the workflow of an open case for its state; nil when the
-// case is closed or the workflow cannot answer (no worker), and the read
-// model's snapshot is served instead.
-func (s *Server) liveState(c *gin.Context, view store.Case) *workflows.CaseState {
+// liveState asks the workflow of an open case for its state, for at most
+// QueryTimeout. It is nil, and the read model's snapshot is served, when:
+//   - the case is final: its workflow has finished, and the read model holds
+//     the last record it wrote, so the read model is authoritative and asking
+//     would only cost time;
+//   - the intake's workflow has not recorded the case yet;
+//   - the workflow did not answer in time (no worker, or a worker too busy):
+//     the answer then says live false.
+func (s *Server) liveState(ctx context.Context, view store.Case) *workflows.CaseState {
 	if !view.Recorded || view.Status.Terminal() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	v, err := s.cfg.Temporal.QueryWorkflow(ctx, view.Kind.WorkflowID(view.Number), "", workflows.QueryState)
 	if err != nil {
@@ -547,6 +642,7 @@ func (s *Server) liveState(c *gin.Context, view store.Case) *workflows.CaseState
 	}
 	var st workflows.CaseState
 	if err := v.Get(&st); err != nil {
+		s.cfg.Logger.Warn("live state undecodable, serving read model", "number", view.Number, "error", err)
 		return nil
 	}
 	return &st
@@ -588,9 +684,22 @@ type caseResponse struct {
 	NextDeadline     *time.Time       `json:"next_deadline"`
 	AllowedActions   []domain.Action  `json:"allowed_actions"`
 	Timeline         []timelineEntry  `json:"timeline,omitempty"`
-	// Live is true when the state came from the running workflow, false
-	// when it is the read model's last snapshot.
+	// Source is where the state (status, deadlines, allowed actions) comes
+	// from: "workflow" (its answer to a query, or what the action or create
+	// just applied returned) or "read_model" (PostgreSQL).
+	Source string `json:"source"`
+	// Live is true when the state is known to be current: the workflow gave
+	// it, or the case is final, when its record is its state for good. It is
+	// false only for an open case served from the read model: in a GET
+	// because the workflow did not answer within QueryTimeout, in a list
+	// because lists never ask. Such a snapshot may miss an action or a timer
+	// that is being recorded.
 	Live bool `json:"live"`
+	// RecordUnavailable is set on an applied action or create whose record
+	// could not be read back from PostgreSQL: the state is the workflow's,
+	// the timeline is missing, and Notice says so.
+	RecordUnavailable bool   `json:"record_unavailable,omitempty"`
+	Notice            string `json:"notice,omitempty"`
 	// TrackURL is the resident's tracking link; only the create answer has
 	// one, for the receptionist to hand over.
 	TrackURL string `json:"track_url,omitempty"`
@@ -599,9 +708,9 @@ type caseResponse struct {
 // toResponse merges the read model and the live state into the API shape,
 // with times in the service centre's zone so staff read local times.
 func toResponse(view store.Case, live *workflows.CaseState, events []domain.TimelineEvent, loc *time.Location) caseResponse {
-	snap := view.CaseSnapshot
+	snap, source := view.CaseSnapshot, sourceReadModel
 	if live != nil && live.Version >= snap.Version {
-		snap = live.CaseSnapshot
+		snap, source = live.CaseSnapshot, sourceWorkflow
 	}
 	snap = snap.In(loc)
 	st := workflows.StateOf(snap)
@@ -616,7 +725,9 @@ func toResponse(view store.Case, live *workflows.CaseState, events []domain.Time
 		Reopens: snap.Reopens, CallbackAttempts: snap.CallbackAttempts, RecordedAt: snap.RecordedAt,
 		RoutedAt: snap.RoutedAt, FirstFeedbackAt: snap.FirstFeedbackAt, ResolvedAt: snap.ResolvedAt,
 		ClosedAt: snap.ClosedAt, Deadlines: snap.Deadlines, NextDeadline: st.NextDeadline,
-		AllowedActions: st.AllowedActions, Live: live != nil,
+		AllowedActions: st.AllowedActions, Source: source,
+		// A read model newer than the workflow's answer is current too.
+		Live:     live != nil || view.Status.Terminal(),
 		Timeline: make([]timelineEntry, 0, len(events)),
 	}
 	for _, e := range events {
@@ -625,15 +736,31 @@ func toResponse(view store.Case, live *workflows.CaseState, events []domain.Time
 	return resp
 }
 
-func (s *Server) respondCase(c *gin.Context, status int, view store.Case, live *workflows.CaseState) {
-	if resp, ok := s.caseJSON(c, view, live); ok {
-		c.JSON(status, resp)
-	}
+// Sources of a case answer's state.
+const (
+	sourceWorkflow  = "workflow"
+	sourceReadModel = "read_model"
+)
+
+// recordUnavailable marks an answer whose change was applied but whose
+// record could not be read.
+func (r *caseResponse) recordUnavailable() {
+	r.RecordUnavailable = true
+	r.Timeline = nil
+	r.Notice = "the change was applied; its record could not be read from the database just now, so the timeline is missing: read the case again later"
 }
 
-// caseJSON is the answer about one case, with its timeline.
-func (s *Server) caseJSON(c *gin.Context, view store.Case, live *workflows.CaseState) (caseResponse, bool) {
+// caseJSON is the answer about one case, with its timeline. When applied
+// (the request changed the case), a timeline that cannot be read does not
+// fail the answer: it is left out and the answer says so.
+func (s *Server) caseJSON(c *gin.Context, view store.Case, live *workflows.CaseState, applied bool) (caseResponse, bool) {
 	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
+	if err != nil && applied {
+		s.cfg.Logger.Warn("the timeline of a changed case could not be read", "number", view.Number, "error", err)
+		resp := toResponse(view, live, nil, s.cfg.Location)
+		resp.recordUnavailable()
+		return resp, true
+	}
 	if err != nil {
 		s.internal(c, err)
 		return caseResponse{}, false

@@ -81,16 +81,20 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		}
 		if ok {
 			req := emailCaseRequest(msg, match, rule.Category)
-			view, _, _, ok := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
+			rec, ok := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
 			if !ok {
 				return
 			}
 			kind := string(rule.Kind)
-			e.Status, e.CaseKind, e.CaseNumber = "opened", &kind, &view.Number
+			e.Status, e.CaseKind, e.CaseNumber = "opened", &kind, &rec.view.Number
 		}
 	}
 	saved, err := s.cfg.Store.SaveInbound(ctx, e)
-	if err != nil {
+	if err != nil && e.CaseNumber != nil {
+		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but the email could not be stored", *e.CaseKind, *e.CaseNumber),
+			"deliver the same message again to finish: it opens no second case", err)
+		return
+	} else if err != nil {
 		s.internal(c, err)
 		return
 	}
@@ -221,22 +225,20 @@ func (s *Server) openInboundEmail(c *gin.Context) {
 	kind := domain.Kind(req.Kind)
 	creq := createCaseRequest{Community: req.Community, Unit: req.Unit, Resident: resident, Channel: string(domain.ChannelEmail),
 		Category: req.Category, Description: desc, Priority: req.Priority}
-	view, state, created, ok := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
+	rec, ok := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, &kind, &view.Number, "", actor); errors.Is(err, store.ErrConflict) {
+	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, &kind, &rec.view.Number, "", actor); errors.Is(err, store.ErrConflict) {
 		fail(c, http.StatusConflict, "already_handled", err.Error())
 		return
 	} else if err != nil {
-		s.internal(c, err)
+		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but email %d could not be marked as opened", kind, rec.view.Number, e.ID),
+			"send the same request again to finish: it opens no second case", err)
 		return
 	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
-	}
-	s.respondCase(c, status, view, state)
+	// The answer is a create's, tracking link included.
+	s.respondRecorded(c, rec)
 }
 
 type dismissRequest struct {

@@ -32,6 +32,10 @@ type Config struct {
 	// WorkflowTimeout bounds how long a request waits for the worker to
 	// apply an action; 30 s when zero.
 	WorkflowTimeout time.Duration
+	// QueryTimeout bounds how long a case GET waits for the workflow of an
+	// open case to answer its state query before it serves the read model's
+	// snapshot instead (and says so: live false); 500 ms when zero.
+	QueryTimeout time.Duration
 	// EmailSecret signs the inbound-mail webhook; email intake is off
 	// without one.
 	EmailSecret []byte
@@ -96,6 +100,9 @@ func New(cfg Config) http.Handler {
 	if cfg.WorkflowTimeout <= 0 {
 		cfg.WorkflowTimeout = 30 * time.Second
 	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 500 * time.Millisecond
+	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()
 	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests)
@@ -121,6 +128,8 @@ func New(cfg Config) http.Handler {
 		v1.GET(k.path, s.listCases(k.kind))
 		v1.GET(k.path+"/:number", s.getCase(k.kind))
 		v1.POST(k.path+"/:number/:action", s.actOnCase(k.kind))
+		v1.GET(k.path+"/:number/tracking-link", s.getTrackingLink(k.kind))
+		v1.POST(k.path+"/:number/tracking-link/resend", s.resendTrackingLink(k.kind))
 	}
 	v1.GET("/handbook/categories", s.listCategories)
 	v1.GET("/handbook/categories/:code", s.getCategory)

@@ -2,14 +2,15 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
@@ -51,18 +52,42 @@ var residentEvents = map[string]bool{
 
 // trackedCase is all a tracking link shows: no names, phones, units or staff.
 type trackedCase struct {
-	Number       string         `json:"number"`
-	Kind         domain.Kind    `json:"kind"`
-	Category     string         `json:"category"`
-	CategoryName string         `json:"category_name"`
-	CategoryEn   string         `json:"category_name_en"`
-	Status       domain.Status  `json:"status"`
-	StatusLabel  string         `json:"status_label"`
-	StatusEn     string         `json:"status_label_en"`
-	RecordedAt   time.Time      `json:"recorded_at"`
-	NextDeadline *time.Time     `json:"next_deadline"`
-	CanRate      bool           `json:"can_rate"`
-	Timeline     []trackedEvent `json:"timeline"`
+	Number       string        `json:"number"`
+	Kind         domain.Kind   `json:"kind"`
+	Category     string        `json:"category"`
+	CategoryName string        `json:"category_name"`
+	CategoryEn   string        `json:"category_name_en"`
+	Status       domain.Status `json:"status"`
+	StatusLabel  string        `json:"status_label"`
+	StatusEn     string        `json:"status_label_en"`
+	RecordedAt   time.Time     `json:"recorded_at"`
+	// FeedbackBy and ResolveBy are what the acknowledgement promised the
+	// resident, while still to come: first news of the case, and its
+	// resolution (a repair's completion). The centre's own deadlines
+	// (dispatch, the callback, escalations) are its business, not shown.
+	FeedbackBy *time.Time     `json:"feedback_by"`
+	ResolveBy  *time.Time     `json:"resolve_by"`
+	CanRate    bool           `json:"can_rate"`
+	Timeline   []trackedEvent `json:"timeline"`
+	// RecordUnavailable: the rating was recorded but the timeline could not
+	// be read just now.
+	RecordUnavailable bool `json:"record_unavailable,omitempty"`
+}
+
+// withState fills in what a tracking answer shows of the case's state.
+func (t trackedCase) withState(snap domain.CaseSnapshot, events []domain.TimelineEvent, loc *time.Location) trackedCase {
+	snap = snap.In(loc)
+	label := statusLabels[snap.Status]
+	open := snap.OpenDeadlines()
+	t.Status, t.StatusLabel, t.StatusEn, t.RecordedAt = snap.Status, label[0], label[1], snap.RecordedAt
+	t.FeedbackBy, t.ResolveBy, t.CanRate = open.FirstFeedback, open.Resolution, snap.Status.AwaitingCallback()
+	t.Timeline = []trackedEvent{}
+	for _, e := range events {
+		if residentEvents[e.Kind] {
+			t.Timeline = append(t.Timeline, trackedEvent{At: e.At.In(loc), Kind: e.Kind, Message: e.Message})
+		}
+	}
+	return t
 }
 
 type trackedEvent struct {
@@ -76,7 +101,7 @@ func (s *Server) trackURL(number string) string {
 	if s.cfg.Tracking == nil {
 		return ""
 	}
-	return strings.TrimRight(s.cfg.PublicURL, "/") + "/t/" + s.cfg.Tracking.Token(number, time.Now().Add(s.cfg.TrackingTTL))
+	return s.newTrackLink(number).TrackURL
 }
 
 // trackedView checks the token and loads its case; it answers errors itself
@@ -124,17 +149,8 @@ func (s *Server) trackedView(c *gin.Context, page bool) (store.Case, trackedCase
 		s.internal(c, err)
 		return store.Case{}, trackedCase{}, false
 	}
-	snap := view.CaseSnapshot.In(s.cfg.Location)
-	label := statusLabels[snap.Status]
-	t := trackedCase{Number: snap.Number, Kind: view.Kind, Category: cat.Code, CategoryName: cat.Name, CategoryEn: cat.NameEn,
-		Status: snap.Status, StatusLabel: label[0], StatusEn: label[1], RecordedAt: snap.RecordedAt,
-		NextDeadline: snap.OpenDeadlines().Next(), CanRate: snap.Status.AwaitingCallback(), Timeline: []trackedEvent{}}
-	for _, e := range events {
-		if residentEvents[e.Kind] {
-			t.Timeline = append(t.Timeline, trackedEvent{At: e.At.In(s.cfg.Location), Kind: e.Kind, Message: e.Message})
-		}
-	}
-	return view, t, true
+	t := trackedCase{Number: view.Number, Kind: view.Kind, Category: cat.Code, CategoryName: cat.Name, CategoryEn: cat.NameEn}
+	return view, t.withState(view.CaseSnapshot, events, s.cfg.Location), true
 }
 
 func (s *Server) trackJSON(c *gin.Context) {
@@ -149,18 +165,40 @@ type trackRatingRequest struct {
 }
 
 // rate is the resident's own callback answer: a score of 4–5 closes the
-// case, 1–3 reopens it, as a callback by phone would.
-func (s *Server) rate(c *gin.Context, view store.Case, r trackRatingRequest) error {
+// case, 1–3 reopens it, as a callback by phone would. It returns the state
+// the rating produced, or nil and already true when the case already has
+// this very rating from the resident (a form sent twice): that is not an
+// error, the rating is recorded.
+func (s *Server) rate(c *gin.Context, view store.Case, r trackRatingRequest) (state *workflows.CaseState, already bool, err error) {
+	ctx := c.Request.Context()
 	comment, err := optionalText("comment", r.Comment)
 	if err != nil {
-		return invalidInputError{err}
+		return nil, false, invalidInputError{err}
 	}
-	if !view.Status.AwaitingCallback() {
-		return invalidTransitionError{}
+	if view.Status.AwaitingCallback() {
+		// Two sends of one rating in the same round are one update: the
+		// second attaches to the first and gets its outcome.
+		id := updateID(view, "resident-rating", strconv.Itoa(view.Reopens), []any{r.Score, comment})
+		st, err := s.update(ctx, view, domain.ActionCallback,
+			workflows.CallbackRequest{Reached: true, Score: r.Score, Comment: comment, Actor: ActorResident}, id)
+		if err == nil {
+			return &st, false, nil
+		}
+		if !workflows.IsApplicationError(err, workflows.ErrInvalidTransition) && !errors.As(err, new(*serviceerror.NotFound)) {
+			return nil, false, err
+		}
+		// Another answer got there first; what it was decides this one.
 	}
-	_, err = s.update(c.Request.Context(), view, domain.ActionCallback,
-		workflows.CallbackRequest{Reached: true, Score: r.Score, Comment: comment, Actor: ActorResident})
-	return err
+	prev, err := s.cfg.Store.LastRatingBy(ctx, view.Number, ActorResident)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, false, invalidTransitionError{}
+	case err != nil:
+		return nil, false, err
+	case prev.Score == r.Score && prev.Comment == comment:
+		return nil, true, nil
+	}
+	return nil, false, alreadyRatedError{prev.Score}
 }
 
 type invalidInputError struct{ error }
@@ -168,8 +206,29 @@ type invalidTransitionError struct{}
 
 func (invalidTransitionError) Error() string { return "this case is not waiting for a rating" }
 
+// alreadyRatedError is a different rating after the resident's own: a
+// rating is not changed once given.
+type alreadyRatedError struct{ score int }
+
+func (e alreadyRatedError) Error() string {
+	return fmt.Sprintf("this case was already rated %d through this link; a rating cannot be changed once given", e.score)
+}
+
+// Rating outcomes in the JSON answer.
+const (
+	ratingRecorded        = "recorded"
+	ratingAlreadyRecorded = "already_recorded"
+)
+
+// ratingAnswer is the case as the resident sees it after rating, and
+// whether this request recorded the rating or found it recorded already.
+type ratingAnswer struct {
+	trackedCase
+	Rating string `json:"rating"`
+}
+
 func (s *Server) trackRateJSON(c *gin.Context) {
-	view, _, ok := s.trackedView(c, false)
+	view, t, ok := s.trackedView(c, false)
 	if !ok {
 		return
 	}
@@ -178,9 +237,14 @@ func (s *Server) trackRateJSON(c *gin.Context) {
 		return
 	}
 	var bad invalidInputError
-	switch err := s.rate(c, view, req); {
+	var rated alreadyRatedError
+	state, already, err := s.rate(c, view, req)
+	switch {
 	case errors.As(err, &bad):
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", bad.Error())
+		return
+	case errors.As(err, &rated):
+		fail(c, http.StatusConflict, "already_rated", rated.Error())
 		return
 	case errors.As(err, new(invalidTransitionError)):
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, err.Error())
@@ -188,17 +252,28 @@ func (s *Server) trackRateJSON(c *gin.Context) {
 	case err != nil:
 		s.workflowError(c, err)
 		return
+	case already:
+		// The case as just read already shows the rating's outcome.
+		c.JSON(http.StatusOK, ratingAnswer{t, ratingAlreadyRecorded})
+		return
 	}
-	if _, t, ok := s.trackedView(c, false); ok {
-		c.JSON(http.StatusOK, t)
+	// The rating is applied: the answer is 200 with the state it produced,
+	// even if the timeline cannot be read now.
+	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
+	t = t.withState(state.CaseSnapshot, events, s.cfg.Location)
+	if err != nil {
+		s.cfg.Logger.Warn("the timeline of a rated case could not be read", "number", view.Number, "error", err)
+		t.RecordUnavailable = true
 	}
+	c.JSON(http.StatusOK, ratingAnswer{t, ratingRecorded})
 }
 
 // trackPageHTML renders the page: Chinese first, English second, and the
 // rating form when the case waits for the resident's rating.
 func (s *Server) trackPageHTML(c *gin.Context) {
 	if _, t, ok := s.trackedView(c, true); ok {
-		s.trackPage(c, http.StatusOK, trackPageData{Case: &t, Token: c.Param("token"), Thanks: c.Query("rated") == "1"})
+		s.trackPage(c, http.StatusOK, trackPageData{Case: &t, Token: c.Param("token"),
+			Thanks: c.Query("rated") == "1", Again: c.Query("rated") == "again"})
 	}
 }
 
@@ -219,20 +294,38 @@ func (s *Server) trackRateForm(c *gin.Context) {
 			Error: "意见最多 2000 字，且不能含无法识别的字符 / the comment may have at most 2,000 characters, and none that cannot be read"})
 		return
 	}
-	if err := s.rate(c, view, req); err != nil {
-		s.cfg.Logger.Warn("resident rating failed", "number", view.Number, "error", err)
-		s.trackPage(c, http.StatusConflict, trackPageData{Case: &t, Token: c.Param("token"),
-			Error: "暂时无法提交评价，请稍后再试或致电物业服务中心 / the rating could not be recorded now; please try again later or call the service centre"})
+	_, already, err := s.rate(c, view, req)
+	var rated alreadyRatedError
+	page := trackPageData{Case: &t, Token: c.Param("token")}
+	switch {
+	case already:
+		c.Redirect(http.StatusSeeOther, "/t/"+c.Param("token")+"?rated=again")
 		return
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/t/"+c.Param("token")+"?rated=1")
+		return
+	case errors.As(err, &rated):
+		page.Error = fmt.Sprintf("您已评价过本案件（%d 分），评价提交后不能更改 / you already rated this case %d; a rating cannot be changed once given", rated.score, rated.score)
+		s.trackPage(c, http.StatusConflict, page)
+	case errors.As(err, new(invalidTransitionError)):
+		page.Error = "本案件目前无需评价 / this case is not waiting for a rating"
+		s.trackPage(c, http.StatusConflict, page)
+	case errors.As(err, new(invalidInputError)):
+		page.Error = "评价内容无效，请检查后重新提交 / the rating could not be accepted: " + err.Error()
+		s.trackPage(c, http.StatusUnprocessableEntity, page)
+	default:
+		s.cfg.Logger.Warn("resident rating failed", "number", view.Number, "error", err)
+		page.Error = "暂时无法提交评价，请稍后再试或致电物业服务中心 / the rating could not be recorded now; please try again later or call the service centre"
+		s.trackPage(c, http.StatusServiceUnavailable, page)
 	}
-	c.Redirect(http.StatusSeeOther, "/t/"+c.Param("token")+"?rated=1")
 }
 
 type trackPageData struct {
-	Case   *trackedCase
-	Token  string
-	Error  string
-	Thanks bool
+	Case  *trackedCase
+	Token string
+	Error string
+	// Thanks follows a rating just recorded, Again one sent a second time.
+	Thanks, Again bool
 }
 
 func (s *Server) trackPage(c *gin.Context, status int, d trackPageData) {
@@ -262,7 +355,8 @@ textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}</style></head><
 <h1>{{if eq .Kind "repair"}}报修{{else}}投诉{{end}} {{.Number}} <span class="en">{{if eq .Kind "repair"}}Repair request{{else}}Complaint{{end}}</span></h1>
 <p>{{.CategoryName}} <span class="en">{{.CategoryEn}}</span> · 登记于 {{time .RecordedAt}}</p>
 <p class="status">{{.StatusLabel}} <span class="en">{{.StatusEn}}</span></p>
-{{with .NextDeadline}}<p>下一时限 <span class="en">Next deadline</span>: {{time .}}</p>{{end}}
+{{with .FeedbackBy}}<p>我们将于此前向您反馈 <span class="en">We will update you by</span>: {{time .}}</p>{{end}}
+{{with .ResolveBy}}<p>{{if eq $.Case.Kind "repair"}}预计完成维修 <span class="en">Repair to be completed by</span>{{else}}预计处理完毕 <span class="en">To be resolved by</span>{{end}}: {{time .}}</p>{{end}}
 <h2>处理进度 <span class="en">Progress</span></h2>
 <ol>{{range .Timeline}}<li>{{time .At}} — {{.Message}}</li>{{end}}</ol>
 {{if .CanRate}}
@@ -278,4 +372,5 @@ textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}</style></head><
 {{end}}
 {{end}}
 {{if .Thanks}}<p class="ok">感谢您的评价！ <span class="en">Thank you for your rating!</span></p>{{end}}
+{{if .Again}}<p class="ok">您的评价已记录，无需重复提交。 <span class="en">Your rating has already been recorded.</span></p>{{end}}
 </body></html>`))

@@ -158,15 +158,25 @@ func TestEmailLeftForTriage(t *testing.T) {
 		t.Fatalf("triage queue %+v lacks %d and %d", queue.Items, *a.TriageID, *b.TriageID)
 	}
 	// The supervisor opens the elevator email as a complaint, and dismisses the thank-you.
-	var c complaint
+	var c struct {
+		complaint
+		TrackURL string `json:"track_url"`
+	}
 	open := map[string]any{"kind": "complaint", "community": "A", "unit": "3-101", "category": "elevator",
 		"resident": map[string]any{"name": "来信人", "phone": "13900000009"}}
 	path := fmt.Sprintf("/api/v1/intake/emails/%d/open", *b.TriageID)
 	if code := call(t, "POST", path, open, &c, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || c.Category != "elevator" || c.Channel != "email" {
 		t.Fatalf("open from triage: HTTP %d %+v", code, c)
 	}
-	if code := call(t, "POST", path, open, &c, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
-		t.Fatalf("repeated open: HTTP %d", code)
+	// Like every create, the answer carries the resident's tracking link.
+	var v tracked
+	if code := call(t, "GET", "/api/v1/track/"+token(t, c.TrackURL), nil, &v); code != http.StatusOK || v.Number != c.Number {
+		t.Fatalf("the tracking link of a case opened from triage: HTTP %d %+v", code, v)
+	}
+	first := c.Number
+	c.TrackURL = ""
+	if code := call(t, "POST", path, open, &c, "X-Staff-Code", "chen_jing"); code != http.StatusOK || c.Number != first || c.TrackURL == "" {
+		t.Fatalf("repeated open: HTTP %d %+v", code, c)
 	}
 	dismiss := fmt.Sprintf("/api/v1/intake/emails/%d/dismiss", *a.TriageID)
 	if code := call(t, "POST", dismiss, map[string]any{"reason": "感谢信"}, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -143,5 +145,244 @@ func TestBadTrackingLinks(t *testing.T) {
 		if code := call(t, "POST", "/api/v1/track/"+tc.token+"/rating", map[string]any{"score": 1}, &e); tc.want != http.StatusOK && code != tc.want {
 			t.Errorf("rating %s: HTTP %d, want %d", tc.token, code, tc.want)
 		}
+	}
+}
+
+// trackPromises is the tracking answer's view of what lies ahead.
+type trackPromises struct {
+	FeedbackBy *time.Time `json:"feedback_by"`
+	ResolveBy  *time.Time `json:"resolve_by"`
+	Rating     string     `json:"rating"`
+	Status     string     `json:"status"`
+	Timeline   []struct {
+		Kind string `json:"kind"`
+	} `json:"timeline"`
+}
+
+// TestTrackingShowsTheResidentOnlyTheirPromises: the resident sees the times
+// the acknowledgement promised them (first news, resolution) while still to
+// come, and never the centre's own deadlines (dispatch, the callback).
+func TestTrackingShowsTheResidentOnlyTheirPromises(t *testing.T) {
+	t.Parallel()
+	// Every limit different, so each deadline has its own minute on the page.
+	if code := call(t, "PUT", "/api/v1/handbook/categories/it_track_promises", map[string]any{
+		"name": "测试类别 承诺", "department": "", "responsible": "", "dispatch_within": "2h", "feedback_within": "5h",
+		"resolve_within": "50h", "urgent_resolve_within": "50h", "callback_within": "30h", "escalate_every": "1h",
+	}, nil); code != http.StatusOK {
+		t.Fatalf("put category: HTTP %d", code)
+	}
+	var c struct {
+		complaint
+		TrackURL string `json:"track_url"`
+	}
+	if code := call(t, "POST", "/api/v1/complaints", newComplaintBody("it_track_promises"), &c); code != http.StatusCreated || c.Status != "awaiting_triage" {
+		t.Fatalf("create: HTTP %d %+v", code, c.complaint)
+	}
+	tok := token(t, c.TrackURL)
+	page := func(t *testing.T) (trackPromises, string, string) {
+		t.Helper()
+		var p trackPromises
+		if code := call(t, "GET", "/api/v1/track/"+tok, nil, &p); code != http.StatusOK {
+			t.Fatalf("track: HTTP %d", code)
+		}
+		_, raw := getPage(t, "/api/v1/track/"+tok)
+		code, html := getPage(t, "/t/"+tok)
+		if code != http.StatusOK {
+			t.Fatalf("page: HTTP %d", code)
+		}
+		return p, raw, html
+	}
+	minute := func(at time.Time) string { return at.In(sys.loc).Format("2006-01-02 15:04") }
+	hidden := func(t *testing.T, raw, html string, what string, at time.Time) {
+		t.Helper()
+		if strings.Contains(html, minute(at)) || strings.Contains(raw, at.In(sys.loc).Format("2006-01-02T15:04:05")) {
+			t.Errorf("the %s deadline %s is shown to the resident:\n%s\n%s", what, minute(at), raw, html)
+		}
+		if strings.Contains(raw, "next_deadline") {
+			t.Errorf("the tracking answer still has next_deadline: %s", raw)
+		}
+	}
+
+	// The read model keeps microseconds, the create answer (the workflow's) nanoseconds.
+	same := func(a *time.Time, b time.Time) bool { return a != nil && a.Sub(b).Abs() < time.Millisecond }
+	p, raw, html := page(t)
+	d := c.Deadlines
+	if !same(p.FeedbackBy, *d["first_feedback"]) || !same(p.ResolveBy, *d["resolution"]) {
+		t.Fatalf("promises %+v, want feedback by %s and resolution by %s", p, d["first_feedback"], d["resolution"])
+	}
+	if !strings.Contains(html, minute(*d["first_feedback"])) || !strings.Contains(html, minute(*d["resolution"])) {
+		t.Errorf("the page does not show the promised times:\n%s", html)
+	}
+	hidden(t, raw, html, "dispatch", *d["dispatch"])
+
+	if code := call(t, "POST", "/api/v1/complaints/"+c.Number+"/route", map[string]any{"department": "cleaning"}, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+		t.Fatalf("route: HTTP %d", code)
+	}
+	act(t, c.Number, "acknowledge", nil, http.StatusOK)
+	act(t, c.Number, "feedback", map[string]any{"message": "已安排保洁"}, http.StatusOK)
+	if p, _, _ = page(t); p.FeedbackBy != nil || !same(p.ResolveBy, *d["resolution"]) {
+		t.Fatalf("after the first feedback: %+v, want only the resolution promise", p)
+	}
+
+	resolved := act(t, c.Number, "resolve", map[string]any{"resolution": "已清理"}, http.StatusOK)
+	p, raw, html = page(t)
+	if p.FeedbackBy != nil || p.ResolveBy != nil {
+		t.Fatalf("while waiting for the callback: %+v, want no times", p)
+	}
+	hidden(t, raw, html, "callback", *resolved.Deadlines["callback"])
+}
+
+// TestResidentRatesTwice: the same rating sent again is recorded, and the
+// answer says so; a different one afterwards is refused clearly.
+func TestResidentRatesTwice(t *testing.T) {
+	t.Parallel()
+	var c struct {
+		complaint
+		TrackURL string `json:"track_url"`
+	}
+	if code := call(t, "POST", "/api/v1/complaints", newComplaintBody("hygiene"), &c); code != http.StatusCreated {
+		t.Fatalf("create: HTTP %d", code)
+	}
+	tok := token(t, c.TrackURL)
+	act(t, c.Number, "acknowledge", nil, http.StatusOK)
+	act(t, c.Number, "resolve", map[string]any{"resolution": "楼道已清理"}, http.StatusOK)
+
+	rating := map[string]any{"score": 5, "comment": "很干净"}
+	var first, second trackPromises
+	if code := call(t, "POST", "/api/v1/track/"+tok+"/rating", rating, &first); code != http.StatusOK || first.Status != "closed" || first.Rating != "recorded" {
+		t.Fatalf("rating: HTTP %d %+v", code, first)
+	}
+	if code := call(t, "POST", "/api/v1/track/"+tok+"/rating", rating, &second); code != http.StatusOK || second.Status != "closed" ||
+		second.Rating != "already_recorded" || len(second.Timeline) != len(first.Timeline) {
+		t.Fatalf("the same rating again: HTTP %d %+v, want 200 already_recorded", code, second)
+	}
+	var e apiError
+	if code := call(t, "POST", "/api/v1/track/"+tok+"/rating", map[string]any{"score": 2}, &e); code != http.StatusConflict ||
+		e.Error.Code != "already_rated" || !strings.Contains(e.Error.Message, "5") {
+		t.Fatalf("a different rating: HTTP %d %+v, want 409 already_rated", code, e)
+	}
+
+	// The page's form, sent again and then changed.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(sys.http.URL+"/t/"+tok+"/rating", url.Values{"score": {"5"}, "comment": {"很干净"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "?rated=again") {
+		t.Fatalf("the form sent again: HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if code, html := getPage(t, resp.Header.Get("Location")); code != http.StatusOK || !strings.Contains(html, "您的评价已记录") {
+		t.Fatalf("after the form sent again: HTTP %d\n%s", code, html)
+	}
+	resp, err = client.PostForm(sys.http.URL+"/t/"+tok+"/rating", url.Values{"score": {"3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(html), "不能更改") || strings.Contains(string(html), "稍后再试") {
+		t.Fatalf("a different rating by form: HTTP %d\n%s", resp.StatusCode, html)
+	}
+	if n := count(t, `SELECT count(*) FROM ratings WHERE number = $1`, c.Number); n != 1 {
+		t.Fatalf("%d ratings, want 1", n)
+	}
+}
+
+// TestStaffLookUpAndResendTrackingLink: staff get a working link for any
+// case, and can send it to the resident again through the outbox.
+func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
+	t.Parallel()
+	const phone = "13955550042"
+	body := newRepairBody("door_lock")
+	body["resident"] = map[string]any{"name": "测试住户", "phone": phone}
+	r := createRepair(t, body)
+	settled(t, r.Number, 20*time.Second)
+
+	var link struct {
+		Number    string    `json:"number"`
+		TrackURL  string    `json:"track_url"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	before := time.Now()
+	if code := call(t, "GET", "/api/v1/repairs/"+r.Number+"/tracking-link", nil, &link); code != http.StatusOK || link.Number != r.Number {
+		t.Fatalf("tracking link: HTTP %d %+v", code, link)
+	}
+	// The shared API signs links for the default 30 days.
+	if ttl := 30 * 24 * time.Hour; link.ExpiresAt.Before(before.Add(ttl).Add(-time.Second)) || link.ExpiresAt.After(time.Now().Add(ttl)) {
+		t.Errorf("expires_at %s, want 30 days from now", link.ExpiresAt)
+	}
+	var v tracked
+	if code := call(t, "GET", "/api/v1/track/"+token(t, link.TrackURL), nil, &v); code != http.StatusOK || v.Number != r.Number {
+		t.Fatalf("the looked-up link: HTTP %d %+v", code, v)
+	}
+	var e apiError
+	for _, path := range []string{"/api/v1/repairs/BX20200101-9999/tracking-link", "/api/v1/complaints/" + r.Number + "/tracking-link"} {
+		if code := call(t, "GET", path, nil, &e); code != http.StatusNotFound {
+			t.Errorf("%s: HTTP %d, want 404", path, code)
+		}
+	}
+
+	key := fmt.Sprintf("resend-%d", time.Now().UnixNano())
+	var n struct {
+		ID       int64  `json:"id"`
+		Template string `json:"template"`
+		Audience string `json:"audience"`
+	}
+	path := "/api/v1/repairs/" + r.Number + "/tracking-link/resend"
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusAccepted ||
+		n.Template != "tracking_link" || n.Audience != "resident" {
+		t.Fatalf("resend: HTTP %d %+v", code, n)
+	}
+	first := n.ID
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusOK || n.ID != first {
+		t.Fatalf("resend retried: HTTP %d %+v, want 200 with notification %d", code, n, first)
+	}
+	for _, row := range settled(t, r.Number, 30*time.Second) {
+		if row.Template == "tracking_link" && (row.Status != "sent" || row.Channel != "sms" || row.Address != phone) {
+			t.Fatalf("the link message: %+v", row)
+		}
+	}
+	var sent []string
+	for _, m := range sys.sms.to(phone) {
+		if strings.Contains(m.Text, "查看进度") && strings.Contains(m.Text, "可通过下方链接") {
+			sent = append(sent, m.Text)
+		}
+	}
+	if len(sent) != 1 {
+		t.Fatalf("%d link messages to the resident, want 1: %q", len(sent), sent)
+	}
+	_, after, ok := strings.Cut(sent[0], "https://concierge.test/t/")
+	if !ok {
+		t.Fatalf("no link in %q", sent[0])
+	}
+	tok, _, _ := strings.Cut(after, "\n")
+	if number, err := sys.tracking.Check(strings.TrimSpace(tok), time.Now()); err != nil || number != r.Number {
+		t.Fatalf("the sent link opens %q (%v), want %s", number, err, r.Number)
+	}
+	// Temporal carried the outbox key only.
+	var outboxKey string
+	if err := sys.store.Pool().QueryRow(context.Background(), `SELECT idempotency_key FROM notifications WHERE id = $1`, first).Scan(&outboxKey); err != nil {
+		t.Fatal(err)
+	}
+	hist := sys.temporal.GetWorkflowHistory(context.Background(), "notification/"+outboxKey, "", false, 0)
+	started := false
+	for hist.HasNext() {
+		ev, err := hist.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
+			started = true
+			if in := a.GetInput().String(); strings.Contains(in, phone) || strings.Contains(in, "测试住户") || !strings.Contains(in, r.Number) {
+				t.Fatalf("delivery input %s", in)
+			}
+		}
+	}
+	if !started {
+		t.Fatalf("no delivery workflow notification/%s", outboxKey)
+	}
+	if code := call(t, "POST", path, nil, &e, "X-Staff-Code", "nobody"); code != http.StatusUnprocessableEntity {
+		t.Fatalf("resend by an unknown member of staff: HTTP %d", code)
 	}
 }

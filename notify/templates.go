@@ -101,6 +101,14 @@ var defs = []def{
 		"您好！我们已收到您的邮件{{with .reference}}（参考号：{{.}}）{{end}}，客服主管将尽快处理并与您联系。感谢您的来信！",
 		"We have received your email{{with .reference}} ({{.}}){{end}}",
 		"Hello, we have received your email{{with .reference}} (reference {{.}}){{end}}. A customer service supervisor will look into it and get back to you shortly. Thank you for writing to us."},
+	// The link again, when staff re-send it (a lost message, a new phone).
+	{audResident, "tracking_link", []string{"number", "kind", "track_url"},
+		"进度查询（{{.number}}）",
+		"您好！{{if .track_url}}您的{{with .kind}}{{.}}{{else}}工单{{end}}{{.number}}可通过下方链接随时查看处理进度，处理完毕后也可在此评价。\n查看进度：{{.track_url}}" +
+			"{{else}}如需了解您的{{with .kind}}{{.}}{{else}}工单{{end}}{{.number}}的处理进度，请致电物业服务中心。{{end}}",
+		"Progress of {{.number}}",
+		"Hello, {{if .track_url}}you can follow {{with .kind}}your {{.}}{{else}}case{{end}} {{.number}} at any time with the address below, and rate our service there once it is done.\nTrack progress: {{.track_url}}" +
+			"{{else}}to hear how {{with .kind}}your {{.}}{{else}}case{{end}} {{.number}} is progressing, please call the service centre.{{end}}"},
 
 	// Staff messages carry no personal data: only the case number and
 	// the name of the deadline.

@@ -49,7 +49,7 @@ func TestTemplatesList(t *testing.T) {
 		"email_received", "email_triage",
 		"repair_assigned", "repair_callback_request", "repair_completed", "repair_escalated", "repair_feedback",
 		"repair_on_site", "repair_recorded", "repair_reminder", "repair_reopened",
-		"training_exam_open", "training_exam_reminder", "training_retake",
+		"tracking_link", "training_exam_open", "training_exam_reminder", "training_retake",
 	}
 	if got := Templates(); !slices.Equal(got, want) {
 		t.Fatalf("Templates() = %v\nwant %v", got, want)

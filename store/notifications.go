@@ -138,3 +138,32 @@ func (s *Store) Notifications(ctx context.Context, status, number string, limit 
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Notification])
 }
+
+// QueueNotification adds one message to the outbox outside a case's
+// recording (a tracking link staff re-send), under its idempotency key: the
+// same key again queues nothing and returns the message queued first
+// (created false). Params are template values, never contact details.
+func (s *Store) QueueNotification(ctx context.Context, number, audience, recipient, template string, params map[string]string, key string) (Notification, bool, error) {
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return Notification{}, false, fmt.Errorf("encode notification params: %w", err)
+	}
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO notifications (number, audience, recipient, template, params, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+		number, audience, recipient, template, raw, key)
+	if err != nil {
+		return Notification{}, false, fmt.Errorf("queue notification %s: %w", key, err)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, number, audience, recipient, template, status, channel, attempts, last_error, created_at, sent_at
+		FROM notifications WHERE idempotency_key = $1`, key)
+	if err != nil {
+		return Notification{}, false, fmt.Errorf("read notification %s: %w", key, err)
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Notification])
+	if err != nil {
+		return Notification{}, false, fmt.Errorf("read notification %s: %w", key, err)
+	}
+	return n, tag.RowsAffected() == 1, nil
+}

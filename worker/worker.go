@@ -67,6 +67,7 @@ func Register(r interface {
 		notifier.Logger = slog.Default()
 	}
 	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
+	r.RegisterWorkflowWithOptions(workflows.NotificationDelivery, workflow.RegisterOptions{Name: workflows.DeliveryWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.CallbackCampaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
 	campaigns := &activities.Campaigns{Store: st, Location: loc, Target: set.CallbackTarget}
