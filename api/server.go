@@ -140,6 +140,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/kpis", s.kpis)
 	v1.GET("/reports/complaints", s.complaintReport)
 	v1.GET("/reports/complaints/archive", s.listArchivedReports)
+	v1.GET("/reports/complaints/archive/:month", s.archivedReport)
 	v1.GET("/evaluations", s.staffEvaluation)
 	v1.GET("/evaluations/settings", s.evaluationSettings)
 	v1.PUT("/evaluations/settings", s.putEvaluationSettings)
