@@ -98,7 +98,7 @@ func New(cfg Config) http.Handler {
 	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()
-	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests)
+	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, s.localTimes)
 	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") })
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
