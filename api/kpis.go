@@ -49,7 +49,7 @@ func (s *Server) kpis(c *gin.Context) {
 		"training_pass_rate":       domain.Ratio(tr.FinalPassed, tr.Enrolled, domain.TargetTrainingPass),
 		"training_first_pass_rate": domain.Ratio(tr.FirstPassed, tr.Enrolled, domain.TargetTrainingPass),
 		"training_cycles":          tr.Cycles,
-		"complaint_rate":           domain.ComplaintRate(k.Complaints, k.ActiveHouseholds, domain.MonthsBetween(from, to), baseline),
+		"complaint_rate":           domain.ComplaintRateOver(k.Complaints, k.ActiveHouseholds, from, to, now, baseline),
 	})
 }
 

@@ -89,7 +89,8 @@ func (s *Server) baselineRate(c *gin.Context, community string) (*float64, bool)
 	}
 	ctx := c.Request.Context()
 	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-	n, err := s.cfg.Store.ComplaintCount(ctx, from, from.AddDate(0, 1, 0), community)
+	to := from.AddDate(0, 1, 0)
+	n, err := s.cfg.Store.ComplaintCount(ctx, from, to, community)
 	if err != nil {
 		s.internal(c, err)
 		return nil, false
@@ -99,5 +100,5 @@ func (s *Server) baselineRate(c *gin.Context, community string) (*float64, bool)
 		s.internal(c, err)
 		return nil, false
 	}
-	return domain.ComplaintRate(n, households, 1, nil).Value, true
+	return domain.ComplaintRateOver(n, households, from, to, time.Now(), nil).Value, true
 }

@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +29,40 @@ type complaintReportJSON struct {
 	// month; the plan expects -0.30.
 	Baseline *string  `json:"baseline"`
 	Change   *float64 `json:"change_vs_baseline"`
+	// ArchivedAt is when an archived report was generated; absent from a
+	// report computed on request.
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+}
+
+// reportFigures adds to a month's counts the figures computed from them,
+// with the rules the KPIs use; now is when the counts were read.
+func reportFigures(rep store.ComplaintReport, from, to, now time.Time, baseRate *float64) complaintReportJSON {
+	out := complaintReportJSON{ComplaintReport: rep,
+		Dispatch24h:   domain.Ratio(rep.Dispatched, rep.Windows, domain.TargetDispatch24h),
+		Feedback24h:   domain.Ratio(rep.FedBack, rep.Windows, domain.TargetFeedback24h),
+		ComplaintRate: domain.ComplaintRateOver(rep.Complaints, rep.Households, from, to, now, baseRate)}
+	if baseRate != nil && *baseRate > 0 && out.ComplaintRate.Value != nil {
+		ch := math.Round((*out.ComplaintRate.Value / *baseRate - 1)*10000) / 10000
+		out.Change = &ch
+	}
+	return out
+}
+
+// reportMonth reads a month, and the format (json or xlsx); it answers 422
+// itself. The month runs [from, to) in the centre's zone.
+func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, from, to time.Time, format string, ok bool) {
+	p, err := domain.ParsePeriod(month)
+	if err != nil {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
+		return p, from, to, "", false
+	}
+	format = c.DefaultQuery("format", "json")
+	if format != "json" && format != "xlsx" {
+		fail(c, http.StatusUnprocessableEntity, "invalid_input", "format must be json or xlsx")
+		return p, from, to, "", false
+	}
+	from = time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
+	return p, from, from.AddDate(0, 1, 0), format, true
 }
 
 // complaintReport answers GET /api/v1/reports/complaints?month=YYYY-MM
@@ -35,44 +71,66 @@ type complaintReportJSON struct {
 func (s *Server) complaintReport(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
-	month := c.DefaultQuery("month", now.AddDate(0, -1, 0).Format("2006-01"))
-	p, err := domain.ParsePeriod(month)
-	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
+	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location).AddDate(0, -1, 0)
+	_, from, to, format, ok := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
+	if !ok {
 		return
 	}
 	community, ok := s.communityParam(c)
 	if !ok {
 		return
 	}
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "xlsx" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "format must be json or xlsx")
-		return
-	}
-	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-	to := from.AddDate(0, 1, 0)
-	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), time.Now(), s.cfg.Location.String(), community)
-	if err != nil {
-		s.internal(c, err)
-		return
-	}
-	out := complaintReportJSON{ComplaintReport: rep,
-		Dispatch24h: domain.Ratio(rep.Dispatched, rep.Windows, domain.TargetDispatch24h),
-		Feedback24h: domain.Ratio(rep.FedBack, rep.Windows, domain.TargetFeedback24h)}
 	baseRate, ok := s.baselineRate(c, community)
 	if !ok {
 		return
 	}
+	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), community)
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	out := reportFigures(rep, from, to, now, baseRate)
 	if baseRate != nil {
 		b := c.Query("baseline")
 		out.Baseline = &b
 	}
-	out.ComplaintRate = domain.ComplaintRate(rep.Complaints, rep.Households, 1, baseRate)
-	if baseRate != nil && *baseRate > 0 && out.ComplaintRate.Value != nil {
-		ch := math.Round((*out.ComplaintRate.Value / *baseRate - 1)*10000) / 10000
-		out.Change = &ch
+	s.sendReport(c, out, format)
+}
+
+// archivedReport answers GET /api/v1/reports/complaints/archive/{month}
+// ?community=: the analysis the monthly schedule archived, as it stood
+// then (later corrections to cases do not change it), with its figures
+// computed from the archived counts; 404 for a month not archived. The
+// figures of a live baseline month would not be as archived, so there is
+// no baseline here.
+func (s *Server) archivedReport(c *gin.Context) {
+	p, from, to, format, ok := s.reportMonth(c, c.Param("month"))
+	if !ok {
+		return
 	}
+	community, ok := s.communityParam(c)
+	if !ok {
+		return
+	}
+	rep, at, err := s.cfg.Store.ArchivedComplaintReport(c.Request.Context(), p.String(), community)
+	if errors.Is(err, store.ErrNotFound) {
+		msg := fmt.Sprintf("the analysis of %s was not archived", p)
+		if community != "" {
+			msg = fmt.Sprintf("the analysis of %s for community %q was not archived", p, community)
+		}
+		fail(c, http.StatusNotFound, "not_found", msg)
+		return
+	}
+	if err != nil {
+		s.internal(c, err)
+		return
+	}
+	out := reportFigures(rep, from, to, at, nil)
+	out.ArchivedAt = &at
+	s.sendReport(c, out, format)
+}
+
+func (s *Server) sendReport(c *gin.Context, out complaintReportJSON, format string) {
 	if format == "json" {
 		c.JSON(http.StatusOK, out)
 		return
@@ -82,32 +140,49 @@ func (s *Server) complaintReport(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
-	attachment(c, fmt.Sprintf("complaint-report-%s.xlsx", rep.Month))
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", raw)
+	attachment(c, fmt.Sprintf("complaint-report-%s.xlsx", out.Month))
+	c.Data(http.StatusOK, contentTypeXLSX, raw)
 }
 
 // reportWorkbook lays the report out on one sheet per table, headings in
-// Chinese and English.
+// Chinese and English, for a person to read: shares as percentages, hours
+// and rates with two decimals (the cell holds the rounded number, so what
+// is copied is what is shown), case numbers as a list joined with "、".
 func reportWorkbook(r complaintReportJSON) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
+	st, err := newReportStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	community := r.Community
+	if community == "" {
+		community = "全部 All"
+	}
 	sheets := []struct {
-		name string
-		rows [][]any
+		name  string
+		width []float64
+		rows  [][]reportCell
 	}{
-		{"概况 Summary", [][]any{
-			{"月份 Month", r.Month}, {"小区 Community", r.Community}, {"投诉数 Complaints", r.Complaints},
-			{"24小时派单率 Dispatched in 24 h", value(r.Dispatch24h)}, {"24小时反馈率 Fed back in 24 h", value(r.Feedback24h)},
-			{"已解决 Resolved", r.Resolved}, {"解决时长中位数(小时) Median hours to resolve", ptrValue(r.MedianHours)},
-			{"解决时长P90(小时) P90 hours to resolve", ptrValue(r.P90Hours)},
-			{"每百户投诉率 Complaints per 100 households", value(r.ComplaintRate)}, {"较基准月 Change vs baseline", ptrValue(r.Change)},
+		// The summary is a list of labelled figures, without a header row.
+		{"概况 Summary", []float64{40, 16, 16}, [][]reportCell{
+			{cellText("月份 Month"), cellText(r.Month)},
+			{cellText("小区 Community"), cellText(community)},
+			{cellText("投诉数 Complaints"), cellCount(r.Complaints)},
+			{cellText("24小时派单率 Dispatched in 24 h"), cellNumber(r.Dispatch24h.Value, st.percent), cellRatio(r.Dispatch24h)},
+			{cellText("24小时反馈率 Fed back in 24 h"), cellNumber(r.Feedback24h.Value, st.percent), cellRatio(r.Feedback24h)},
+			{cellText("已解决 Resolved"), cellCount(r.Resolved)},
+			{cellText("解决时长中位数(小时) Median hours to resolve"), cellNumber(round2(r.MedianHours), st.fixed2)},
+			{cellText("解决时长P90(小时) P90 hours to resolve"), cellNumber(round2(r.P90Hours), st.fixed2)},
+			{cellText("每百户投诉率 Complaints per 100 households"), cellNumber(r.ComplaintRate.Value, st.fixed2), cellRatio(r.ComplaintRate)},
+			{cellText("较基准月 Change vs baseline"), cellNumber(r.Change, st.signedPercent)},
 		}},
-		{"类别 Categories", countRows(r.ByCategory)},
-		{"部门 Departments", countRows(r.ByDepartment)},
-		{"楼栋 Buildings", countRows(r.ByBuilding)},
-		{"重复投诉 Repeats", repeatRows(r.RepeatUnits, r.RepeatSpots)},
-		{"满意度 Satisfaction", trendRows(r.Satisfaction)},
-		{"突出问题 Top problems", topRows(r.TopProblems)},
+		{"类别 Categories", []float64{16, 20, 12}, countRows(r.ByCategory)},
+		{"部门 Departments", []float64{16, 20, 12}, countRows(r.ByDepartment)},
+		{"楼栋 Buildings", []float64{16, 20, 12}, countRows(r.ByBuilding)},
+		{"重复投诉 Repeats", []float64{36, 24, 12, 60}, repeatRows(r.RepeatUnits, r.RepeatSpots)},
+		{"满意度 Satisfaction", []float64{12, 14, 14, 14}, trendRows(r.Satisfaction, st.percent)},
+		{"突出问题 Top problems", []float64{16, 20, 12, 60}, topRows(r.TopProblems)},
 	}
 	for i, sh := range sheets {
 		if i == 0 {
@@ -118,13 +193,33 @@ func reportWorkbook(r complaintReportJSON) ([]byte, error) {
 			return nil, fmt.Errorf("add sheet: %w", err)
 		}
 		for j, row := range sh.rows {
-			cell, _ := excelize.CoordinatesToCellName(1, j+1)
-			if err := f.SetSheetRow(sh.name, cell, &row); err != nil {
-				return nil, fmt.Errorf("write %s: %w", sh.name, err)
+			for k, cell := range row {
+				name, err := excelize.CoordinatesToCellName(k+1, j+1)
+				if err != nil {
+					return nil, err
+				}
+				if err := f.SetCellValue(sh.name, name, cell.value); err != nil {
+					return nil, fmt.Errorf("write %s: %w", sh.name, err)
+				}
+				style := cell.style
+				if j == 0 && i > 0 {
+					style = st.header
+				}
+				if style != 0 {
+					if err := f.SetCellStyle(sh.name, name, name, style); err != nil {
+						return nil, fmt.Errorf("style %s: %w", sh.name, err)
+					}
+				}
 			}
 		}
-		if err := f.SetColWidth(sh.name, "A", "A", 36); err != nil {
-			return nil, fmt.Errorf("widen %s: %w", sh.name, err)
+		for k, w := range sh.width {
+			col, err := excelize.ColumnNumberToName(k + 1)
+			if err != nil {
+				return nil, err
+			}
+			if err := f.SetColWidth(sh.name, col, col, w); err != nil {
+				return nil, fmt.Errorf("widen %s: %w", sh.name, err)
+			}
 		}
 	}
 	var buf bytes.Buffer
@@ -134,46 +229,98 @@ func reportWorkbook(r complaintReportJSON) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func value(k domain.KPI) any { return ptrValue(k.Value) }
-
-func ptrValue(v *float64) any {
-	if v == nil {
-		return "—"
-	}
-	return *v
+// reportStyles are the workbook's number formats and its header style.
+type reportStyles struct {
+	header, percent, signedPercent, fixed2 int
 }
 
-func countRows(cs []store.ReportCount) [][]any {
-	rows := [][]any{{"代码 Code", "名称 Name", "数量 Count"}}
+func newReportStyles(f *excelize.File) (reportStyles, error) {
+	var st reportStyles
+	for _, s := range []struct {
+		id    *int
+		style excelize.Style
+	}{
+		{&st.header, excelize.Style{Font: &excelize.Font{Bold: true},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}}},
+		{&st.percent, excelize.Style{CustomNumFmt: ptr("0.0%")}},
+		{&st.signedPercent, excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")}},
+		{&st.fixed2, excelize.Style{CustomNumFmt: ptr("0.00")}},
+	} {
+		id, err := f.NewStyle(&s.style)
+		if err != nil {
+			return st, fmt.Errorf("report workbook style: %w", err)
+		}
+		*s.id = id
+	}
+	return st, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// reportCell is one cell of the report workbook: a value and its style (0:
+// none).
+type reportCell struct {
+	value any
+	style int
+}
+
+func cellText(s string) reportCell   { return reportCell{value: s} }
+func cellCount(n int64) reportCell   { return reportCell{value: n} }
+func cellList(s []string) reportCell { return reportCell{value: strings.Join(s, "、")} }
+
+// cellNumber is a number in the given format, or a dash when there is none.
+func cellNumber(v *float64, style int) reportCell {
+	if v == nil {
+		return cellText("—")
+	}
+	return reportCell{value: *v, style: style}
+}
+
+// cellRatio shows what a KPI is computed from, "3 / 4".
+func cellRatio(k domain.KPI) reportCell {
+	return cellText(fmt.Sprintf("%d / %d", k.Numerator, k.Denominator))
+}
+
+func round2(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	r := math.Round(*v*100) / 100
+	return &r
+}
+
+func countRows(cs []store.ReportCount) [][]reportCell {
+	rows := [][]reportCell{{cellText("代码 Code"), cellText("名称 Name"), cellText("数量 Count")}}
 	for _, c := range cs {
-		rows = append(rows, []any{c.Key, c.Name, c.Count})
+		rows = append(rows, []reportCell{cellText(c.Key), cellText(c.Name), cellCount(c.Count)})
 	}
 	return rows
 }
 
-func repeatRows(units, spots []store.ReportRepeat) [][]any {
-	rows := [][]any{{"类型 Kind", "位置 Where", "数量 Count", "案件 Cases"}}
+func repeatRows(units, spots []store.ReportRepeat) [][]reportCell {
+	rows := [][]reportCell{{cellText("类型 Kind"), cellText("位置 Where"), cellText("数量 Count"), cellText("案件 Cases")}}
 	for _, u := range units {
-		rows = append(rows, []any{"同一房屋 Same unit", u.Key, u.Count, fmt.Sprint(u.Numbers)})
+		rows = append(rows, []reportCell{cellText("同一房屋 Same unit"), cellText(u.Key), cellCount(u.Count), cellList(u.Numbers)})
 	}
 	for _, s := range spots {
-		rows = append(rows, []any{"同一楼栋同类 Same building and category", s.Key, s.Count, fmt.Sprint(s.Numbers)})
+		rows = append(rows, []reportCell{cellText("同一楼栋同类 Same building and category"), cellText(s.Key), cellCount(s.Count), cellList(s.Numbers)})
 	}
 	return rows
 }
 
-func trendRows(ms []store.ReportMonthly) [][]any {
-	rows := [][]any{{"月份 Month", "满意 Satisfied", "评价数 Ratings", "满意率 Rate"}}
+func trendRows(ms []store.ReportMonthly, percent int) [][]reportCell {
+	rows := [][]reportCell{{cellText("月份 Month"), cellText("满意 Satisfied"), cellText("评价数 Ratings"), cellText("满意率 Rate")}}
 	for _, m := range ms {
-		rows = append(rows, []any{m.Month, m.Satisfied, m.Ratings, value(domain.Ratio(m.Satisfied, m.Ratings, domain.TargetSatisfaction))})
+		rate := domain.Ratio(m.Satisfied, m.Ratings, domain.TargetSatisfaction)
+		rows = append(rows, []reportCell{cellText(m.Month), cellCount(m.Satisfied), cellCount(m.Ratings), cellNumber(rate.Value, percent)})
 	}
 	return rows
 }
 
-func topRows(ts []store.ReportTop) [][]any {
-	rows := [][]any{{"类别 Category", "名称 Name", "数量 Count", "案例 Examples"}}
+func topRows(ts []store.ReportTop) [][]reportCell {
+	rows := [][]reportCell{{cellText("类别 Category"), cellText("名称 Name"), cellText("数量 Count"), cellText("案例 Examples")}}
 	for _, t := range ts {
-		rows = append(rows, []any{t.Category, t.Name, t.Count, fmt.Sprint(t.Examples)})
+		rows = append(rows, []reportCell{cellText(t.Category), cellText(t.Name), cellCount(t.Count), cellList(t.Examples)})
 	}
 	return rows
 }

@@ -105,7 +105,7 @@ func New(cfg Config) http.Handler {
 	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()
-	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests)
+	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, s.localTimes)
 	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") })
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
@@ -149,6 +149,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/kpis", s.kpis)
 	v1.GET("/reports/complaints", s.complaintReport)
 	v1.GET("/reports/complaints/archive", s.listArchivedReports)
+	v1.GET("/reports/complaints/archive/:month", s.archivedReport)
 	v1.GET("/evaluations", s.staffEvaluation)
 	v1.GET("/evaluations/settings", s.evaluationSettings)
 	v1.PUT("/evaluations/settings", s.putEvaluationSettings)

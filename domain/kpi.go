@@ -62,6 +62,29 @@ func ComplaintRate(complaints, households int64, months float64, baseline *float
 	return k
 }
 
+// ComplaintRateOver is the complaint rate of the period [from, to), the one
+// rule the KPIs, the monthly analysis and the baseline month share: the
+// complaints recorded in the period per 100 active households, divided by
+// RateMonths. now is when the rate is read.
+func ComplaintRateOver(complaints, households int64, from, to, now time.Time, baseline *float64) KPI {
+	return ComplaintRate(complaints, households, RateMonths(from, to, now), baseline)
+}
+
+// RateMonths is what a complaint rate over [from, to) divides by: the
+// period's length in calendar months (MonthsBetween), counting no day
+// after today, and never less than one. So a month, or any part of one, is
+// not extrapolated: this month so far counts its complaints so far, the
+// same figure the monthly analysis shows for it, and the rate grows to the
+// month's final figure as the month goes on; a longer period gives the
+// average per month of the days it has had.
+func RateMonths(from, to, now time.Time) float64 {
+	n := now.In(from.Location())
+	if tomorrow := time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, from.Location()); tomorrow.Before(to) {
+		to = tomorrow
+	}
+	return max(1, MonthsBetween(from, to))
+}
+
 func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
 
 // MonthsBetween is the length of [from, to) in calendar months, each month

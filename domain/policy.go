@@ -118,6 +118,35 @@ func ReminderAt(start, deadline time.Time) time.Time {
 	return start.Add(time.Duration(float64(window) * ReminderShare))
 }
 
+// ReminderOutcome is what becomes of a reminder when the workflow looks at
+// it.
+type ReminderOutcome int
+
+const (
+	// ReminderWait: its time has not come.
+	ReminderWait ReminderOutcome = iota
+	// ReminderSend: due, and the deadline it announces is still ahead.
+	ReminderSend
+	// ReminderSkip: the deadline has passed as well (the worker was down
+	// past both). The escalation of the missed deadline goes out; a
+	// "deadline approaching" in the same second would say what is no longer
+	// true.
+	ReminderSkip
+)
+
+// DecideReminder decides a reminder set for remindAt, of a deadline at
+// deadline, at now. A deadline is missed at its very instant, so a reminder
+// looked at then is skipped.
+func DecideReminder(remindAt, deadline, now time.Time) ReminderOutcome {
+	switch {
+	case now.Before(remindAt):
+		return ReminderWait
+	case !now.Before(deadline):
+		return ReminderSkip
+	}
+	return ReminderSend
+}
+
 // Deadlines are the open deadlines of a case; nil means not (or no longer) due.
 type Deadlines struct {
 	Dispatch      *time.Time `json:"dispatch"`

@@ -48,7 +48,8 @@ func (s *Store) SetEvaluationSettings(ctx context.Context, set domain.EvalSettin
 // EvaluationInputs gathers, for every active receptionist, the counts of
 // the four components for [from, to) (a month in the centre's zone, month
 // its "YYYY-MM", which callback tasks are filed under). now decides which
-// complaints' 24 h windows have closed. One query: each component is
+// complaints' 24 h windows have closed and whether the month, and with it
+// the callback tasks' window, is over. One query: each component is
 // grouped by member of staff once, not counted per receptionist.
 func (s *Store) EvaluationInputs(ctx context.Context, from, to, now time.Time, month string) ([]domain.EvalInput, error) {
 	rows, err := s.pool.Query(ctx, `
@@ -71,8 +72,11 @@ func (s *Store) EvaluationInputs(ctx context.Context, from, to, now time.Time, m
 				AND c.recorded_at + interval '24 hours' <= $3
 			GROUP BY 1
 		), cb AS (
+			-- A month's calls are due by its end: until then an open task
+			-- is not yet a call missed, so the component waits for the
+			-- month to be over (as feedback waits for the 24 h window).
 			SELECT assignee AS staff, count(*) FILTER (WHERE status <> 'open')::float8 AS done, count(*) AS n
-			FROM callback_tasks WHERE month = $4
+			FROM callback_tasks WHERE month = $4 AND $2 <= $3
 			GROUP BY 1
 		), e AS (
 			-- The latest exam sat before the month's end, of any cycle.

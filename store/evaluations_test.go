@@ -146,6 +146,15 @@ func TestEvaluationInputs(t *testing.T) {
 	if f := got[1].Feedback; f != n(2, 5) {
 		t.Fatalf("liu_fang's feedback a day later %+v, want 2 of 5", f)
 	}
+	// While September runs, an open call may still be made: no callback
+	// tasks count yet, so a receptionist with only open calls has no data.
+	got, err = st.EvaluationInputs(ctx, from, to, time.Date(2026, 9, 30, 23, 59, 0, 0, loc), "2026-09")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, z := got[1].Callbacks, got[2].Callbacks; c != n(0, 0) || z != n(0, 0) {
+		t.Fatalf("callbacks before the month's end: liu_fang %+v, zhao_min %+v, want none counted", c, z)
+	}
 
 	testEvaluationStorage(t, st, want)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -188,4 +189,21 @@ func (s *Store) ArchivedReports(ctx context.Context) ([]ArchivedReport, error) {
 		return nil, fmt.Errorf("list archived reports: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[ArchivedReport])
+}
+
+// ArchivedComplaintReport reads the report archived for a month (community
+// "" is all communities) as it was stored, with when it was generated;
+// ErrNotFound when that month was not archived.
+func (s *Store) ArchivedComplaintReport(ctx context.Context, month, community string) (ComplaintReport, time.Time, error) {
+	var r ComplaintReport
+	var at time.Time
+	err := s.pool.QueryRow(ctx, `SELECT report, generated_at FROM complaint_reports WHERE month = $1 AND community = $2`,
+		month, community).Scan(&r, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, at, fmt.Errorf("archived report %s %q: %w", month, community, ErrNotFound)
+	}
+	if err != nil {
+		return r, at, fmt.Errorf("read archived report %s: %w", month, err)
+	}
+	return r, at, nil
 }

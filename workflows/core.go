@@ -511,7 +511,15 @@ type alarm struct {
 	key  string
 	at   time.Time
 	fire func(workflow.Context)
+	// deadline is the deadline a reminder announces; nil for other alarms.
+	deadline *time.Time
 }
+
+// staleReminderVersion gates skipping a reminder whose deadline has passed
+// by the time it is looked at (domain.DecideReminder). Workflows that sent
+// such reminders before have them in their histories, and replaying those
+// must send them again.
+const staleReminderVersion = "skip-stale-reminders"
 
 // alarms lists the duties that are due now or later in the current state.
 // Keys carry the resolution round so a reopened case is reminded afresh.
@@ -528,23 +536,28 @@ func (c *caseCore) alarms() []alarm {
 			out = append(out, alarm{key: key, at: at, fire: fire})
 		}
 	}
+	addReminder := func(key string, start, deadline time.Time, fire func(workflow.Context)) {
+		if !c.fired[key] {
+			out = append(out, alarm{key: key, at: domain.ReminderAt(start, deadline), fire: fire, deadline: &deadline})
+		}
+	}
 	open := s.OpenDeadlines()
 	if d := open.Dispatch; d != nil {
-		add("dispatch/remind", domain.ReminderAt(s.RecordedAt, *d), c.remind("dispatch", "customer_service_supervisor"))
+		addReminder("dispatch/remind", s.RecordedAt, *d, c.remind("dispatch", "customer_service_supervisor"))
 		add("dispatch/due", *d, c.missed("dispatch", "customer_service_supervisor", domain.LevelDepartmentHead))
 	}
 	if d := open.FirstFeedback; d != nil {
-		add("feedback/remind", domain.ReminderAt(s.RecordedAt, *d), c.remind("first_feedback", s.Holder()))
+		addReminder("feedback/remind", s.RecordedAt, *d, c.remind("first_feedback", s.Holder()))
 		add("feedback/due", *d, c.missed("first_feedback", domain.LevelRole(domain.LevelDepartmentHead), domain.LevelDepartmentHead))
 	}
 	if d := open.Resolution; d != nil {
 		r := fmt.Sprintf("resolution/%d", c.round)
-		add(r+"/remind", domain.ReminderAt(c.resolveStart, *d), c.remind("resolution", s.Holder()))
+		addReminder(r+"/remind", c.resolveStart, *d, c.remind("resolution", s.Holder()))
 		add(r+"/due", *d, c.ladder("resolution", *d))
 	}
 	if d := open.Callback; d != nil {
 		r := fmt.Sprintf("callback/%d", c.round)
-		add(r+"/remind", domain.ReminderAt(c.callbackStart, *d), c.remind("callback", "front_desk"))
+		addReminder(r+"/remind", c.callbackStart, *d, c.remind("callback", "front_desk"))
 		add(r+"/due", *d, c.ladder("callback", *d))
 	}
 	if c.escalateNext != nil && s.EscalationLevel < domain.TopLevel {
@@ -559,11 +572,20 @@ func (c *caseCore) fireDue(ctx workflow.Context, now time.Time) {
 	for {
 		progressed := false
 		for _, a := range c.alarms() {
-			if !a.at.After(now) {
-				c.fired[a.key] = true
-				a.fire(ctx)
-				progressed = true
+			if a.at.After(now) {
+				continue
 			}
+			c.fired[a.key] = true
+			progressed = true
+			// After downtime a reminder can come due with its deadline
+			// already passed: only the escalation goes out then. The
+			// version is asked for only then, so a workflow that never
+			// meets the case records no marker.
+			if a.deadline != nil && domain.DecideReminder(a.at, *a.deadline, now) == domain.ReminderSkip &&
+				workflow.GetVersion(ctx, staleReminderVersion, workflow.DefaultVersion, 1) >= 1 {
+				continue
+			}
+			a.fire(ctx)
 		}
 		if !progressed {
 			return
