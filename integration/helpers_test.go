@@ -55,23 +55,29 @@ func (c complaint) kinds() []string {
 // call sends a JSON request and decodes the JSON answer into out (if not nil).
 func call(t *testing.T, method, path string, body any, out any, headers ...string) int {
 	t.Helper()
-	var rd io.Reader
+	code, err := request(method, path, "application/json", jsonBody(t, body), out, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// jsonBody encodes a request body: a string is sent as it is (to test bodies
+// that are not JSON), anything else as JSON, nil as no body.
+func jsonBody(t *testing.T, body any) io.Reader {
+	t.Helper()
 	switch b := body.(type) {
 	case nil:
+		return nil
 	case string:
-		rd = bytes.NewBufferString(b)
+		return bytes.NewBufferString(b)
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			t.Fatalf("encode body: %v", err)
 		}
-		rd = bytes.NewReader(raw)
+		return bytes.NewReader(raw)
 	}
-	code, err := request(method, path, "application/json", rd, out, headers...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return code
 }
 
 // request sends a request and decodes a JSON answer into out (if not nil).
@@ -79,7 +85,12 @@ func call(t *testing.T, method, path string, body any, out any, headers ...strin
 // goroutines other than the test's can use it (t.Fatal may only be called
 // from the test's own).
 func request(method, path, contentType string, body io.Reader, out any, headers ...string) (int, error) {
-	req, err := http.NewRequestWithContext(context.Background(), method, sys.http.URL+path, body)
+	return requestAt(sys.http.URL, method, path, contentType, body, out, headers...)
+}
+
+// requestAt is request against the API at base, such as a test's own.
+func requestAt(base, method, path, contentType string, body io.Reader, out any, headers ...string) (int, error) {
+	req, err := http.NewRequestWithContext(context.Background(), method, base+path, body)
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}

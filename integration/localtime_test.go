@@ -1,11 +1,8 @@
 package integration
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -37,32 +34,12 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 	}
 	send := func(method, path string, body any, headers ...string) []byte {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			raw, err := json.Marshal(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rd = bytes.NewReader(raw)
-		}
-		req, err := http.NewRequestWithContext(context.Background(), method, sys.http.URL+path, rd)
+		var raw json.RawMessage
+		code, err := request(method, path, "application/json", jsonBody(t, body), &raw, headers...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkAnswer(method+" "+path, resp.StatusCode, raw)
+		checkAnswer(method+" "+path, code, raw)
 		return raw
 	}
 
