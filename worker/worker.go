@@ -55,8 +55,8 @@ func Register(r interface {
 }, st *store.Store, n *activities.Notifier, set Settings) {
 	workflows.Register(r)
 	loc := set.Location
-	complaints := &activities.Complaints{Store: st}
-	r.RegisterActivityWithOptions(complaints.RecordComplaintEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
+	caseActivities := &activities.Cases{Store: st}
+	r.RegisterActivityWithOptions(caseActivities.RecordCaseEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
 	notifier := activities.Notifier{}
 	if n != nil {
 		notifier = *n
