@@ -11,7 +11,8 @@ type WorkflowRegistry interface {
 // Register registers every workflow under its registered name. The worker
 // and the replay test both call it, so a workflow added here runs and is
 // replayed, and one left out is neither. The names are what running
-// workflows, schedules and the committed histories carry: never change one.
+// workflows, schedules and the committed histories carry: never change one
+// (docs/DESIGN.md §11.11).
 func Register(r WorkflowRegistry) {
 	for _, w := range []struct {
 		name string
