@@ -9,7 +9,7 @@ import (
 	"github.com/concierge-pm/concierge/domain"
 )
 
-// kpis answers GET /api/v1/kpis: the KPIs of DESIGN.md §8 for the local
+// kpis answers GET /api/v1/kpis: the KPIs of docs/DESIGN.md §8 for the local
 // days from–to (inclusive; default: this month so far), each with its
 // numerator, denominator, value and target, computed in SQL from the read
 // model. baseline=YYYY-MM sets the complaint-rate target at 30 % under that

@@ -1,6 +1,6 @@
 // Package devtemporal runs a Temporal server inside the process, for
 // `concierge dev` and the integration tests. It wraps the Temporal CLI's dev
-// server package (DESIGN.md §4, §5).
+// server package (docs/DESIGN.md §4, §5).
 package devtemporal
 
 import (
@@ -86,7 +86,7 @@ func Start(o Options) (*Server, error) {
 	}
 	if o.DatabaseFile != "" {
 		// WAL with synchronous=normal measured about 3x the default file mode
-		// (DESIGN.md §5) and still survives a process crash.
+		// (docs/DESIGN.md §5) and still survives a process crash.
 		opts.SqlitePragmas = map[string]string{"journal_mode": "wal", "synchronous": "normal"}
 	}
 	s := &Server{address: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}

@@ -18,7 +18,7 @@ type KPI struct {
 	AtMost bool `json:"at_most,omitempty"`
 }
 
-// Targets of the service standard (DESIGN.md §1, §8).
+// Targets of the service standard (docs/DESIGN.md §1, §8).
 const (
 	TargetSatisfaction     = 0.85
 	TargetFeedback24h      = 0.95
@@ -65,7 +65,7 @@ func ComplaintRate(complaints, households int64, months float64, baseline *float
 // ComplaintRateOver is the complaint rate of the period [from, to), the one
 // rule the KPIs, the monthly analysis and the baseline month share: the
 // complaints recorded in the period per 100 active households, divided by
-// RateMonths. now is when the rate is read.
+// RateMonths. now is when the rate is read (docs/DESIGN.md §8, §11.9).
 func ComplaintRateOver(complaints, households int64, from, to, now time.Time, baseline *float64) KPI {
 	return ComplaintRate(complaints, households, RateMonths(from, to, now), baseline)
 }

@@ -50,7 +50,7 @@ type Policy struct {
 	EscalateEvery       time.Duration `json:"escalate_every"`
 }
 
-// DefaultPolicy is the service standard's limits (DESIGN.md §6).
+// DefaultPolicy is the service standard's limits (docs/DESIGN.md §6.3).
 func DefaultPolicy() Policy {
 	return Policy{
 		DispatchWithin:      24 * time.Hour,
@@ -166,7 +166,7 @@ func (d Deadlines) Next() *time.Time {
 	return next
 }
 
-// Escalation ladder (DESIGN.md §6). Level 0 means not escalated.
+// Escalation ladder (docs/DESIGN.md §6.3). Level 0 means not escalated.
 const (
 	LevelNone            = 0
 	LevelDepartmentHead  = 1
@@ -192,7 +192,7 @@ func LevelRole(level int) string {
 // NextLevel is one step up the ladder, never above the top.
 func NextLevel(level int) int { return min(level+1, TopLevel) }
 
-// Callback limits (DESIGN.md §6).
+// Callback limits (docs/DESIGN.md §6.1).
 const (
 	MaxReopens          = 2
 	MaxCallbackAttempts = 3

@@ -6,7 +6,7 @@ package domain
 
 import "slices"
 
-// Status is where a case stands in its lifecycle (DESIGN.md §6).
+// Status is where a case stands in its lifecycle (docs/DESIGN.md §6.1, §6.2).
 type Status string
 
 const (

@@ -1,6 +1,6 @@
 // Package integration drives Concierge end to end: a real PostgreSQL over
 // pgx, a Temporal server started in this process, the worker and the HTTP
-// API. It is the one test package that links the Temporal server (DESIGN.md §9).
+// API. It is the one test package that links the Temporal server (docs/DESIGN.md §9).
 package integration
 
 import (

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// demoDepartments are the service centre's departments (DESIGN.md §1).
+// demoDepartments are the service centre's departments (docs/DESIGN.md §1).
 var demoDepartments = [][3]string{
 	{"engineering", "工程部", "Engineering"},
 	{"customer_service", "客服部", "Customer service"},

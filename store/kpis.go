@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// KPICounts are the counts the KPIs of DESIGN.md §8 are computed from, for
+// KPICounts are the counts the KPIs of docs/DESIGN.md §8 are computed from, for
 // one period [From, To) and optionally one community.
 type KPICounts struct {
 	RatingsSatisfied, Ratings              int64

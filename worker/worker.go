@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/store"
@@ -47,17 +46,17 @@ func New(c client.Client, taskQueue string, st *store.Store, n *activities.Notif
 	return w
 }
 
-// Register adds the workflows and activities to any registry: a worker, a
+// Register adds every workflow (workflows.Register) and every activity, each
+// under the name the workflows call it by, to any registry: a worker, a
 // replayer or the test environment.
 func Register(r interface {
-	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	workflows.WorkflowRegistry
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
 }, st *store.Store, n *activities.Notifier, set Settings) {
+	workflows.Register(r)
 	loc := set.Location
-	r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
-	complaints := &activities.Complaints{Store: st}
-	r.RegisterActivityWithOptions(complaints.RecordComplaintEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
+	caseActivities := &activities.Cases{Store: st}
+	r.RegisterActivityWithOptions(caseActivities.RecordCaseEvents, activity.RegisterOptions{Name: workflows.RecordActivity})
 	notifier := activities.Notifier{}
 	if n != nil {
 		notifier = *n
@@ -67,23 +66,18 @@ func Register(r interface {
 		notifier.Logger = slog.Default()
 	}
 	r.RegisterActivityWithOptions(notifier.DeliverNotifications, activity.RegisterOptions{Name: workflows.DeliverActivity})
-	r.RegisterWorkflowWithOptions(workflows.NotificationDelivery, workflow.RegisterOptions{Name: workflows.DeliveryWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.MonthlyComplaintAnalysis, workflow.RegisterOptions{Name: workflows.AnalysisWorkflow})
-	r.RegisterWorkflowWithOptions(workflows.CallbackCampaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
 	campaigns := &activities.Campaigns{Store: st, Location: loc, Target: set.CallbackTarget}
 	r.RegisterActivityWithOptions(campaigns.OpenCampaign, activity.RegisterOptions{Name: workflows.OpenCampaignActivity})
 	r.RegisterActivityWithOptions(campaigns.CheckCampaign, activity.RegisterOptions{Name: workflows.CheckCampaignActivity})
 	r.RegisterActivityWithOptions(campaigns.CloseCampaign, activity.RegisterOptions{Name: workflows.CloseCampaignActivity})
 	reports := &activities.Reports{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(reports.ArchiveComplaintReport, activity.RegisterOptions{Name: workflows.ArchiveReportActivity})
-	r.RegisterWorkflowWithOptions(workflows.TrainingCycle, workflow.RegisterOptions{Name: workflows.TrainingWorkflow})
 	training := &activities.Training{Store: st, Location: loc, PassMark: set.PassMark, ExamWindow: set.ExamWindow, RetakeWindow: set.RetakeWindow}
 	r.RegisterActivityWithOptions(training.PlanTrainingCycle, activity.RegisterOptions{Name: workflows.PlanTrainingActivity})
 	r.RegisterActivityWithOptions(training.OpenTrainingCycle, activity.RegisterOptions{Name: workflows.OpenTrainingActivity})
 	r.RegisterActivityWithOptions(training.RecordExamResult, activity.RegisterOptions{Name: workflows.RecordExamActivity})
 	r.RegisterActivityWithOptions(training.RemindTraining, activity.RegisterOptions{Name: workflows.RemindTrainingActivity})
 	r.RegisterActivityWithOptions(training.CloseTrainingCycle, activity.RegisterOptions{Name: workflows.CloseTrainingActivity})
-	r.RegisterWorkflowWithOptions(workflows.MonthlyStaffEvaluation, workflow.RegisterOptions{Name: workflows.EvaluationWorkflow})
 	evaluations := &activities.Evaluations{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(evaluations.EvaluateStaff, activity.RegisterOptions{Name: workflows.EvaluateStaffActivity})
 }

@@ -59,7 +59,7 @@ type complaint struct {
 	in ComplaintInput
 }
 
-// Complaint is the complaint workflow (DESIGN.md §6).
+// Complaint is the complaint workflow (docs/DESIGN.md §6.1).
 func Complaint(ctx workflow.Context, in ComplaintInput) (CaseState, error) {
 	now := workflow.Now(ctx)
 	c := &complaint{in: in, caseCore: newCaseCore(complaintKind, in.Policy, domain.CaseSnapshot{

@@ -101,7 +101,7 @@ func (o *upsertsOutbound) UpsertTypedSearchAttributes(ctx workflow.Context, upda
 }
 
 // caseAttributeNames are the ten search attributes of a case, by the names
-// the Web UI and DESIGN.md §6 use.
+// the Web UI and docs/DESIGN.md §6.4 use.
 var caseAttributeNames = []string{"CaseStatus", "CaseCategory", "Department", "Priority", "Community", "Channel",
 	"Assignee", "EscalationLevel", "SlaBreached", "NextDeadline"}
 

@@ -156,7 +156,7 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 	})
 	// One timer runs for the nearest alarm. It is kept while that alarm
 	// stays the nearest, so an action does not cost a cancelled and a new
-	// timer in the history.
+	// timer in the history (docs/DESIGN.md §11.3).
 	var timer workflow.Future
 	var timerAt time.Time
 	var cancelTimer workflow.CancelFunc

@@ -66,7 +66,8 @@ type repair struct {
 }
 
 // Repair is the repair request workflow: recorded and dispatched at once,
-// then on site, completed and, as the callback policy decides, called back.
+// then on site, completed and, as the callback policy decides, called back
+// (docs/DESIGN.md §6.2).
 func Repair(ctx workflow.Context, in RepairInput) (CaseState, error) {
 	now := workflow.Now(ctx)
 	r := &repair{in: in, caseCore: newCaseCore(repairKind, in.Policy, domain.CaseSnapshot{

@@ -112,8 +112,7 @@ func TestReplayWritesTheRecordsOfTheHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
-			r.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
+			workflows.Register(r)
 			if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
 				t.Fatalf("replay: %v", err)
 			}

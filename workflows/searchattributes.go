@@ -5,7 +5,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Custom search attributes of a case (DESIGN.md §6). They hold codes, levels
+// Custom search attributes of a case (docs/DESIGN.md §6.4). They hold codes, levels
 // and times only, because every Web UI user can read them.
 var (
 	SACaseStatus      = temporal.NewSearchAttributeKeyKeyword("CaseStatus")

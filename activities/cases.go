@@ -13,16 +13,18 @@ import (
 	"github.com/concierge-pm/concierge/store"
 )
 
-// Complaints are the activities of the complaint workflow.
-type Complaints struct {
+// Cases are the activities of the case workflows, complaints and repairs.
+type Cases struct {
 	Store *store.Store
 }
 
-// RecordComplaintEvents writes timeline events, each with the case snapshot
-// after it, its notifications and its rating, in one transaction. A case
-// whose intake row is missing can never be written, so that error is not
-// retried.
-func (a *Complaints) RecordComplaintEvents(ctx context.Context, recs []domain.CaseRecord) error {
+// RecordCaseEvents writes timeline events of either kind of case, each with
+// the case snapshot after it, its notifications and its rating, in one
+// transaction. It is registered as workflows.RecordActivity, whose name
+// ("RecordComplaintEvents") predates repairs and stays: running workflows
+// call it. A case whose intake row is missing can never be written, so that
+// error is not retried.
+func (a *Cases) RecordCaseEvents(ctx context.Context, recs []domain.CaseRecord) error {
 	err := a.Store.RecordCaseEvents(ctx, recs)
 	if errors.Is(err, store.ErrNotFound) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "intake_missing", err)
