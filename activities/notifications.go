@@ -123,13 +123,10 @@ func (n *Notifier) compose(o store.Outbound) (notify.Message, notify.Sender, str
 }
 
 // recipient is what notify.Choose needs to know of the person a message is
-// for; the addresses are looked up by the store when the message is sent.
+// for; the store looked the addresses up just now, so they never travel
+// through Temporal.
 func recipient(o store.Outbound) notify.Recipient {
-	return notify.Recipient{
-		Staff:        o.Audience == domain.AudienceStaff,
-		ReplyByEmail: o.PreferEmail,
-		Addresses:    map[string]string{notify.ChannelEmail: o.Email, notify.ChannelSMS: o.Phone},
-	}
+	return notify.Recipient{Staff: o.Audience == domain.AudienceStaff, ReplyByEmail: o.PreferEmail, Addresses: o.Addresses}
 }
 
 // channels names the configured channels, for the reason a message failed.
