@@ -16,12 +16,12 @@ import (
 	"github.com/concierge-pm/concierge/tracking"
 )
 
-// Notifier delivers the outbox through the configured adapters. Either
-// sender may be nil when that channel is not configured.
+// Notifier delivers the outbox through the configured adapters.
 type Notifier struct {
 	Store *store.Store
-	Email notify.Sender
-	SMS   notify.Sender
+	// Senders are the configured channels, one sender each; notify.Choose
+	// picks among them per message. With none, messages are marked skipped.
+	Senders []notify.Sender
 	// Tracking signs the link added to residents' messages; nil for none.
 	Tracking    *tracking.Signer
 	PublicURL   string
@@ -65,7 +65,7 @@ func (n *Notifier) deliver(ctx context.Context, key string) error {
 	msg, sender, why := n.compose(o)
 	if sender == nil {
 		status := store.DeliveryFailed
-		if n.Email == nil && n.SMS == nil {
+		if len(n.Senders) == 0 {
 			status = store.DeliverySkipped
 		}
 		return n.Store.MarkDelivery(ctx, key, status, "", "", why)
@@ -88,10 +88,8 @@ func (n *Notifier) deliver(ctx context.Context, key string) error {
 	}
 }
 
-// compose renders the message and picks the channel: email for a case that
-// came in by email and for staff, SMS otherwise, falling back to the other
-// when the preferred one has no address or no adapter. A nil sender comes
-// with the reason nothing can be sent.
+// compose renders the message and picks its channel with notify.Choose. A
+// nil sender comes with the reason nothing can be sent.
 func (n *Notifier) compose(o store.Outbound) (notify.Message, notify.Sender, string) {
 	params := map[string]string{}
 	for k, v := range o.Params {
@@ -113,23 +111,29 @@ func (n *Notifier) compose(o store.Outbound) (notify.Message, notify.Sender, str
 	if err != nil {
 		return notify.Message{}, nil, fmt.Sprintf("no template: %v", err)
 	}
-	type option struct {
-		channel, address string
-		sender           notify.Sender
+	if len(n.Senders) == 0 {
+		return notify.Message{}, nil, "no delivery channel is configured"
 	}
-	email := option{"email", o.Email, n.Email}
-	sms := option{"sms", o.Phone, n.SMS}
-	order := []option{sms, email}
-	if o.PreferEmail || o.Audience == domain.AudienceStaff {
-		order = []option{email, sms}
+	sender, address, ok := notify.Choose(recipient(o), n.Senders)
+	if !ok {
+		return notify.Message{}, nil, "no address on record for a configured channel (" + n.channels() + ")"
 	}
-	for _, opt := range order {
-		if opt.address != "" && opt.sender != nil {
-			return notify.Message{Channel: opt.channel, To: opt.address, Subject: subject, Body: body, Ref: "notification-" + strings.NewReplacer("/", "-").Replace(o.Key)}, opt.sender, ""
-		}
+	return notify.Message{Channel: sender.Channel(), To: address, Subject: subject, Body: body,
+		Ref: "notification-" + strings.NewReplacer("/", "-").Replace(o.Key)}, sender, ""
+}
+
+// recipient is what notify.Choose needs to know of the person a message is
+// for; the store looked the addresses up just now, so they never travel
+// through Temporal.
+func recipient(o store.Outbound) notify.Recipient {
+	return notify.Recipient{Staff: o.Audience == domain.AudienceStaff, ReplyByEmail: o.PreferEmail, Addresses: o.Addresses}
+}
+
+// channels names the configured channels, for the reason a message failed.
+func (n *Notifier) channels() string {
+	names := make([]string, 0, len(n.Senders))
+	for _, s := range n.Senders {
+		names = append(names, s.Channel())
 	}
-	if n.Email == nil && n.SMS == nil {
-		return notify.Message{}, nil, "no delivery channel is configured (SMTP or SMS gateway)"
-	}
-	return notify.Message{}, nil, "no email address or phone number on record for a configured channel"
+	return strings.Join(names, ", ")
 }

@@ -90,7 +90,7 @@ func (e *env) startDelivery() (func(), error) {
 		stop()
 		return nil, err
 	}
-	e.notifier = &activities.Notifier{Email: email, SMS: sms, Tracking: e.tracking, PublicURL: "https://concierge.test",
+	e.notifier = &activities.Notifier{Senders: []notify.Sender{email, sms}, Tracking: e.tracking, PublicURL: "https://concierge.test",
 		TrackingTTL: time.Hour, Logger: slog.New(slog.DiscardHandler)}
 	return stop, nil
 }

@@ -12,24 +12,22 @@ import (
 	"fmt"
 )
 
-// Channels a Message can be sent on.
-const (
-	channelEmail = "email"
-	channelSMS   = "sms"
-)
-
 // Message is one rendered notification ready to send.
 type Message struct {
-	Channel string // "email" or "sms"
-	To      string // email address or phone number
+	Channel string // ChannelEmail, ChannelSMS, … (see Choose)
+	To      string // the recipient's address on that channel
 	Subject string // email only
 	Body    string // plain text, UTF-8
 	Ref     string // stable id of the outbox row (e.g. "notification-42"), used as Message-ID / SMS idempotency reference
 }
 
-// Sender delivers one message. Errors are temporary unless IsPermanent says
-// otherwise.
+// Sender delivers messages on one channel. Errors of Send are temporary
+// unless IsPermanent says otherwise. A new channel is a new Sender, handed
+// to the outbox with the others (activities.Notifier.Senders) and given its
+// place in Choose.
 type Sender interface {
+	// Channel is the name of the channel, e.g. ChannelEmail.
+	Channel() string
 	Send(ctx context.Context, m Message) error
 }
 

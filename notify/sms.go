@@ -59,6 +59,9 @@ func NewSMSSender(cfg SMSConfig) (*SMSSender, error) {
 	return &SMSSender{url: cfg.URL, token: cfg.Token, timeout: cfg.Timeout, client: &client}, nil
 }
 
+// Channel is ChannelSMS.
+func (s *SMSSender) Channel() string { return ChannelSMS }
+
 // smsRequest is the JSON the gateway receives; the field order is the
 // order on the wire.
 type smsRequest struct {
@@ -71,7 +74,7 @@ type smsRequest struct {
 // unexpected statuses and network errors are temporary; any other 4xx and
 // a malformed phone number are permanent.
 func (s *SMSSender) Send(ctx context.Context, m Message) error {
-	if err := checkChannel(m, channelSMS); err != nil {
+	if err := checkChannel(m, s.Channel()); err != nil {
 		return err
 	}
 	if !validPhone(m.To) {

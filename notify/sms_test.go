@@ -54,7 +54,7 @@ func status(code int, body string) http.HandlerFunc {
 }
 
 var sms = Message{
-	Channel: channelSMS,
+	Channel: ChannelSMS,
 	To:      "+8613800138000",
 	Body:    "您好！您的报修已受理，编号BX20261102-0001。\n查看进度：https://concierge.example.com/t/x?a=1&b=2",
 	Ref:     "notification-42",
@@ -143,7 +143,7 @@ func TestSMSSendFailures(t *testing.T) {
 		{name: "too short", to: "+123456", permanent: true, want: []string{"phone"}},
 		{name: "too long", to: "+1234567890123456", permanent: true, want: []string{"phone"}},
 		{name: "empty phone", to: "", permanent: true, want: []string{"phone"}},
-		{name: "email channel", channel: channelEmail, permanent: true, want: []string{"email"}},
+		{name: "email channel", channel: ChannelEmail, permanent: true, want: []string{"email"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

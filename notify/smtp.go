@@ -81,11 +81,14 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	return &SMTPSender{cfg: cfg, from: from}, nil
 }
 
+// Channel is ChannelEmail.
+func (s *SMTPSender) Channel() string { return ChannelEmail }
+
 // Send delivers m by SMTP. A recipient address that does not parse and a
 // 5xx reply to MAIL, RCPT or DATA are permanent; everything else —
 // connection, TLS and AUTH failures, 4xx replies, ctx expiry — is temporary.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
-	if err := checkChannel(m, channelEmail); err != nil {
+	if err := checkChannel(m, s.Channel()); err != nil {
 		return err
 	}
 	msg, err := s.build(m)

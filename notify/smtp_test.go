@@ -39,7 +39,7 @@ func newTestSMTP(t *testing.T, cfg SMTPConfig) *SMTPSender {
 }
 
 var chineseMail = Message{
-	Channel: channelEmail,
+	Channel: ChannelEmail,
 	To:      "resident@example.com",
 	Subject: "投诉受理通知（TS20261102-0001）",
 	Body:    "您好！您的投诉已受理，编号TS20261102-0001。\n查看进度：https://concierge.example.com/t/Ab3dEf9?x=1&y=2",
@@ -160,7 +160,7 @@ func TestSMTPSendFailures(t *testing.T) {
 		{name: "header injection in To is permanent", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.To = "a@example.com\r\nBcc: b@example.com"; return m }, permanent: true},
 		{name: "SMS message given to SMTP is permanent", be: &notifytest.Backend{}, mode: "starttls",
-			msg: func(m Message) Message { m.Channel = channelSMS; return m }, permanent: true},
+			msg: func(m Message) Message { m.Channel = ChannelSMS; return m }, permanent: true},
 		{name: "ref unfit for Message-ID is permanent", be: &notifytest.Backend{}, mode: "starttls",
 			msg: func(m Message) Message { m.Ref = "a>b"; return m }, permanent: true},
 	}

@@ -23,8 +23,12 @@ type Outbound struct {
 	Template  string
 	Params    map[string]string
 	Status    string
-	// Contact of the resident or the member of staff it goes to.
-	Email, Phone, Language string
+	// Addresses of the resident or the member of staff it goes to, keyed by
+	// delivery channel (notify.ChannelEmail "email", notify.ChannelSMS
+	// "sms"); a channel with no address on record has none. This is the one
+	// place that knows where each channel's address is kept.
+	Addresses map[string]string
+	Language  string
 	// PreferEmail: the case came in by email, so the answer goes back there.
 	PreferEmail bool
 	// Category names, for the message text.
@@ -58,6 +62,7 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 	}
 	o.PreferEmail = channel == string(domain.ChannelEmail)
 	o.Language = "zh"
+	var email, phone string
 	if o.Audience == domain.AudienceResident {
 		// The resident as matched at intake, else the phone taken down then.
 		err = s.pool.QueryRow(ctx, `
@@ -65,7 +70,7 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 			FROM case_intakes i
 			LEFT JOIN residents r ON r.id = i.resident_id
 			LEFT JOIN households h ON h.id = i.household_id
-			WHERE i.number = $1`, o.Number).Scan(&o.Email, &o.Phone, &o.Language)
+			WHERE i.number = $1`, o.Number).Scan(&email, &phone, &o.Language)
 	} else {
 		err = s.pool.QueryRow(ctx, `
 			SELECT st.email, st.phone FROM staff st
@@ -77,11 +82,12 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 				OR ($1 = 'customer_service_supervisor' AND st.role = 'supervisor' AND st.department = 'customer_service')
 				OR ($1 = 'front_desk' AND st.role = 'receptionist')
 				OR ($1 IN ('centre_manager', 'property_manager') AND st.role = $1))
-			ORDER BY st.code = $1 DESC, st.code LIMIT 1`, o.Recipient, o.Number).Scan(&o.Email, &o.Phone)
+			ORDER BY st.code = $1 DESC, st.code LIMIT 1`, o.Recipient, o.Number).Scan(&email, &phone)
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return o, fmt.Errorf("resolve recipient of notification %s: %w", key, err)
 	}
+	o.Addresses = map[string]string{"email": email, "sms": phone}
 	return o, nil
 }
 

@@ -98,16 +98,16 @@ func notifier(ctx context.Context, st *store.Store, logger *slog.Logger) (*activ
 		if err != nil {
 			return nil, fmt.Errorf("SMTP settings: %w", err)
 		}
-		n.Email = email
+		n.Senders = append(n.Senders, email)
 	}
 	if url := os.Getenv("CONCIERGE_SMS_URL"); url != "" {
 		sms, err := notify.NewSMSSender(notify.SMSConfig{URL: url, Token: os.Getenv("CONCIERGE_SMS_TOKEN")})
 		if err != nil {
 			return nil, fmt.Errorf("SMS gateway settings: %w", err)
 		}
-		n.SMS = sms
+		n.Senders = append(n.Senders, sms)
 	}
-	if n.Email == nil && n.SMS == nil {
+	if len(n.Senders) == 0 {
 		logger.Info("no SMTP server or SMS gateway configured: notifications are recorded and marked skipped")
 	}
 	return n, nil
