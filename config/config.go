@@ -474,14 +474,14 @@ func (c *Config) Listening(addr string) {
 // LogValue is the effective configuration with secrets and URL passwords
 // masked, keyed by variable (or flag), and which came from where; log it
 // at start with slog.Info("configuration", "config", cfg).
-func (c *Config) LogValue() slog.Value {
+func (c Config) LogValue() slog.Value {
 	var attrs []slog.Attr
 	var fromEnv, fromFlags []string
 	for _, s := range settings() {
 		if !slices.Contains(s.procs, c.Process) {
 			continue
 		}
-		attrs = append(attrs, slog.String(s.key(), s.show(c)))
+		attrs = append(attrs, slog.String(s.key(), s.show(&c)))
 		switch c.from[s.key()] {
 		case "environment":
 			fromEnv = append(fromEnv, s.key())
@@ -493,6 +493,19 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("from_flags", strings.Join(fromFlags, ",")))
 	return slog.GroupValue(attrs...)
 }
+
+// String is the effective configuration, masked as LogValue masks it, so
+// that printing a Config with any verb shows no secret.
+func (c Config) String() string {
+	var parts []string
+	for _, a := range c.LogValue().Group() {
+		parts = append(parts, a.Key+"="+a.Value.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// GoString masks as String does.
+func (c Config) GoString() string { return c.String() }
 
 // Doc is one setting as the README's Configuration table lists it.
 type Doc struct {
