@@ -283,7 +283,7 @@ func settings() []setting {
 				return nil
 			},
 			show: func(c *Config) string { return formatDuration(c.Tracking.TTL) }},
-		{env: "CONCIERGE_PUBLIC_URL", flag: "public-url", procs: serving, defDoc: "http://<http-addr>",
+		{env: "CONCIERGE_PUBLIC_URL", flag: "public-url", procs: serving, defDoc: "`http://<http-addr>`",
 			usage: "base of tracking links, as residents reach the API",
 			apply: func(c *Config, v string) error {
 				c.Tracking.PublicURL, c.publicURLGiven = v, v != ""
@@ -402,7 +402,7 @@ func Load(p Process, args []string, lookup func(string) (string, bool), usage io
 			}
 			fs.Var(pd.fv, s.flag, help)
 			if s.defDoc != "" && pd.text == "" {
-				fs.Lookup(s.flag).DefValue = s.defDoc
+				fs.Lookup(s.flag).DefValue = strings.Trim(s.defDoc, "`")
 			}
 		}
 		all = append(all, pd)
