@@ -202,11 +202,11 @@ func settings() []setting {
 			show:  func(c *Config) string { return c.Temporal.Address }},
 		{env: "TEMPORAL_NAMESPACE", flag: "temporal-namespace", procs: serving, def: "default",
 			usage: "Temporal namespace",
-			apply: func(c *Config, v string) error { c.Temporal.Namespace = v; return checkWord(v) },
+			apply: func(c *Config, v string) error { c.Temporal.Namespace = v; return checkName(v) },
 			show:  func(c *Config) string { return c.Temporal.Namespace }},
 		{env: "TEMPORAL_TASK_QUEUE", flag: "task-queue", procs: serving, def: worker.DefaultTaskQueue,
 			usage: "Temporal task queue of the workflows",
-			apply: func(c *Config, v string) error { c.Temporal.TaskQueue = v; return checkWord(v) },
+			apply: func(c *Config, v string) error { c.Temporal.TaskQueue = v; return checkName(v) },
 			show:  func(c *Config) string { return c.Temporal.TaskQueue }},
 		{env: "HTTP_ADDR", flag: "http-addr", procs: serving, def: "0.0.0.0:8080",
 			byProc: map[Process]string{Dev: "127.0.0.1:8080"},
@@ -303,8 +303,14 @@ func settings() []setting {
 			show: func(c *Config) string { return c.TimeZone }},
 		{env: "CONCIERGE_DATA_DIR", flag: "data-dir", procs: []Process{Dev}, def: "./.concierge",
 			usage: "directory of the embedded Temporal database",
-			apply: func(c *Config, v string) error { c.Dev.DataDir = v; return nil },
-			show:  func(c *Config) string { return c.Dev.DataDir }},
+			apply: func(c *Config, v string) error {
+				c.Dev.DataDir = v
+				if v == "" {
+					return errors.New("want a directory")
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.Dev.DataDir }},
 		{flag: "temporal-port", procs: []Process{Dev}, def: "7233",
 			usage: "port of the embedded Temporal frontend (0: any free port)",
 			apply: func(c *Config, v string) (err error) { c.Dev.TemporalPort, err = intIn(v, 0, 65535); return err },
@@ -582,6 +588,14 @@ func checkHostPort(v string, needHost bool) error {
 		return errors.New("want host:port with a port from 0 to 65535")
 	}
 	return nil
+}
+
+// checkName is checkWord for a value that must be there.
+func checkName(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return checkWord(v)
 }
 
 func checkWord(v string) error {

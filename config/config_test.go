@@ -181,6 +181,10 @@ func TestLoadErrors(t *testing.T) {
 		{"ports", Dev, []string{"--temporal-port", "70000", "--ui-port", "web"}, nil,
 			[]string{`--temporal-port="70000": want a whole number from 0 to 65535`,
 				`--ui-port="web": want a whole number from 0 to 65535`}},
+		{"empty task queue and data dir", Dev, []string{"--task-queue=", "--data-dir="}, nil,
+			[]string{`--task-queue="": must not be empty`, `--data-dir="": want a directory`}},
+		{"namespace with a space", API, nil, map[string]string{"TEMPORAL_NAMESPACE": "my ns"},
+			[]string{`TEMPORAL_NAMESPACE="my ns": must not contain spaces`}},
 		{"stray argument", Worker, []string{"now"}, nil,
 			[]string{`unexpected argument "now"`}},
 	}
