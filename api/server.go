@@ -41,7 +41,7 @@ type Config struct {
 	EmailSecret []byte
 	// Tracking signs the residents' tracking links; without it there are
 	// none. PublicURL is where residents reach the API (the links' base) and
-	// TrackingTTL how long a link lasts (30 days when zero).
+	// TrackingTTL how long a link lasts (tracking.DefaultTTL when zero).
 	Tracking    *tracking.Signer
 	PublicURL   string
 	TrackingTTL time.Duration
@@ -95,7 +95,7 @@ func New(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.TrackingTTL <= 0 {
-		cfg.TrackingTTL = 30 * 24 * time.Hour
+		cfg.TrackingTTL = tracking.DefaultTTL
 	}
 	if cfg.WorkflowTimeout <= 0 {
 		cfg.WorkflowTimeout = 30 * time.Second

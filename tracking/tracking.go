@@ -22,6 +22,9 @@ const macSize = 16
 // MinKeySize is the shortest signing key accepted.
 const MinKeySize = 16
 
+// DefaultTTL is how long a link lasts unless configured otherwise.
+const DefaultTTL = 30 * 24 * time.Hour
+
 var (
 	// ErrInvalid is a token this service did not issue (or one altered).
 	ErrInvalid = errors.New("invalid tracking token")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -24,7 +25,7 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 	seed := fs.Float64("seed", 0.42, "random seed, -1..1")
 	measureOnly := fs.Bool("measure-only", false, "skip generating; time the queries on what is there")
 	runs := fs.Int("runs", 5, "timed runs of each query")
-	tz := fs.String("tz", env("CONCIERGE_TZ", "Asia/Shanghai"), "time zone of the service centre")
+	tz := fs.String("tz", env("CONCIERGE_TZ", config.DefaultTimeZone), "time zone of the service centre")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

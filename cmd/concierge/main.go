@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/bench"
+	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -68,7 +69,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		if errors.Is(err, store.ErrUnreachable) {
+		if errors.Is(err, store.ErrUnreachable) || errors.Is(err, config.ErrInvalid) {
 			// One clear message, no log noise: the error says how to fix it.
 			fmt.Fprintf(os.Stderr, "concierge %s: %v\n", cmd, err)
 		} else {
@@ -78,7 +79,8 @@ func main() {
 	}
 }
 
-// env returns the environment variable or a default.
+// env returns the environment variable or a default, for the tools (bench,
+// generate); the service's processes read theirs through package config.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
@@ -87,13 +89,11 @@ func env(name, def string) string {
 }
 
 func runMigrate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	dbURL := fs.String("database-url", env("DATABASE_URL", store.DefaultURL), "PostgreSQL URL (DATABASE_URL)")
-	demo := fs.Bool("demo", false, "also load the demo data set into an empty database")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(config.Migrate, args, os.LookupEnv, os.Stderr)
+	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dbURL, *demo)
+	st, err := openStore(ctx, cfg.DatabaseURL, cfg.LoadDemo)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,698 @@
+// Package config is Concierge's one typed configuration: every setting of
+// every process is declared once below (its variable, its flag, its default
+// and its check), loaded once at start — flags over environment over
+// defaults — and validated before anything starts, so a bad value stops the
+// process with a message that names the variable or flag.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
+	"github.com/concierge-pm/concierge/worker"
+)
+
+// ErrInvalid is a configuration with at least one bad value; the error
+// that wraps it lists each, one a line.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Process is a command of the concierge binary; each reads the settings it
+// needs and rejects the others' flags.
+type Process string
+
+// The processes that take configuration.
+const (
+	Dev     Process = "dev"
+	API     Process = "api"
+	Worker  Process = "worker"
+	Migrate Process = "migrate"
+)
+
+// DefaultTimeZone is the centre's zone unless CONCIERGE_TZ names another.
+const DefaultTimeZone = "Asia/Shanghai"
+
+// Secret is a setting that must not be shown: printing it with any verb or
+// logging it gives a mask. Convert it ([]byte(s), string(s)) to use it.
+type Secret string
+
+// String masks the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// GoString masks the secret under %#v too.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue masks the secret in slog records.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Config is the effective configuration of one process.
+type Config struct {
+	Process Process
+	// DatabaseURL is the PostgreSQL URL (or key=value string).
+	DatabaseURL string
+	// LoadDemo loads the demo data set into an empty database (dev unless
+	// --no-demo, migrate with --demo).
+	LoadDemo bool
+	Temporal Temporal
+	HTTP     HTTP
+	// TimeZone is the centre's zone as named; Location is it loaded.
+	TimeZone string
+	Location *time.Location
+	// Dev holds the settings of the embedded servers of `concierge dev`.
+	Dev DevServer
+	// EmailSecret signs the inbound-mail webhook; email intake is off
+	// without one.
+	EmailSecret Secret
+	SMTP        SMTP
+	SMS         SMS
+	Tracking    Tracking
+	Standard    Standard
+
+	// publicURLGiven says CONCIERGE_PUBLIC_URL was set, so a listener on
+	// another port than asked for (port 0) does not change it.
+	publicURLGiven bool
+	// from records where each setting came from: "environment" or "flag".
+	from map[string]string
+}
+
+// Temporal is where the workflows run.
+type Temporal struct {
+	Address   string
+	Namespace string
+	TaskQueue string
+}
+
+// HTTP is where the API listens.
+type HTTP struct {
+	Addr string
+}
+
+// DevServer is the embedded Temporal server of `concierge dev`.
+type DevServer struct {
+	DataDir      string
+	TemporalPort int
+	// UIPort is the Web UI's port; 0 for none.
+	UIPort int
+}
+
+// SMTP is the email delivery of notifications; off without a Host.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password Secret
+	From     string
+	// TLS is starttls, tls or none.
+	TLS string
+}
+
+// SMS is the SMS gateway webhook; off without a URL.
+type SMS struct {
+	URL   string
+	Token Secret
+}
+
+// Tracking is how residents' tracking links are made.
+type Tracking struct {
+	// Secret is the signing key; empty means the one kept in PostgreSQL.
+	Secret Secret
+	TTL    time.Duration
+	// PublicURL is the links' base, as residents reach the API.
+	PublicURL string
+}
+
+// Standard holds the adjustable figures of the service standard.
+type Standard struct {
+	PassMark       int
+	ExamWindow     time.Duration
+	RetakeWindow   time.Duration
+	CallbackTarget float64
+}
+
+// setting is one configurable value. Every check, default and name of a
+// setting is here and nowhere else.
+type setting struct {
+	env  string // the environment variable; "" for flag-only settings
+	flag string // the flag without dashes; "" for secrets, which never are flags
+	// procs are the processes that read the setting.
+	procs []Process
+	// def is the default; byProc overrides it for some processes.
+	def    string
+	byProc map[Process]string
+	// defDoc describes a default that is derived from other settings.
+	defDoc  string
+	secret  bool
+	boolean bool
+	usage   string
+	// apply checks v and stores it; its error says what is wrong with the
+	// value without repeating the value or the name.
+	apply func(c *Config, v string) error
+	// show is the value as printed at start, secrets and URL passwords masked.
+	show func(c *Config) string
+}
+
+func (s setting) key() string {
+	if s.env != "" {
+		return s.env
+	}
+	return "--" + s.flag
+}
+
+func (s setting) defaultFor(p Process) string {
+	if v, ok := s.byProc[p]; ok {
+		return v
+	}
+	return s.def
+}
+
+var (
+	serving  = []Process{Dev, API, Worker}
+	database = []Process{Dev, API, Worker, Migrate}
+	delivery = []Process{Dev, Worker}
+)
+
+// settings declares every setting. It is a function, not a package
+// variable, so that nothing can change it at run time.
+func settings() []setting {
+	return []setting{
+		{env: "DATABASE_URL", flag: "database-url", procs: database, def: store.DefaultURL,
+			usage: "PostgreSQL URL; the database is created if missing",
+			apply: func(c *Config, v string) error { c.DatabaseURL = v; return checkDatabaseURL(v) },
+			show:  func(c *Config) string { return redactURL(c.DatabaseURL) }},
+		{env: "TEMPORAL_ADDRESS", flag: "temporal-address", procs: serving, def: "127.0.0.1:7233",
+			usage: "Temporal frontend host:port (api, worker; dev runs its own)",
+			apply: func(c *Config, v string) error { c.Temporal.Address = v; return checkHostPort(v, true) },
+			show:  func(c *Config) string { return c.Temporal.Address }},
+		{env: "TEMPORAL_NAMESPACE", flag: "temporal-namespace", procs: serving, def: "default",
+			usage: "Temporal namespace",
+			apply: func(c *Config, v string) error { c.Temporal.Namespace = v; return checkName(v) },
+			show:  func(c *Config) string { return c.Temporal.Namespace }},
+		{env: "TEMPORAL_TASK_QUEUE", flag: "task-queue", procs: serving, def: worker.DefaultTaskQueue,
+			usage: "Temporal task queue of the workflows",
+			apply: func(c *Config, v string) error { c.Temporal.TaskQueue = v; return checkName(v) },
+			show:  func(c *Config) string { return c.Temporal.TaskQueue }},
+		{env: "HTTP_ADDR", flag: "http-addr", procs: serving, def: "0.0.0.0:8080",
+			byProc: map[Process]string{Dev: "127.0.0.1:8080"},
+			usage:  "where the API listens (the worker makes tracking links for it)",
+			apply:  func(c *Config, v string) error { c.HTTP.Addr = v; return checkHostPort(v, false) },
+			show:   func(c *Config) string { return c.HTTP.Addr }},
+		{env: "CONCIERGE_EMAIL_SECRET", procs: []Process{Dev, API}, secret: true,
+			usage: "shared secret of the inbound-mail webhook's HMAC signature",
+			apply: func(c *Config, v string) error { c.EmailSecret = Secret(v); return nil },
+			show:  func(c *Config) string { return c.EmailSecret.String() }},
+		{env: "CONCIERGE_SMTP_HOST", flag: "smtp-host", procs: delivery,
+			usage: "SMTP server of notifications; off without one",
+			apply: func(c *Config, v string) error { c.SMTP.Host = v; return checkWord(v) },
+			show:  func(c *Config) string { return c.SMTP.Host }},
+		{env: "CONCIERGE_SMTP_PORT", flag: "smtp-port", procs: delivery, def: "587",
+			usage: "SMTP port",
+			apply: func(c *Config, v string) (err error) { c.SMTP.Port, err = intIn(v, 1, 65535); return err },
+			show:  func(c *Config) string { return strconv.Itoa(c.SMTP.Port) }},
+		{env: "CONCIERGE_SMTP_USERNAME", flag: "smtp-username", procs: delivery,
+			usage: "SMTP user name",
+			apply: func(c *Config, v string) error { c.SMTP.Username = v; return nil },
+			show:  func(c *Config) string { return c.SMTP.Username }},
+		{env: "CONCIERGE_SMTP_PASSWORD", procs: delivery, secret: true,
+			usage: "SMTP password",
+			apply: func(c *Config, v string) error { c.SMTP.Password = Secret(v); return nil },
+			show:  func(c *Config) string { return c.SMTP.Password.String() }},
+		{env: "CONCIERGE_SMTP_FROM", flag: "smtp-from", procs: delivery, def: "物业服务中心 <service@localhost>",
+			usage: "sender address of notification emails",
+			apply: func(c *Config, v string) error {
+				c.SMTP.From = v
+				if _, err := mail.ParseAddress(v); err != nil {
+					return errors.New("want an address such as 物业服务中心 <service@example.com>")
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.SMTP.From }},
+		{env: "CONCIERGE_SMTP_TLS", flag: "smtp-tls", procs: delivery, def: "starttls",
+			usage: "SMTP TLS mode: starttls, tls or none",
+			apply: func(c *Config, v string) error {
+				c.SMTP.TLS = v
+				if !slices.Contains([]string{"starttls", "tls", "none"}, v) {
+					return errors.New("want starttls, tls or none")
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.SMTP.TLS }},
+		{env: "CONCIERGE_SMS_URL", flag: "sms-url", procs: delivery,
+			usage: "SMS gateway webhook; off without one",
+			apply: func(c *Config, v string) error { c.SMS.URL = v; return checkHTTPURL(v) },
+			show:  func(c *Config) string { return redactURL(c.SMS.URL) }},
+		{env: "CONCIERGE_SMS_TOKEN", procs: delivery, secret: true,
+			usage: "bearer token of the SMS gateway",
+			apply: func(c *Config, v string) error { c.SMS.Token = Secret(v); return nil },
+			show:  func(c *Config) string { return c.SMS.Token.String() }},
+		{env: "CONCIERGE_TRACKING_SECRET", procs: serving, secret: true,
+			defDoc: "generated once and kept in PostgreSQL",
+			usage:  "key of the residents' tracking links",
+			apply: func(c *Config, v string) error {
+				c.Tracking.Secret = Secret(v)
+				if v != "" && len(v) < tracking.MinKeySize {
+					return fmt.Errorf("want at least %d bytes, got %d", tracking.MinKeySize, len(v))
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.Tracking.Secret.String() }},
+		{env: "CONCIERGE_TRACKING_TTL", flag: "tracking-ttl", procs: serving, def: formatDuration(tracking.DefaultTTL),
+			usage: "how long a tracking link lasts",
+			apply: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 {
+					return errors.New("want a positive duration such as 720h")
+				}
+				c.Tracking.TTL = d
+				return nil
+			},
+			show: func(c *Config) string { return formatDuration(c.Tracking.TTL) }},
+		{env: "CONCIERGE_PUBLIC_URL", flag: "public-url", procs: serving, defDoc: "`http://<http-addr>`",
+			usage: "base of tracking links, as residents reach the API",
+			apply: func(c *Config, v string) error {
+				c.Tracking.PublicURL, c.publicURLGiven = v, v != ""
+				return checkHTTPURL(v)
+			},
+			show: func(c *Config) string { return redactURL(c.Tracking.PublicURL) }},
+		{env: "CONCIERGE_TZ", flag: "tz", procs: serving, def: DefaultTimeZone,
+			usage: "time zone of the service centre",
+			apply: func(c *Config, v string) error {
+				loc, err := time.LoadLocation(v)
+				if err != nil {
+					return errors.New("want a time zone such as Asia/Shanghai")
+				}
+				c.TimeZone, c.Location = v, loc
+				return nil
+			},
+			show: func(c *Config) string { return c.TimeZone }},
+		{env: "CONCIERGE_DATA_DIR", flag: "data-dir", procs: []Process{Dev}, def: "./.concierge",
+			usage: "directory of the embedded Temporal database",
+			apply: func(c *Config, v string) error {
+				c.Dev.DataDir = v
+				if v == "" {
+					return errors.New("want a directory")
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.Dev.DataDir }},
+		{flag: "temporal-port", procs: []Process{Dev}, def: "7233",
+			usage: "port of the embedded Temporal frontend (0: any free port)",
+			apply: func(c *Config, v string) (err error) { c.Dev.TemporalPort, err = intIn(v, 0, 65535); return err },
+			show:  func(c *Config) string { return strconv.Itoa(c.Dev.TemporalPort) }},
+		{flag: "ui-port", procs: []Process{Dev}, def: "8233",
+			usage: "port of the Temporal Web UI (0: no UI)",
+			apply: func(c *Config, v string) (err error) { c.Dev.UIPort, err = intIn(v, 0, 65535); return err },
+			show:  func(c *Config) string { return strconv.Itoa(c.Dev.UIPort) }},
+		{flag: "no-demo", procs: []Process{Dev}, def: "false", boolean: true,
+			usage: "do not load the demo data set into an empty database",
+			apply: func(c *Config, v string) error {
+				no, err := strconv.ParseBool(v)
+				c.LoadDemo = !no
+				return boolError(err)
+			},
+			show: func(c *Config) string { return strconv.FormatBool(!c.LoadDemo) }},
+		{flag: "demo", procs: []Process{Migrate}, def: "false", boolean: true,
+			usage: "also load the demo data set into an empty database",
+			apply: func(c *Config, v string) (err error) { c.LoadDemo, err = strconv.ParseBool(v); return boolError(err) },
+			show:  func(c *Config) string { return strconv.FormatBool(c.LoadDemo) }},
+		{env: "CONCIERGE_TRAINING_PASS_MARK", flag: "training-pass-mark", procs: delivery,
+			def:   strconv.Itoa(domain.DefaultPassMark),
+			usage: "pass mark of the quarterly exam, out of 100",
+			apply: func(c *Config, v string) (err error) { c.Standard.PassMark, err = intIn(v, 1, 100); return err },
+			show:  func(c *Config) string { return strconv.Itoa(c.Standard.PassMark) }},
+		{env: "CONCIERGE_EXAM_DAYS", flag: "exam-days", procs: delivery, def: formatDays(domain.DefaultExamWindow),
+			usage: "days the quarterly exam is open",
+			apply: func(c *Config, v string) (err error) { c.Standard.ExamWindow, err = daysIn(v, 1, 90); return err },
+			show:  func(c *Config) string { return formatDays(c.Standard.ExamWindow) }},
+		{env: "CONCIERGE_RETAKE_DAYS", flag: "retake-days", procs: delivery, def: formatDays(domain.DefaultRetakeWindow),
+			usage: "days after a failed first sitting that its retake is due",
+			apply: func(c *Config, v string) (err error) { c.Standard.RetakeWindow, err = daysIn(v, 1, 30); return err },
+			show:  func(c *Config) string { return formatDays(c.Standard.RetakeWindow) }},
+		{env: "CONCIERGE_CALLBACK_TARGET", flag: "callback-target", procs: delivery,
+			def:   strconv.FormatFloat(domain.DefaultCallbackTarget, 'f', -1, 64),
+			usage: "share of active households the monthly callback campaign calls",
+			apply: func(c *Config, v string) (err error) {
+				c.Standard.CallbackTarget, err = numberIn(v, 0.01, 1)
+				return err
+			},
+			show: func(c *Config) string { return strconv.FormatFloat(c.Standard.CallbackTarget, 'f', -1, 64) }},
+	}
+}
+
+// flagValue holds a flag's text until all flags are parsed, so that every
+// bad value is reported at once, under its flag's name.
+type flagValue struct {
+	text    string
+	set     bool
+	boolean bool
+}
+
+func (f *flagValue) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.text
+}
+
+func (f *flagValue) Set(v string) error { f.text, f.set = v, true; return nil }
+
+func (f *flagValue) IsBoolFlag() bool { return f.boolean }
+
+// Load builds the configuration of process p from its command-line args and
+// the environment, read through lookup (os.LookupEnv in production): a
+// flag beats its variable, a variable beats the default, and an empty
+// variable counts as unset. Every value is checked; the error lists each
+// bad one by its flag or variable. Help output goes to usage; a -h answers
+// flag.ErrHelp.
+func Load(p Process, args []string, lookup func(string) (string, bool), usage io.Writer) (*Config, error) {
+	c := &Config{Process: p, from: map[string]string{}}
+	fs := flag.NewFlagSet(string(p), flag.ContinueOnError)
+	fs.SetOutput(usage)
+	type pending struct {
+		setting
+		text, source string
+		fv           *flagValue
+	}
+	var all []*pending
+	for _, s := range settings() {
+		if !slices.Contains(s.procs, p) {
+			continue
+		}
+		pd := &pending{setting: s, text: s.defaultFor(p)}
+		if s.env != "" {
+			if v, ok := lookup(s.env); ok && v != "" {
+				pd.text, pd.source = v, "environment"
+			}
+		}
+		if s.flag != "" {
+			pd.fv = &flagValue{text: pd.text, boolean: s.boolean}
+			help := s.usage
+			if s.env != "" {
+				help += " (" + s.env + ")"
+			}
+			fs.Var(pd.fv, s.flag, help)
+			if s.defDoc != "" && pd.text == "" {
+				fs.Lookup(s.flag).DefValue = strings.Trim(s.defDoc, "`")
+			}
+		}
+		all = append(all, pd)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected argument %q (settings are flags such as --http-addr=…)", fs.Arg(0)))
+	}
+	for _, pd := range all {
+		name := pd.key()
+		if pd.fv != nil && pd.fv.set {
+			pd.text, pd.source, name = pd.fv.text, "flag", "--"+pd.flag
+		}
+		if pd.source != "" {
+			c.from[pd.key()] = pd.source
+		}
+		if err := pd.apply(c, pd.text); err != nil {
+			if pd.secret {
+				errs = append(errs, fmt.Errorf("%s: %s", name, err))
+			} else {
+				errs = append(errs, fmt.Errorf("%s=%q: %s", name, pd.text, err))
+			}
+		}
+	}
+	if err := c.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return nil, fmt.Errorf("%w:\n  %s", ErrInvalid, strings.Join(msgs, "\n  "))
+	}
+	if !c.publicURLGiven && c.HTTP.Addr != "" {
+		c.Tracking.PublicURL = publicURL(c.HTTP.Addr)
+	}
+	return c, nil
+}
+
+// check holds the rules that relate two settings.
+func (c *Config) check() error {
+	if c.SMTP.Host == "" {
+		return nil
+	}
+	if c.SMTP.Username == "" && c.SMTP.Password != "" {
+		return errors.New("CONCIERGE_SMTP_PASSWORD is set without CONCIERGE_SMTP_USERNAME")
+	}
+	if c.SMTP.Username != "" && c.SMTP.TLS == "none" {
+		// AUTH PLAIN would send the password in clear text.
+		return errors.New("CONCIERGE_SMTP_USERNAME needs CONCIERGE_SMTP_TLS starttls or tls, not none")
+	}
+	return nil
+}
+
+// Listening records the address the API really listens on (another port
+// than asked for when that was 0); tracking links follow it unless
+// CONCIERGE_PUBLIC_URL says where residents reach the API.
+func (c *Config) Listening(addr string) {
+	c.HTTP.Addr = addr
+	if !c.publicURLGiven {
+		c.Tracking.PublicURL = publicURL(addr)
+	}
+}
+
+// LogValue is the effective configuration with secrets and URL passwords
+// masked, keyed by variable (or flag), and which came from where; log it
+// at start with slog.Info("configuration", "config", cfg).
+func (c Config) LogValue() slog.Value {
+	var attrs []slog.Attr
+	var fromEnv, fromFlags []string
+	for _, s := range settings() {
+		if !slices.Contains(s.procs, c.Process) {
+			continue
+		}
+		attrs = append(attrs, slog.String(s.key(), s.show(&c)))
+		switch c.from[s.key()] {
+		case "environment":
+			fromEnv = append(fromEnv, s.key())
+		case "flag":
+			fromFlags = append(fromFlags, s.key())
+		}
+	}
+	attrs = append(attrs, slog.String("from_environment", strings.Join(fromEnv, ",")),
+		slog.String("from_flags", strings.Join(fromFlags, ",")))
+	return slog.GroupValue(attrs...)
+}
+
+// String is the effective configuration, masked as LogValue masks it, so
+// that printing a Config with any verb shows no secret.
+func (c Config) String() string {
+	var parts []string
+	for _, a := range c.LogValue().Group() {
+		parts = append(parts, a.Key+"="+a.Value.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// GoString masks as String does.
+func (c Config) GoString() string { return c.String() }
+
+// Doc is one setting as the README's Configuration table lists it.
+type Doc struct {
+	Env, Flag string // "" when there is none
+	// Default is as the table shows it, e.g. `127.0.0.1:8080` (`dev`), `0.0.0.0:8080` (`api`, `worker`).
+	Default string
+	Secret  bool
+}
+
+// Docs lists every setting for the README.
+func Docs() []Doc {
+	var docs []Doc
+	for _, s := range settings() {
+		d := Doc{Env: s.env, Secret: s.secret}
+		if s.flag != "" {
+			d.Flag = "--" + s.flag
+		}
+		d.Default = defaultDoc(s)
+		docs = append(docs, d)
+	}
+	return docs
+}
+
+func defaultDoc(s setting) string {
+	if s.defDoc != "" {
+		return s.defDoc
+	}
+	if len(s.byProc) == 0 {
+		if s.def == "" {
+			return ""
+		}
+		return "`" + s.def + "`"
+	}
+	// One part per distinct value, with the processes that have it.
+	var values []string
+	procs := map[string][]string{}
+	for _, p := range s.procs {
+		v := s.defaultFor(p)
+		if _, ok := procs[v]; !ok {
+			values = append(values, v)
+		}
+		procs[v] = append(procs[v], "`"+string(p)+"`")
+	}
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = "`" + v + "` (" + strings.Join(procs[v], ", ") + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkDatabaseURL(v string) error {
+	if !strings.Contains(v, "://") {
+		if !strings.Contains(v, "=") {
+			return errors.New("want a URL such as postgres://USER:PASSWORD@HOST:5432/concierge")
+		}
+		return nil // a key=value connection string; pgx reads it
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return errors.New("want a URL such as postgres://USER:PASSWORD@HOST:5432/concierge")
+	}
+	return nil
+}
+
+func checkHostPort(v string, needHost bool) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("want host:port")
+	}
+	if needHost && host == "" {
+		return errors.New("want host:port with a host")
+	}
+	if _, err := intIn(port, 0, 65535); err != nil {
+		return errors.New("want host:port with a port from 0 to 65535")
+	}
+	return nil
+}
+
+// checkName is checkWord for a value that must be there.
+func checkName(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return checkWord(v)
+}
+
+func checkWord(v string) error {
+	if strings.TrimSpace(v) != v || strings.ContainsAny(v, " \t\r\n") {
+		return errors.New("must not contain spaces")
+	}
+	return nil
+}
+
+func checkHTTPURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("want an absolute http or https URL")
+	}
+	return nil
+}
+
+func intIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("want a whole number from %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
+func numberIn(v string, lo, hi float64) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < lo || f > hi {
+		return 0, fmt.Errorf("want a number from %g to %g", lo, hi)
+	}
+	return f, nil
+}
+
+func daysIn(v string, lo, hi float64) (time.Duration, error) {
+	f, err := numberIn(v, lo, hi)
+	if err != nil {
+		return 0, fmt.Errorf("want a number of days from %g to %g", lo, hi)
+	}
+	return time.Duration(f * float64(24*time.Hour)), nil
+}
+
+func boolError(err error) error {
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	return nil
+}
+
+func formatDays(d time.Duration) string {
+	return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64)
+}
+
+// formatDuration drops the zero minutes and seconds: 720h, not 720h0m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// publicURL is where residents reach an API listening on addr when no
+// CONCIERGE_PUBLIC_URL says otherwise: on this machine.
+func publicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// redactURL masks a URL's password and query values, which may hold keys.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" {
+		if v == "" {
+			return ""
+		}
+		if strings.Contains(v, "password=") {
+			return "(a connection string with a password)"
+		}
+		return v
+	}
+	if q := u.Query(); len(q) > 0 {
+		for k := range q {
+			q.Set(k, "xxxxx")
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,297 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/tracking"
+	"github.com/concierge-pm/concierge/worker"
+)
+
+// envOf is a lookup over a fixed environment, so tests never touch the
+// process's own.
+func envOf(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	tests := []struct {
+		name string
+		proc Process
+		args []string
+		env  map[string]string
+		got  func(*Config) any
+		want any
+	}{
+		{"default database", API, nil, nil,
+			func(c *Config) any { return c.DatabaseURL }, store.DefaultURL},
+		{"environment over default", API, nil, map[string]string{"DATABASE_URL": "postgres://db.example/cc"},
+			func(c *Config) any { return c.DatabaseURL }, "postgres://db.example/cc"},
+		{"flag over environment", API, []string{"--database-url", "postgres://flag.example/cc"},
+			map[string]string{"DATABASE_URL": "postgres://db.example/cc"},
+			func(c *Config) any { return c.DatabaseURL }, "postgres://flag.example/cc"},
+		{"an empty variable is unset", Worker, nil, map[string]string{"TEMPORAL_NAMESPACE": ""},
+			func(c *Config) any { return c.Temporal.Namespace }, "default"},
+		{"dev listens on loopback", Dev, nil, nil,
+			func(c *Config) any { return c.HTTP.Addr }, "127.0.0.1:8080"},
+		{"api listens on all interfaces", API, nil, nil,
+			func(c *Config) any { return c.HTTP.Addr }, "0.0.0.0:8080"},
+		{"task queue default is the worker's", Worker, nil, nil,
+			func(c *Config) any { return c.Temporal.TaskQueue }, worker.DefaultTaskQueue},
+		{"task queue flag", Worker, []string{"-task-queue=other"}, map[string]string{"TEMPORAL_TASK_QUEUE": "env"},
+			func(c *Config) any { return c.Temporal.TaskQueue }, "other"},
+		{"time zone loaded", API, nil, map[string]string{"CONCIERGE_TZ": "Europe/Berlin"},
+			func(c *Config) any { return c.Location.String() }, "Europe/Berlin"},
+		{"tracking lifetime default", API, nil, nil,
+			func(c *Config) any { return c.Tracking.TTL }, tracking.DefaultTTL},
+		{"tracking lifetime from environment", Worker, nil, map[string]string{"CONCIERGE_TRACKING_TTL": "48h"},
+			func(c *Config) any { return c.Tracking.TTL }, 48 * time.Hour},
+		{"public URL derived from the listen address", API, []string{"--http-addr", "0.0.0.0:9090"}, nil,
+			func(c *Config) any { return c.Tracking.PublicURL }, "http://127.0.0.1:9090"},
+		{"public URL given", API, []string{"--http-addr", "0.0.0.0:9090"},
+			map[string]string{"CONCIERGE_PUBLIC_URL": "https://wuye.example.cn"},
+			func(c *Config) any { return c.Tracking.PublicURL }, "https://wuye.example.cn"},
+		{"dev loads the demo", Dev, nil, nil,
+			func(c *Config) any { return c.LoadDemo }, true},
+		{"dev --no-demo", Dev, []string{"--no-demo"}, nil,
+			func(c *Config) any { return c.LoadDemo }, false},
+		{"migrate loads no demo", Migrate, nil, nil,
+			func(c *Config) any { return c.LoadDemo }, false},
+		{"migrate --demo", Migrate, []string{"--demo"}, nil,
+			func(c *Config) any { return c.LoadDemo }, true},
+		{"dev ports", Dev, []string{"--temporal-port", "0", "--ui-port", "0"}, nil,
+			func(c *Config) any { return [2]int{c.Dev.TemporalPort, c.Dev.UIPort} }, [2]int{0, 0}},
+		{"dev data dir from environment", Dev, nil, map[string]string{"CONCIERGE_DATA_DIR": "/var/lib/cc"},
+			func(c *Config) any { return c.Dev.DataDir }, "/var/lib/cc"},
+		{"standard defaults are the domain's", Worker, nil, nil,
+			func(c *Config) any { return c.Standard }, Standard{PassMark: domain.DefaultPassMark,
+				ExamWindow: domain.DefaultExamWindow, RetakeWindow: domain.DefaultRetakeWindow,
+				CallbackTarget: domain.DefaultCallbackTarget}},
+		{"standard from environment and flags", Worker, []string{"--exam-days", "10"},
+			map[string]string{"CONCIERGE_TRAINING_PASS_MARK": "75", "CONCIERGE_EXAM_DAYS": "20",
+				"CONCIERGE_RETAKE_DAYS": "1.5", "CONCIERGE_CALLBACK_TARGET": "0.5"},
+			func(c *Config) any { return c.Standard }, Standard{PassMark: 75, ExamWindow: 10 * 24 * time.Hour,
+				RetakeWindow: 36 * time.Hour, CallbackTarget: 0.5}},
+		{"SMTP defaults", Worker, nil, map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn"},
+			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 587,
+				From: "物业服务中心 <service@localhost>", TLS: "starttls"}},
+		{"SMTP from flags over environment", Worker, []string{"--smtp-port", "465", "--smtp-tls", "tls"},
+			map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMTP_PORT": "25",
+				"CONCIERGE_SMTP_USERNAME": "desk", "CONCIERGE_SMTP_PASSWORD": "pw"},
+			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 465, Username: "desk",
+				Password: "pw", From: "物业服务中心 <service@localhost>", TLS: "tls"}},
+		{"secrets from the environment", Dev, nil,
+			map[string]string{"CONCIERGE_EMAIL_SECRET": "mail-key", "CONCIERGE_TRACKING_SECRET": "0123456789abcdef"},
+			func(c *Config) any { return [2]string{string(c.EmailSecret), string(c.Tracking.Secret)} },
+			[2]string{"mail-key", "0123456789abcdef"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.proc, tt.args, envOf(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tt.got(c); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestListeningMovesDerivedPublicURLOnly(t *testing.T) {
+	c, err := Load(Dev, []string{"--http-addr", "127.0.0.1:0"}, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Listening("127.0.0.1:41234")
+	if c.HTTP.Addr != "127.0.0.1:41234" || c.Tracking.PublicURL != "http://127.0.0.1:41234" {
+		t.Errorf("after Listening: addr %s, public URL %s", c.HTTP.Addr, c.Tracking.PublicURL)
+	}
+	c, err = Load(Dev, []string{"--http-addr", "127.0.0.1:0", "--public-url", "https://wuye.example.cn"}, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Listening("127.0.0.1:41234")
+	if c.Tracking.PublicURL != "https://wuye.example.cn" {
+		t.Errorf("a given public URL moved to %s", c.Tracking.PublicURL)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		proc Process
+		args []string
+		env  map[string]string
+		want []string // each a line of the error
+	}{
+		{"bad duration", API, nil, map[string]string{"CONCIERGE_TRACKING_TTL": "30d"},
+			[]string{`CONCIERGE_TRACKING_TTL="30d": want a positive duration such as 720h`}},
+		{"negative duration", API, nil, map[string]string{"CONCIERGE_TRACKING_TTL": "-1h"},
+			[]string{`CONCIERGE_TRACKING_TTL="-1h": want a positive duration`}},
+		{"flag named when the flag is wrong", API, []string{"--tracking-ttl", "soon"}, map[string]string{"CONCIERGE_TRACKING_TTL": "1h"},
+			[]string{`--tracking-ttl="soon": want a positive duration`}},
+		{"unknown zone", Worker, []string{"--tz", "Mars/Olympus"}, nil,
+			[]string{`--tz="Mars/Olympus": want a time zone such as Asia/Shanghai`}},
+		{"pass mark out of range", Worker, nil, map[string]string{"CONCIERGE_TRAINING_PASS_MARK": "101"},
+			[]string{`CONCIERGE_TRAINING_PASS_MARK="101": want a whole number from 1 to 100`}},
+		{"pass mark not whole", Worker, nil, map[string]string{"CONCIERGE_TRAINING_PASS_MARK": "80.5"},
+			[]string{`CONCIERGE_TRAINING_PASS_MARK="80.5": want a whole number from 1 to 100`}},
+		{"exam days", Worker, nil, map[string]string{"CONCIERGE_EXAM_DAYS": "0"},
+			[]string{`CONCIERGE_EXAM_DAYS="0": want a number of days from 1 to 90`}},
+		{"retake days", Dev, nil, map[string]string{"CONCIERGE_RETAKE_DAYS": "31"},
+			[]string{`CONCIERGE_RETAKE_DAYS="31": want a number of days from 1 to 30`}},
+		{"callback target", Worker, nil, map[string]string{"CONCIERGE_CALLBACK_TARGET": "20%"},
+			[]string{`CONCIERGE_CALLBACK_TARGET="20%": want a number from 0.01 to 1`}},
+		{"http address", API, []string{"--http-addr", "8080"}, nil,
+			[]string{`--http-addr="8080": want host:port`}},
+		{"temporal address without host", Worker, nil, map[string]string{"TEMPORAL_ADDRESS": ":7233"},
+			[]string{`TEMPORAL_ADDRESS=":7233": want host:port with a host`}},
+		{"database URL scheme", Migrate, nil, map[string]string{"DATABASE_URL": "mysql://x/y"},
+			[]string{`DATABASE_URL="mysql://x/y": want a URL such as postgres://`}},
+		{"SMTP port and TLS mode", Worker, nil, map[string]string{"CONCIERGE_SMTP_PORT": "smtp", "CONCIERGE_SMTP_TLS": "ssl"},
+			[]string{`CONCIERGE_SMTP_PORT="smtp": want a whole number from 1 to 65535`,
+				`CONCIERGE_SMTP_TLS="ssl": want starttls, tls or none`}},
+		{"SMTP sender", Worker, nil, map[string]string{"CONCIERGE_SMTP_FROM": "nobody"},
+			[]string{`CONCIERGE_SMTP_FROM="nobody": want an address`}},
+		{"SMTP password in clear text", Worker, nil, map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn",
+			"CONCIERGE_SMTP_USERNAME": "desk", "CONCIERGE_SMTP_TLS": "none"},
+			[]string{"CONCIERGE_SMTP_USERNAME needs CONCIERGE_SMTP_TLS starttls or tls, not none"}},
+		{"SMTP password without user", Worker, nil, map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn",
+			"CONCIERGE_SMTP_PASSWORD": "pw"},
+			[]string{"CONCIERGE_SMTP_PASSWORD is set without CONCIERGE_SMTP_USERNAME"}},
+		{"SMS URL", Worker, nil, map[string]string{"CONCIERGE_SMS_URL": "sms.example.cn/send"},
+			[]string{`CONCIERGE_SMS_URL="sms.example.cn/send": want an absolute http or https URL`}},
+		{"public URL", API, []string{"--public-url", "ftp://x"}, nil,
+			[]string{`--public-url="ftp://x": want an absolute http or https URL`}},
+		{"short tracking secret, value not shown", API, nil, map[string]string{"CONCIERGE_TRACKING_SECRET": "tiny-key"},
+			[]string{"CONCIERGE_TRACKING_SECRET: want at least 16 bytes, got 8"}},
+		{"ports", Dev, []string{"--temporal-port", "70000", "--ui-port", "web"}, nil,
+			[]string{`--temporal-port="70000": want a whole number from 0 to 65535`,
+				`--ui-port="web": want a whole number from 0 to 65535`}},
+		{"empty task queue and data dir", Dev, []string{"--task-queue=", "--data-dir="}, nil,
+			[]string{`--task-queue="": must not be empty`, `--data-dir="": want a directory`}},
+		{"namespace with a space", API, nil, map[string]string{"TEMPORAL_NAMESPACE": "my ns"},
+			[]string{`TEMPORAL_NAMESPACE="my ns": must not contain spaces`}},
+		{"stray argument", Worker, []string{"now"}, nil,
+			[]string{`unexpected argument "now"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.proc, tt.args, envOf(tt.env), io.Discard)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want an ErrInvalid", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if lines := strings.Count(err.Error(), "\n"); lines != len(tt.want) {
+				t.Errorf("error has %d problems, want %d: %v", lines, len(tt.want), err)
+			}
+			if strings.Contains(err.Error(), "tiny-key") {
+				t.Errorf("error shows the secret: %v", err)
+			}
+		})
+	}
+}
+
+// Each process takes only its own flags; secrets are never flags.
+func TestLoadRejectsOtherProcessesFlags(t *testing.T) {
+	tests := []struct {
+		proc Process
+		args []string
+	}{
+		{API, []string{"--smtp-host", "x"}},
+		{API, []string{"--data-dir", "x"}},
+		{Worker, []string{"--no-demo"}},
+		{Migrate, []string{"--http-addr", "x:1"}},
+		{Dev, []string{"--email-secret", "x"}},
+		{Worker, []string{"--smtp-password", "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.proc, tt.args), func(t *testing.T) {
+			_, err := Load(tt.proc, tt.args, envOf(nil), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "flag provided but not defined") {
+				t.Errorf("got %v, want an undefined flag", err)
+			}
+		})
+	}
+	if _, err := Load(API, []string{"-h"}, envOf(nil), io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: got %v, want flag.ErrHelp", err)
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"CONCIERGE_EMAIL_SECRET":    "email-secret-value",
+		"CONCIERGE_SMTP_PASSWORD":   "smtp-password-value",
+		"CONCIERGE_SMS_TOKEN":       "sms-token-value",
+		"CONCIERGE_TRACKING_SECRET": "tracking-secret-value",
+	}
+	env := map[string]string{
+		"DATABASE_URL":            "postgres://cc:db-password-value@db.example:5432/concierge",
+		"CONCIERGE_SMS_URL":       "https://sms.example.cn/send?apikey=sms-query-key-value",
+		"CONCIERGE_SMTP_HOST":     "smtp.example.cn",
+		"CONCIERGE_SMTP_USERNAME": "desk",
+	}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	c, err := Load(Dev, []string{"--http-addr", "127.0.0.1:9999"}, envOf(env), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("configuration", "config", c)
+	// Printing the whole struct, as a careless log line might, masks too.
+	fmt.Fprintf(&buf, "\n%v\n%+v\n%#v\n", *c, *c, *c)
+	out := buf.String()
+	for _, leaked := range []string{"email-secret-value", "smtp-password-value", "sms-token-value",
+		"tracking-secret-value", "db-password-value", "sms-query-key-value"} {
+		if strings.Contains(out, leaked) {
+			t.Errorf("the printed configuration shows %q:\n%s", leaked, out)
+		}
+	}
+	for _, want := range []string{
+		"config.CONCIERGE_EMAIL_SECRET=(set)",
+		"config.CONCIERGE_SMTP_PASSWORD=(set)",
+		"config.CONCIERGE_SMS_TOKEN=(set)",
+		"config.CONCIERGE_TRACKING_SECRET=(set)",
+		"config.DATABASE_URL=postgres://cc:xxxxx@db.example:5432/concierge",
+		"config.CONCIERGE_SMS_URL=\"https://sms.example.cn/send?apikey=xxxxx\"",
+		"config.HTTP_ADDR=127.0.0.1:9999",
+		"config.CONCIERGE_PUBLIC_URL=http://127.0.0.1:9999",
+		"config.CONCIERGE_SMTP_USERNAME=desk",
+		"config.CONCIERGE_TRAINING_PASS_MARK=80",
+		"config.--no-demo=false",
+		"config.from_flags=HTTP_ADDR",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the printed configuration lacks %s:\n%s", want, out)
+		}
+	}
+	// The API process shows only its own settings.
+	c, err = Load(API, nil, envOf(env), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("configuration", "config", c)
+	if strings.Contains(buf.String(), "SMTP") || !strings.Contains(buf.String(), "config.CONCIERGE_EMAIL_SECRET=(set)") {
+		t.Errorf("the API's configuration is not its own settings:\n%s", buf.String())
+	}
+}
