@@ -13,7 +13,8 @@ import (
 
 // openAPIYAML is the API contract. It is kept as YAML because people edit
 // it; integrators fetch it as JSON from /api/openapi.json to generate
-// clients. TestOpenAPICoversRoutes keeps it and the routes in step.
+// clients. TestOpenAPICoversRoutes keeps it and the routes in step
+// (docs/DESIGN.md §7).
 //
 //go:embed openapi.yaml
 var openAPIYAML []byte
