@@ -115,6 +115,7 @@ func New(cfg Config) http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.json", serveOpenAPI(cfg.Logger))
 
 	r.GET("/t/:token", s.trackPageHTML)
 	r.POST("/t/:token/rating", s.trackRateForm)

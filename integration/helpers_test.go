@@ -107,6 +107,9 @@ func requestAt(base, method, path, contentType string, body io.Reader, out any, 
 	if err != nil {
 		return resp.StatusCode, fmt.Errorf("%s %s: read body: %w", method, path, err)
 	}
+	if err := checkAnswer(req, resp.StatusCode, resp.Header, raw); err != nil {
+		return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
+	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
 			return resp.StatusCode, fmt.Errorf("%s %s: decode %q: %w", method, path, raw, err)
