@@ -95,10 +95,7 @@ func (s *Server) recordCallResult(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", "score and new_issue must be left out when the resident was not reached")
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	ctx := c.Request.Context()
 	task, err := s.cfg.Store.CallbackTaskByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {

@@ -72,29 +72,6 @@ func (r *createCaseRequest) normalize() error {
 	return nil
 }
 
-// staffActor is who is acting: the X-Staff-Code header, else the front desk.
-// Authentication comes later; until then the header is taken on trust but
-// must name a member of staff.
-func (s *Server) staffActor(c *gin.Context) (string, bool) {
-	code := strings.TrimSpace(c.GetHeader("X-Staff-Code"))
-	if code == "" {
-		return "front_desk", true
-	}
-	if err := checkCodes([2]string{"X-Staff-Code", code}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return "", false
-	}
-	if _, err := s.cfg.Store.StaffMember(c.Request.Context(), code); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("X-Staff-Code %q is not a member of staff", code))
-		} else {
-			s.internal(c, err)
-		}
-		return "", false
-	}
-	return code, true
-}
-
 func (s *Server) createCase(kind domain.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) { s.createCaseOf(c, kind) }
 }
@@ -112,10 +89,7 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	if !ok {
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if key == "" {
 		key = "auto:" + uuid.NewString()
 	}
@@ -491,10 +465,7 @@ func (s *Server) update(ctx context.Context, view store.Case, action domain.Acti
 // actionArgument binds and checks the body of one action and builds the
 // workflow's update argument.
 func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, bool) {
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return nil, false
-	}
+	actor := actor(c)
 	body := newActionBody(a)
 	if !bindJSON(c, body) {
 		return nil, false

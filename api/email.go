@@ -202,10 +202,7 @@ func (s *Server) openInboundEmail(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	e, ok := s.inboundEmail(c)
 	if !ok {
 		return
@@ -256,10 +253,7 @@ func (s *Server) dismissInboundEmail(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	e, ok := s.inboundEmail(c)
 	if !ok {
 		return

@@ -164,10 +164,7 @@ func (s *Server) addFeeStandard(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if req.Position == 0 {
 		req.Position = 100
 	}
@@ -194,14 +191,7 @@ func (s *Server) deleteFeeStandard(c *gin.Context) {
 		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no fee standard %q in community %q", param, community))
 		return
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who deletes the standard")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, actor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -246,6 +246,9 @@ func (s *Server) putCategory(c *gin.Context) {
 		s.internal(c, err)
 		return
 	}
+	// The handbook has no column for who changed it yet; the log says who
+	// set the limits new cases will run on.
+	s.cfg.Logger.Info("handbook category saved", "category", saved.Code, "actor", actor(c))
 	c.JSON(http.StatusOK, categoryOut(saved))
 }
 

@@ -87,10 +87,7 @@ func (s *Server) actOnSchedule(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
 		return
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if note == "" {
 		note = "by " + actor
 	}

@@ -119,7 +119,9 @@ func New(cfg Config) http.Handler {
 	r.GET("/t/:token", s.trackPageHTML)
 	r.POST("/t/:token/rating", s.trackRateForm)
 
-	v1 := r.Group("/api/v1")
+	// Every API request names its actor once, here; the endpoints whose
+	// record needs a named person say so with requireStaff.
+	v1 := r.Group("/api/v1", s.resolveActor)
 	for _, k := range []struct {
 		path string
 		kind domain.Kind
@@ -140,9 +142,9 @@ func New(cfg Config) http.Handler {
 	v1.GET("/staff", s.listStaff)
 	v1.GET("/communities/:code/fees", s.listFeeStandards)
 	v1.POST("/communities/:code/fees", s.addFeeStandard)
-	v1.DELETE("/communities/:code/fees/:id", s.deleteFeeStandard)
+	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.deleteFeeStandard)
 	v1.GET("/units/:community/:unit/fees", s.unitFees)
-	v1.POST("/visits", s.createVisit)
+	v1.POST("/visits", requireStaff("the receptionist who records the visit"), s.createVisit)
 	v1.GET("/visits", s.listVisits)
 	v1.GET("/visits/:id", s.getVisit)
 	v1.GET("/notifications", s.listNotifications)
@@ -152,7 +154,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/reports/complaints/archive/:month", s.archivedReport)
 	v1.GET("/evaluations", s.staffEvaluation)
 	v1.GET("/evaluations/settings", s.evaluationSettings)
-	v1.PUT("/evaluations/settings", s.putEvaluationSettings)
+	v1.PUT("/evaluations/settings", requireStaff("the member of staff who changes the evaluation settings"), s.putEvaluationSettings)
 	v1.GET("/schedules", s.listSchedules)
 	v1.GET("/callbacks", s.listCallbacks)
 	v1.GET("/callbacks/coverage", s.callbackCoverage)
@@ -166,7 +168,7 @@ func New(cfg Config) http.Handler {
 	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
 	v1.POST("/visits/:id/exit", s.exitVisit)
 	v1.GET("/training/cycles", s.listTrainingCycles)
-	v1.POST("/training/cycles", s.startTrainingCycle)
+	v1.POST("/training/cycles", requireStaff("the trainer who starts the cycle"), s.startTrainingCycle)
 	v1.GET("/training/cycles/:id", s.getTrainingCycle)
 	v1.POST("/training/cycles/:id/results", s.recordExamResult)
 	v1.GET("/training/questions", s.listQuestions)

@@ -37,7 +37,7 @@ const (
 // registerSpreadsheetRoutes adds the reference-data imports, their
 // templates and the case export.
 func (s *Server) registerSpreadsheetRoutes(v1 *gin.RouterGroup) {
-	v1.POST("/imports/:kind", s.importReference)
+	v1.POST("/imports/:kind", requireStaff("the member of staff who imports the file"), s.importReference)
 	v1.GET("/imports/:kind/:file", s.importTemplate)
 	v1.GET("/exports/cases.xlsx", s.exportCases)
 }
@@ -54,14 +54,7 @@ func (s *Server) importReference(c *gin.Context) {
 		fail(c, http.StatusNotFound, "not_found", err.Error())
 		return
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who imports the file")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
 	data, parse, ok := s.uploadedFile(c)
 	if !ok {

@@ -71,14 +71,7 @@ func (s *Server) createVisit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the receptionist who records the visit")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	v, created, err := s.cfg.Store.CreateVisit(c.Request.Context(), store.NewVisit{
 		IdempotencyKey: key, Community: req.Community, Unit: req.Unit, VisitorName: req.VisitorName,
 		VisitorPhone: req.VisitorPhone, Purpose: req.Purpose, Channel: req.Channel, CallRef: req.CallRef,
@@ -161,6 +154,9 @@ func (s *Server) exitVisit(c *gin.Context) {
 	case err != nil:
 		s.internal(c, err)
 	case recorded:
+		// The visit row keeps its receptionist; who recorded the rating
+		// (the front desk, unless the request names someone) is logged.
+		s.cfg.Logger.Info("visit exit rated", "visit", v.ID, "actor", actor(c))
 		c.JSON(http.StatusCreated, s.visitView(v))
 	default:
 		c.JSON(http.StatusOK, s.visitView(v))
