@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/concierge-pm/concierge/cases"
 	"github.com/concierge-pm/concierge/domain"
@@ -526,27 +525,6 @@ func (s *Server) checkHolder(c *gin.Context, department, personField, person str
 		return false
 	}
 	return true
-}
-
-// workflowError maps a failed workflow call to the HTTP contract: a rejected
-// transition is 409, rejected input 422, an unknown case 404.
-func (s *Server) workflowError(c *gin.Context, err error) {
-	var appErr *temporal.ApplicationError
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidTransition:
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, appErr.Message())
-	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidInput:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", appErr.Message())
-	case errors.As(err, &notFound):
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, "the case workflow is not running")
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, new(*client.WorkflowUpdateServiceTimeoutOrCanceledError)),
-		errors.As(err, new(*serviceerror.DeadlineExceeded)):
-		s.cfg.Logger.Warn("workflow call timed out", "route", c.FullPath(), "error", err)
-		fail(c, http.StatusServiceUnavailable, "unavailable", "the worker did not answer in time; the action may still be applied when it is back, so check the case before retrying")
-	default:
-		s.internal(c, err)
-	}
 }
 
 // findCase loads the case of the given kind named in the path or answers 404.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,66 +12,92 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/domain"
-	"github.com/concierge-pm/concierge/store"
 )
 
 // idempotencyKey reads the optional Idempotency-Key header; it answers 422
 // itself for one that is too long or is not printable UTF-8 text (stored
 // as text, it must be valid, or PostgreSQL refuses the row).
 func idempotencyKey(c *gin.Context) (string, bool) {
+	key, err := idempotencyKeyOf(c)
+	return key, answered(c, err)
+}
+
+// idempotencyKeyOf is idempotencyKey returning the refusal.
+func idempotencyKeyOf(c *gin.Context) (string, error) {
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	switch {
 	case len(key) > 200:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be at most 200 bytes")
-		return "", false
+		return "", invalid("Idempotency-Key must be at most 200 bytes")
 	case !utf8.ValidString(key):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must be UTF-8 text; a UUID or a code like desk-2026-11-28-001 is best")
-		return "", false
+		return "", invalid("Idempotency-Key must be UTF-8 text; a UUID or a code like desk-2026-11-28-001 is best")
 	case strings.ContainsFunc(key, unicode.IsControl):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "Idempotency-Key must not contain control characters")
-		return "", false
+		return "", invalid("Idempotency-Key must not contain control characters")
 	}
-	return key, true
+	return key, nil
 }
 
 // intQuery reads an optional whole-number query parameter between lo and
 // hi, def when it is absent; it answers 422 itself.
 func intQuery(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	n, err := queryInt(c, name, def, lo, hi)
+	return n, answered(c, err)
+}
+
+// queryInt is intQuery returning the refusal.
+func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	v, ok := c.GetQuery(name)
 	if !ok {
-		return def, true
+		return def, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	switch {
 	case errors.Is(err, strconv.ErrRange), err == nil && (n < lo || n > hi):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("%s must be from %d to %d (got %s)", name, lo, hi, strings.TrimSpace(v)))
-		return 0, false
+		return 0, invalidf("%s must be from %d to %d (got %s)", name, lo, hi, strings.TrimSpace(v))
 	case err != nil:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("%s must be a whole number from %d to %d (got %q)", name, lo, hi, v))
-		return 0, false
+		return 0, invalidf("%s must be a whole number from %d to %d (got %q)", name, lo, hi, v)
 	}
-	return n, true
+	return n, nil
+}
+
+// answered writes the refusal of a Problem and reports whether there was
+// none; the bridge from helpers that return errors to handlers that do
+// not yet.
+// err is nil or a *Problem; anything else would be a bug, answered 500.
+func answered(c *gin.Context, err error) bool {
+	var p *Problem
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &p):
+		fail(c, p.Status, p.Code, p.Message)
+	default:
+		fail(c, http.StatusInternalServerError, "internal", "internal error")
+	}
+	return false
 }
 
 // communityParam reads the optional community filter: 422 for a malformed
 // code, 404 for an unknown community.
 func (s *Server) communityParam(c *gin.Context) (string, bool) {
-	community := c.Query("community")
-	if err := checkCodes([2]string{"community", community}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return "", false
-	}
-	if community == "" {
-		return "", true
-	}
-	if err := s.cfg.Store.CommunityExists(c.Request.Context(), community); errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-		return "", false
-	} else if err != nil {
-		s.internal(c, err)
+	community, err := s.communityFilter(c)
+	if err != nil {
+		s.answerError(c, err)
 		return "", false
 	}
 	return community, true
+}
+
+// communityFilter is communityParam returning the refusal.
+func (s *Server) communityFilter(c *gin.Context) (string, error) {
+	community := c.Query("community")
+	if err := checkCodes([2]string{"community", community}); err != nil {
+		return "", invalid(err.Error())
+	}
+	if community == "" {
+		return "", nil
+	}
+	err := s.cfg.Store.CommunityExists(c.Request.Context(), community)
+	return community, orNotFound(err, notFoundf("no community %q", community))
 }
 
 // baselineRate reads the optional baseline=YYYY-MM and returns that month's

@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -140,13 +139,13 @@ func New(cfg Config) http.Handler {
 	v1.GET("/communities/:code/units", s.listUnits)
 	v1.GET("/departments", s.listDepartments)
 	v1.GET("/staff", s.listStaff)
-	v1.GET("/communities/:code/fees", s.listFeeStandards)
-	v1.POST("/communities/:code/fees", s.addFeeStandard)
-	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.deleteFeeStandard)
-	v1.GET("/units/:community/:unit/fees", s.unitFees)
-	v1.POST("/visits", requireStaff("the receptionist who records the visit"), s.createVisit)
-	v1.GET("/visits", s.listVisits)
-	v1.GET("/visits/:id", s.getVisit)
+	v1.GET("/communities/:code/fees", s.handle(s.listFeeStandards))
+	v1.POST("/communities/:code/fees", s.handle(s.addFeeStandard))
+	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.handle(s.deleteFeeStandard))
+	v1.GET("/units/:community/:unit/fees", s.handle(s.unitFees))
+	v1.POST("/visits", requireStaff("the receptionist who records the visit"), s.handle(s.createVisit))
+	v1.GET("/visits", s.handle(s.listVisits))
+	v1.GET("/visits/:id", s.handle(s.getVisit))
 	v1.GET("/notifications", s.listNotifications)
 	v1.GET("/kpis", s.kpis)
 	v1.GET("/reports/complaints", s.complaintReport)
@@ -166,7 +165,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/intake/emails", s.listInboundEmails)
 	v1.POST("/intake/emails/:id/open", s.openInboundEmail)
 	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
-	v1.POST("/visits/:id/exit", s.exitVisit)
+	v1.POST("/visits/:id/exit", s.handle(s.exitVisit))
 	v1.GET("/training/cycles", s.listTrainingCycles)
 	v1.POST("/training/cycles", requireStaff("the trainer who starts the cycle"), s.startTrainingCycle)
 	v1.GET("/training/cycles/:id", s.getTrainingCycle)
@@ -215,15 +214,4 @@ func (s *Server) ready(c *gin.Context) {
 // fail writes the error envelope every client can rely on.
 func fail(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
-}
-
-// internal logs an unexpected error and answers 500 (or 503 when a
-// dependency timed out) without leaking details.
-func (s *Server) internal(c *gin.Context, err error) {
-	s.cfg.Logger.Error("request failed", "route", c.FullPath(), "error", err)
-	if errors.Is(err, context.DeadlineExceeded) {
-		fail(c, http.StatusServiceUnavailable, "unavailable", "a dependency did not answer in time; try again")
-		return
-	}
-	fail(c, http.StatusInternalServerError, "internal", "internal error")
 }
