@@ -14,31 +14,29 @@ import (
 // numerator, denominator, value and target, computed in SQL from the read
 // model. baseline=YYYY-MM sets the complaint-rate target at 30 % under that
 // month's rate.
-func (s *Server) kpis(c *gin.Context) {
+func (s *Server) kpis(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
 	from, to, ok := s.dayRange(c, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location), now)
 	if !ok {
-		return
+		return nil
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
 	baseline, ok := s.baselineRate(c, community)
 	if !ok {
-		return
+		return nil
 	}
 	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), community)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	// Staff serve every community: the training figures ignore the filter.
 	tr, err := s.cfg.Store.TrainingCounts(ctx, from, to)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly), "community": community,
@@ -51,6 +49,7 @@ func (s *Server) kpis(c *gin.Context) {
 		"training_cycles":          tr.Cycles,
 		"complaint_rate":           domain.ComplaintRateOver(k.Complaints, k.ActiveHouseholds, from, to, now, baseline),
 	})
+	return nil
 }
 
 // dayRange reads from and to as local dates (inclusive) and returns the

@@ -68,26 +68,25 @@ func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, fro
 // complaintReport answers GET /api/v1/reports/complaints?month=YYYY-MM
 // (default: last month) with the analysis for the quality meeting, as JSON
 // or, with format=xlsx, as a workbook.
-func (s *Server) complaintReport(c *gin.Context) {
+func (s *Server) complaintReport(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location).AddDate(0, -1, 0)
 	_, from, to, format, ok := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
 	if !ok {
-		return
+		return nil
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
 	baseRate, ok := s.baselineRate(c, community)
 	if !ok {
-		return
+		return nil
 	}
 	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), community)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := reportFigures(rep, from, to, now, baseRate)
 	if baseRate != nil {
@@ -95,6 +94,7 @@ func (s *Server) complaintReport(c *gin.Context) {
 		out.Baseline = &b
 	}
 	s.sendReport(c, out, format)
+	return nil
 }
 
 // archivedReport answers GET /api/v1/reports/complaints/archive/{month}
@@ -103,14 +103,14 @@ func (s *Server) complaintReport(c *gin.Context) {
 // computed from the archived counts; 404 for a month not archived. The
 // figures of a live baseline month would not be as archived, so there is
 // no baseline here.
-func (s *Server) archivedReport(c *gin.Context) {
+func (s *Server) archivedReport(c *gin.Context) error {
 	p, from, to, format, ok := s.reportMonth(c, c.Param("month"))
 	if !ok {
-		return
+		return nil
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
 	rep, at, err := s.cfg.Store.ArchivedComplaintReport(c.Request.Context(), p.String(), community)
 	if errors.Is(err, store.ErrNotFound) {
@@ -118,16 +118,15 @@ func (s *Server) archivedReport(c *gin.Context) {
 		if community != "" {
 			msg = fmt.Sprintf("the analysis of %s for community %q was not archived", p, community)
 		}
-		fail(c, http.StatusNotFound, "not_found", msg)
-		return
+		return &Problem{Status: http.StatusNotFound, Code: "not_found", Message: msg}
 	}
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := reportFigures(rep, from, to, at, nil)
 	out.ArchivedAt = &at
 	s.sendReport(c, out, format)
+	return nil
 }
 
 func (s *Server) sendReport(c *gin.Context, out complaintReportJSON, format string) {

@@ -74,10 +74,8 @@ func (s *Server) createVisit(c *gin.Context) error {
 		VisitorPhone: req.VisitorPhone, Purpose: req.Purpose, Channel: req.Channel, CallRef: req.CallRef,
 		Receptionist: actor(c), Notes: req.Notes,
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return invalid(strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error()) + " does not exist")
-	} else if err != nil {
-		return err
+	if err != nil {
+		return orNotFound(err, invalid(strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error())+" does not exist"))
 	}
 	status := http.StatusCreated
 	if !created {
