@@ -72,21 +72,20 @@ func (r *createCaseRequest) normalize() error {
 }
 
 func (s *Server) createCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.createCaseOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.createCaseOf(c, kind) })
 }
 
-func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) error {
 	var req createCaseRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	if err := req.normalize(); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
 	actor := actor(c)
 	if key == "" {
@@ -94,9 +93,10 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
 	}
 	rec, ok := s.recordCase(c, kind, req, key, actor)
 	if !ok {
-		return
+		return nil
 	}
 	s.respondRecorded(c, rec)
+	return nil
 }
 
 // respondRecorded answers a create: 201 for a new case, 200 for a replay,
@@ -359,7 +359,7 @@ func newActionBody(a domain.Action) actionBody {
 }
 
 func (s *Server) actOnCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.actOnCaseOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.actOnCaseOf(c, kind) })
 }
 
 // parseAction names the actions a kind takes.
@@ -372,7 +372,7 @@ func parseAction(kind domain.Kind, name string) (domain.Action, []domain.Action,
 	return a, domain.AllActions, ok
 }
 
-func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 	ctx := c.Request.Context()
 	action, all, ok := parseAction(kind, c.Param("action"))
 	if !ok {
@@ -380,20 +380,19 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		for i, a := range all {
 			names[i] = string(a)
 		}
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", ")))
-		return
+		return notFoundf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", "))
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
-	view, ok := s.findCase(c, kind)
-	if !ok {
-		return
+	view, err := s.caseOf(c, kind)
+	if err != nil {
+		return err
 	}
 	arg, ok := s.actionArgument(c, action, view)
 	if !ok {
-		return
+		return nil
 	}
 	notAllowed := func() {
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition,
@@ -404,16 +403,15 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		// With a key the workflow is asked all the same: the request may be
 		// the retry of the very action that finished the case.
 		notAllowed()
-		return
+		return nil
 	}
 	state, err := s.update(ctx, view, action, arg, updateID(view, string(action), key, arg))
 	if err != nil {
 		if view.Status.Terminal() && errors.As(err, new(*serviceerror.NotFound)) {
 			notAllowed() // no earlier update with this key: the same answer as without one
-			return
+			return nil
 		}
-		s.workflowError(c, err)
-		return
+		return fromWorkflow(err)
 	}
 	// The action is applied. Whatever a read says from here on, the answer
 	// is 200 with the state the update returned: a 5xx would hide that the
@@ -428,6 +426,7 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 	if resp, ok := s.caseJSON(c, view, &state, true); ok {
 		c.JSON(http.StatusOK, resp)
 	}
+	return nil
 }
 
 // updateID names an update so that a retry with the same Idempotency-Key
@@ -527,30 +526,22 @@ func (s *Server) checkHolder(c *gin.Context, department, personField, person str
 	return true
 }
 
-// findCase loads the case of the given kind named in the path or answers 404.
-func (s *Server) findCase(c *gin.Context, kind domain.Kind) (store.Case, bool) {
+// caseOf loads the case of the given kind named in the path, or is 404.
+func (s *Server) caseOf(c *gin.Context, kind domain.Kind) (store.Case, error) {
 	number := c.Param("number")
 	if k, ok := domain.KindOf(number); !ok || k != kind {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
-		return store.Case{}, false
+		return store.Case{}, notFoundf("no %s %q", kind, number)
 	}
 	view, err := s.cfg.Store.CaseByNumber(c.Request.Context(), number)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
-		return store.Case{}, false
-	} else if err != nil {
-		s.internal(c, err)
-		return store.Case{}, false
-	}
-	return view, true
+	return view, orNotFound(err, notFoundf("no %s %q", kind, number))
 }
 
 func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.handle(func(c *gin.Context) error {
 		ctx := c.Request.Context()
-		view, ok := s.findCase(c, kind)
-		if !ok {
-			return
+		view, err := s.caseOf(c, kind)
+		if err != nil {
+			return err
 		}
 		// The query and the timeline read run side by side, so the answer
 		// waits for the slower of the two, not for both.
@@ -563,11 +554,11 @@ func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
 		events, err := s.cfg.Store.Timeline(ctx, view.Number)
 		<-queried
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		c.JSON(http.StatusOK, toResponse(view, live, events, s.cfg.Location))
-	}
+		return nil
+	})
 }
 
 // liveState asks the workflow of an open case for its state, for at most
@@ -728,35 +719,31 @@ type listQuery struct {
 }
 
 func (s *Server) listCases(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.listCasesOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.listCasesOf(c, kind) })
 }
 
-func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	var q listQuery
 	if err := c.ShouldBindQuery(&q); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
-		return
+		return invalid(describeBindError(err))
 	}
 	if q.Status != "" && !domain.Status(q.Status).Valid() {
 		names := make([]string, len(domain.AllStatuses))
 		for i, st := range domain.AllStatuses {
 			names[i] = string(st)
 		}
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be one of: "+strings.Join(names, ", "))
-		return
+		return invalid("status must be one of: " + strings.Join(names, ", "))
 	}
 	if err := checkCodes([2]string{"category", q.Category}, [2]string{"department", q.Department}, [2]string{"community", q.Community}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	query, err := optionalText("q", q.Q)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	pageSize, ok := intQuery(c, "page_size", 50, 1, 200)
-	if !ok {
-		return
+	pageSize, err := queryInt(c, "page_size", 50, 1, 200)
+	if err != nil {
+		return err
 	}
 	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
 		Community: q.Community, Query: query, PageSize: pageSize, PageToken: q.PageToken}
@@ -766,11 +753,9 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 	}
 	items, next, err := s.cfg.Store.ListCases(c.Request.Context(), f)
 	if errors.Is(err, store.ErrBadPageToken) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "page_token is not one this server issued")
-		return
+		return invalid("page_token is not one this server issued")
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := make([]caseResponse, 0, len(items))
 	for _, it := range items {
@@ -779,4 +764,5 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 		out = append(out, r)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "next_page_token": next})
+	return nil
 }
