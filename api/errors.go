@@ -36,9 +36,14 @@ func invalidf(format string, args ...any) *Problem {
 	return invalid(fmt.Sprintf(format, args...))
 }
 
+// notFound is the 404 not_found of an unknown thing named in the path.
+func notFound(message string) *Problem {
+	return &Problem{Status: http.StatusNotFound, Code: "not_found", Message: message}
+}
+
 // notFoundf is the 404 not_found of an unknown thing named in the path.
 func notFoundf(format string, args ...any) *Problem {
-	return &Problem{Status: http.StatusNotFound, Code: "not_found", Message: fmt.Sprintf(format, args...)}
+	return notFound(fmt.Sprintf(format, args...))
 }
 
 // conflict is a 409 with its own code: the request is well formed but the

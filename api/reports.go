@@ -118,7 +118,7 @@ func (s *Server) archivedReport(c *gin.Context) error {
 		if community != "" {
 			msg = fmt.Sprintf("the analysis of %s for community %q was not archived", p, community)
 		}
-		return &Problem{Status: http.StatusNotFound, Code: "not_found", Message: msg}
+		return notFound(msg)
 	}
 	if err != nil {
 		return err

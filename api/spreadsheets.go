@@ -37,9 +37,9 @@ const (
 // registerSpreadsheetRoutes adds the reference-data imports, their
 // templates and the case export.
 func (s *Server) registerSpreadsheetRoutes(v1 *gin.RouterGroup) {
-	v1.POST("/imports/:kind", requireStaff("the member of staff who imports the file"), s.importReference)
-	v1.GET("/imports/:kind/:file", s.importTemplate)
-	v1.GET("/exports/cases.xlsx", s.exportCases)
+	v1.POST("/imports/:kind", requireStaff("the member of staff who imports the file"), s.handle(s.importReference))
+	v1.GET("/imports/:kind/:file", s.handle(s.importTemplate))
+	v1.GET("/exports/cases.xlsx", s.handle(s.exportCases))
 }
 
 // parser reads one uploaded file of a kind.
@@ -48,17 +48,16 @@ type parser func(refdata.Kind, io.Reader) (refdata.Batch, error)
 // importReference imports one reference-data file, all or nothing. The body
 // is the file (text/csv or .xlsx) or a multipart form with a "file" field.
 // The member of staff who imports is required (X-Staff-Code) and logged.
-func (s *Server) importReference(c *gin.Context) {
+func (s *Server) importReference(c *gin.Context) error {
 	kind, err := refdata.ParseKind(c.Param("kind"))
 	if err != nil {
-		fail(c, http.StatusNotFound, "not_found", err.Error())
-		return
+		return notFound(err.Error())
 	}
 	actor := actor(c)
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
 	data, parse, ok := s.uploadedFile(c)
 	if !ok {
-		return
+		return nil
 	}
 	batch, err := parse(kind, bytes.NewReader(data))
 	if err == nil {
@@ -68,13 +67,12 @@ func (s *Server) importReference(c *gin.Context) {
 			s.cfg.Logger.Info("reference data imported", "kind", res.Kind, "actor", actor, "rows", res.Rows,
 				"created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
 			c.JSON(http.StatusOK, res)
-			return
+			return nil
 		}
 	}
 	var problems refdata.Errors
 	if !errors.As(err, &problems) {
-		s.internal(c, err)
-		return
+		return err
 	}
 	// Rows whose cells are fine are checked against the database too, so
 	// that one answer lists every problem the file has, not the cell
@@ -83,8 +81,7 @@ func (s *Server) importReference(c *gin.Context) {
 	if errors.As(err, &rows) && rows.Errors.Complete() && rows.Checkable.Len() > 0 {
 		refs, err := s.cfg.Store.CheckReferences(c.Request.Context(), rows.Checkable)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		problems = rows.Errors.Merge(refs)
 	}
@@ -96,6 +93,7 @@ func (s *Server) importReference(c *gin.Context) {
 		"error":    gin.H{"code": "invalid_file", "message": fmt.Sprintf("%d %s; nothing was imported", len(problems), noun)},
 		"problems": problems,
 	})
+	return nil
 }
 
 // uploadedFile reads the file from the body and picks its parser by the
@@ -187,11 +185,10 @@ func tooLarge(c *gin.Context, err error) bool {
 
 // importTemplate serves template.csv or template.xlsx of a kind: an empty
 // file with the header row.
-func (s *Server) importTemplate(c *gin.Context) {
+func (s *Server) importTemplate(c *gin.Context) error {
 	kind, err := refdata.ParseKind(c.Param("kind"))
 	if err != nil {
-		fail(c, http.StatusNotFound, "not_found", err.Error())
-		return
+		return notFound(err.Error())
 	}
 	header := refdata.Columns(kind)
 	switch c.Param("file") {
@@ -202,8 +199,7 @@ func (s *Server) importTemplate(c *gin.Context) {
 		buf.WriteString("\uFEFF")
 		w := csv.NewWriter(&buf)
 		if err := w.Write(header); err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		w.Flush()
 		attachment(c, string(kind)+"-template.csv")
@@ -211,14 +207,14 @@ func (s *Server) importTemplate(c *gin.Context) {
 	case "template.xlsx":
 		raw, err := templateWorkbook(string(kind), header)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		attachment(c, string(kind)+"-template.xlsx")
 		c.Data(http.StatusOK, contentTypeXLSX, raw)
 	default:
-		fail(c, http.StatusNotFound, "not_found", "no such template: use template.csv or template.xlsx")
+		return notFound("no such template: use template.csv or template.xlsx")
 	}
+	return nil
 }
 
 // attachment names the download; filename is ASCII chosen here, never input.
@@ -365,11 +361,10 @@ var errTooManyRows = errors.New("too many rows")
 // exportCases answers the case list as an XLSX workbook. The whole workbook
 // is built before the first byte is sent, so a failure (or too many rows)
 // is still a proper JSON error.
-func (s *Server) exportCases(c *gin.Context) {
+func (s *Server) exportCases(c *gin.Context) error {
 	q, err := s.parseExportQuery(c)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
@@ -378,10 +373,9 @@ func (s *Server) exportCases(c *gin.Context) {
 	case errors.Is(err, errTooManyRows):
 		fail(c, http.StatusUnprocessableEntity, "too_many_rows",
 			fmt.Sprintf("more than %d cases match; narrow the filter (from/to, kind, status, community …)", maxExportRows))
-		return
+		return nil
 	case err != nil:
-		s.internal(c, err)
-		return
+		return err
 	}
 	attachment(c, "cases-"+time.Now().In(s.cfg.Location).Format("20060102")+".xlsx")
 	c.Header("Content-Type", contentTypeXLSX)
@@ -390,6 +384,7 @@ func (s *Server) exportCases(c *gin.Context) {
 		// Headers are gone; all that is left is to log it.
 		s.cfg.Logger.Warn("case export not fully sent", "rows", rows, "error", err)
 	}
+	return nil
 }
 
 // writeCaseSheet streams the matching cases into the workbook's one sheet
