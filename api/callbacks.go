@@ -14,20 +14,19 @@ import (
 )
 
 // monthParam reads month=YYYY-MM, this month by default.
-func (s *Server) monthParam(c *gin.Context) (string, bool) {
+func (s *Server) monthParam(c *gin.Context) (string, error) {
 	m := c.DefaultQuery("month", time.Now().In(s.cfg.Location).Format("2006-01"))
 	if _, err := domain.ParsePeriod(m); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
-		return "", false
+		return "", invalid("month: " + err.Error())
 	}
-	return m, true
+	return m, nil
 }
 
 // listCallbacks is a month's callback tasks, optionally of one receptionist.
 func (s *Server) listCallbacks(c *gin.Context) error {
-	month, ok := s.monthParam(c)
-	if !ok {
-		return nil
+	month, err := s.monthParam(c)
+	if err != nil {
+		return err
 	}
 	if err := checkCodes([2]string{"assignee", c.Query("assignee")}); err != nil {
 		return invalid(err.Error())
@@ -42,9 +41,9 @@ func (s *Server) listCallbacks(c *gin.Context) error {
 
 // callbackCoverage is a month's coverage against its target.
 func (s *Server) callbackCoverage(c *gin.Context) error {
-	month, ok := s.monthParam(c)
-	if !ok {
-		return nil
+	month, err := s.monthParam(c)
+	if err != nil {
+		return err
 	}
 	cov, err := s.cfg.Store.Coverage(c.Request.Context(), month)
 	if err != nil {

@@ -14,15 +14,9 @@ import (
 	"github.com/concierge-pm/concierge/domain"
 )
 
-// idempotencyKey reads the optional Idempotency-Key header; it answers 422
-// itself for one that is too long or is not printable UTF-8 text (stored
-// as text, it must be valid, or PostgreSQL refuses the row).
-func idempotencyKey(c *gin.Context) (string, bool) {
-	key, err := idempotencyKeyOf(c)
-	return key, answered(c, err)
-}
-
-// idempotencyKeyOf is idempotencyKey returning the refusal.
+// idempotencyKeyOf reads the optional Idempotency-Key header; it refuses
+// (422) one that is too long or is not printable UTF-8 text (stored as
+// text, it must be valid, or PostgreSQL refuses the row).
 func idempotencyKeyOf(c *gin.Context) (string, error) {
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	switch {
@@ -36,14 +30,8 @@ func idempotencyKeyOf(c *gin.Context) (string, error) {
 	return key, nil
 }
 
-// intQuery reads an optional whole-number query parameter between lo and
-// hi, def when it is absent; it answers 422 itself.
-func intQuery(c *gin.Context, name string, def, lo, hi int) (int, bool) {
-	n, err := queryInt(c, name, def, lo, hi)
-	return n, answered(c, err)
-}
-
-// queryInt is intQuery returning the refusal.
+// queryInt reads an optional whole-number query parameter between lo and
+// hi, def when it is absent; 422 otherwise.
 func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	v, ok := c.GetQuery(name)
 	if !ok {
@@ -60,9 +48,8 @@ func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
 }
 
 // answered writes the refusal of a Problem and reports whether there was
-// none; the bridge from helpers that return errors to handlers that do
-// not yet.
-// err is nil or a *Problem; anything else would be a bug, answered 500.
+// none: the bridge from bindBody to the bool helpers that still answer
+// themselves. err is nil or a *Problem; anything else is answered 500.
 func answered(c *gin.Context, err error) bool {
 	var p *Problem
 	switch {
@@ -76,18 +63,8 @@ func answered(c *gin.Context, err error) bool {
 	return false
 }
 
-// communityParam reads the optional community filter: 422 for a malformed
-// code, 404 for an unknown community.
-func (s *Server) communityParam(c *gin.Context) (string, bool) {
-	community, err := s.communityFilter(c)
-	if err != nil {
-		s.answerError(c, err)
-		return "", false
-	}
-	return community, true
-}
-
-// communityFilter is communityParam returning the refusal.
+// communityFilter reads the optional community filter: 422 for a
+// malformed code, 404 for an unknown community.
 func (s *Server) communityFilter(c *gin.Context) (string, error) {
 	community := c.Query("community")
 	if err := checkCodes([2]string{"community", community}); err != nil {
@@ -102,28 +79,25 @@ func (s *Server) communityFilter(c *gin.Context) (string, error) {
 
 // baselineRate reads the optional baseline=YYYY-MM and returns that month's
 // complaint rate per 100 households (nil without a baseline).
-func (s *Server) baselineRate(c *gin.Context, community string) (*float64, bool) {
+func (s *Server) baselineRate(c *gin.Context, community string) (*float64, error) {
 	b := c.Query("baseline")
 	if b == "" {
-		return nil, true
+		return nil, nil
 	}
 	p, err := domain.ParsePeriod(b)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "baseline: "+err.Error())
-		return nil, false
+		return nil, invalid("baseline: " + err.Error())
 	}
 	ctx := c.Request.Context()
 	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
 	to := from.AddDate(0, 1, 0)
 	n, err := s.cfg.Store.ComplaintCount(ctx, from, to, community)
 	if err != nil {
-		s.internal(c, err)
-		return nil, false
+		return nil, err
 	}
 	households, err := s.cfg.Store.ActiveHouseholds(ctx, community)
 	if err != nil {
-		s.internal(c, err)
-		return nil, false
+		return nil, err
 	}
-	return domain.ComplaintRateOver(n, households, from, to, time.Now(), nil).Value, true
+	return domain.ComplaintRateOver(n, households, from, to, time.Now(), nil).Value, nil
 }

@@ -48,21 +48,19 @@ func reportFigures(rep store.ComplaintReport, from, to, now time.Time, baseRate 
 	return out
 }
 
-// reportMonth reads a month, and the format (json or xlsx); it answers 422
-// itself. The month runs [from, to) in the centre's zone.
-func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, from, to time.Time, format string, ok bool) {
-	p, err := domain.ParsePeriod(month)
+// reportMonth reads a month, and the format (json or xlsx); 422 for a bad
+// one. The month runs [from, to) in the centre's zone.
+func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, from, to time.Time, format string, err error) {
+	p, err = domain.ParsePeriod(month)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
-		return p, from, to, "", false
+		return p, from, to, "", invalid("month: " + err.Error())
 	}
 	format = c.DefaultQuery("format", "json")
 	if format != "json" && format != "xlsx" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "format must be json or xlsx")
-		return p, from, to, "", false
+		return p, from, to, "", invalid("format must be json or xlsx")
 	}
 	from = time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-	return p, from, from.AddDate(0, 1, 0), format, true
+	return p, from, from.AddDate(0, 1, 0), format, nil
 }
 
 // complaintReport answers GET /api/v1/reports/complaints?month=YYYY-MM
@@ -72,17 +70,17 @@ func (s *Server) complaintReport(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location).AddDate(0, -1, 0)
-	_, from, to, format, ok := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
-	if !ok {
-		return nil
+	_, from, to, format, err := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
+	if err != nil {
+		return err
 	}
 	community, err := s.communityFilter(c)
 	if err != nil {
 		return err
 	}
-	baseRate, ok := s.baselineRate(c, community)
-	if !ok {
-		return nil
+	baseRate, err := s.baselineRate(c, community)
+	if err != nil {
+		return err
 	}
 	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), community)
 	if err != nil {
@@ -104,9 +102,9 @@ func (s *Server) complaintReport(c *gin.Context) error {
 // figures of a live baseline month would not be as archived, so there is
 // no baseline here.
 func (s *Server) archivedReport(c *gin.Context) error {
-	p, from, to, format, ok := s.reportMonth(c, c.Param("month"))
-	if !ok {
-		return nil
+	p, from, to, format, err := s.reportMonth(c, c.Param("month"))
+	if err != nil {
+		return err
 	}
 	community, err := s.communityFilter(c)
 	if err != nil {

@@ -373,21 +373,20 @@ func (s *Server) deactivateQuestion(c *gin.Context) error {
 }
 
 // yearParam reads the calendar year in the path.
-func yearParam(c *gin.Context) (int, bool) {
+func yearParam(c *gin.Context) (int, error) {
 	y, err := strconv.Atoi(c.Param("year"))
 	if err != nil || y < 2000 || y > 2100 {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no calendar year %q", c.Param("year")))
-		return 0, false
+		return 0, notFoundf("no calendar year %q", c.Param("year"))
 	}
-	return y, true
+	return y, nil
 }
 
 // getCalendar answers GET /api/v1/calendar/{year}: the listed holidays and
 // exchanged working days (other weekdays work, weekends do not).
 func (s *Server) getCalendar(c *gin.Context) error {
-	year, ok := yearParam(c)
-	if !ok {
-		return nil
+	year, err := yearParam(c)
+	if err != nil {
+		return err
 	}
 	days, err := s.cfg.Store.CalendarYear(c.Request.Context(), year)
 	if err != nil {
@@ -443,9 +442,9 @@ func bindCalendar(c *gin.Context, year int) ([]store.CalendarDay, bool) {
 // putCalendar answers PUT /api/v1/calendar/{year}: it replaces the year's
 // listed days with the published calendar (国务院办公厅节假日安排).
 func (s *Server) putCalendar(c *gin.Context) error {
-	year, ok := yearParam(c)
-	if !ok {
-		return nil
+	year, err := yearParam(c)
+	if err != nil {
+		return err
 	}
 	days, ok := bindCalendar(c, year)
 	if !ok {
