@@ -390,9 +390,9 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 	if err != nil {
 		return err
 	}
-	arg, ok := s.actionArgument(c, action, view)
-	if !ok {
-		return nil
+	arg, err := s.actionArgument(c, action, view)
+	if err != nil {
+		return err
 	}
 	notAllowed := func() {
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition,
@@ -462,68 +462,58 @@ func (s *Server) update(ctx context.Context, view store.Case, action domain.Acti
 
 // actionArgument binds and checks the body of one action and builds the
 // workflow's update argument.
-func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, bool) {
-	actor := actor(c)
+func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, error) {
 	body := newActionBody(a)
-	if !bindJSON(c, body) {
-		return nil, false
+	if err := bindBody(c, body); err != nil {
+		return nil, err
 	}
 	// Whoever is to hold the case must belong to its department.
 	switch r := body.(type) {
 	case *routeRequest:
-		if !s.checkHolder(c, r.Department, "assignee", r.Assignee) {
-			return nil, false
+		if err := s.checkHolder(c, r.Department, "assignee", r.Assignee); err != nil {
+			return nil, err
 		}
 	case *dispatchRequest:
 		department := r.Department
 		if department == "" {
 			department = view.Department
 		}
-		if !s.checkHolder(c, department, "assignee", r.Assignee) {
-			return nil, false
+		if err := s.checkHolder(c, department, "assignee", r.Assignee); err != nil {
+			return nil, err
 		}
 	}
-	arg, err := body.update(actor)
+	arg, err := body.update(actor(c))
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return nil, false
+		return nil, invalid(err.Error())
 	}
-	return arg, true
+	return arg, nil
 }
 
 // checkHolder checks a department and, if given, the member of staff who is
 // to hold cases for it: the department must exist (empty means none) and the
-// person must be an active member of it. It answers 422 itself.
-func (s *Server) checkHolder(c *gin.Context, department, personField, person string) bool {
+// person must be an active member of it; 422 otherwise.
+func (s *Server) checkHolder(c *gin.Context, department, personField, person string) error {
 	ctx := c.Request.Context()
 	if err := checkCodes([2]string{"department", department}, [2]string{personField, person}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return false
+		return invalid(err.Error())
 	}
 	if department != "" {
 		ok, err := s.cfg.Store.DepartmentExists(ctx, department)
 		if err != nil {
-			s.internal(c, err)
-			return false
+			return err
 		}
 		if !ok {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", department))
-			return false
+			return invalidf("department %q does not exist", department)
 		}
 	}
 	if person == "" {
-		return true
+		return nil
 	}
 	st, err := s.cfg.Store.StaffMember(ctx, person)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (st.Department != department || !st.Active)) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input",
-			fmt.Sprintf("%s %q is not an active member of department %q", personField, person, department))
-		return false
-	} else if err != nil {
-		s.internal(c, err)
-		return false
+		return invalidf("%s %q is not an active member of department %q", personField, person, department)
 	}
-	return true
+	return err
 }
 
 // caseOf loads the case of the given kind named in the path, or is 404.

@@ -156,19 +156,14 @@ func (s *Server) listInboundEmails(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, bool) {
+// inboundEmail loads the email named in the path, or is 404.
+func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err == nil && id > 0 {
-		var e store.InboundEmail
-		if e, err = s.cfg.Store.InboundByID(c.Request.Context(), id); err == nil {
-			return e, true
-		} else if !errors.Is(err, store.ErrNotFound) {
-			s.internal(c, err)
-			return e, false
-		}
+	if err != nil || id <= 0 {
+		return store.InboundEmail{}, notFoundf("no inbound email %q", c.Param("id"))
 	}
-	fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no inbound email %q", c.Param("id")))
-	return store.InboundEmail{}, false
+	e, err := s.cfg.Store.InboundByID(c.Request.Context(), id)
+	return e, orNotFound(err, notFoundf("no inbound email %q", c.Param("id")))
 }
 
 type triageOpenRequest struct {
@@ -192,9 +187,9 @@ func (s *Server) openInboundEmail(c *gin.Context) error {
 		return invalid(err.Error())
 	}
 	actor := actor(c)
-	e, ok := s.inboundEmail(c)
-	if !ok {
-		return nil
+	e, err := s.inboundEmail(c)
+	if err != nil {
+		return err
 	}
 	if e.Status == "dismissed" {
 		return conflict("already_handled", fmt.Sprintf("email %d was dismissed", e.ID))
@@ -241,9 +236,9 @@ func (s *Server) dismissInboundEmail(c *gin.Context) error {
 		return invalid(err.Error())
 	}
 	actor := actor(c)
-	e, ok := s.inboundEmail(c)
-	if !ok {
-		return nil
+	e, err := s.inboundEmail(c)
+	if err != nil {
+		return err
 	}
 	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, nil, nil, reason, actor); errors.Is(err, store.ErrConflict) {
 		return conflict("already_handled", err.Error())

@@ -223,8 +223,8 @@ func (s *Server) putCategory(c *gin.Context) error {
 	if len(problems) > 0 {
 		return invalid(strings.Join(problems, "; "))
 	}
-	if !s.checkHolder(c, cat.Department, "responsible", cat.Responsible) {
-		return nil
+	if err := s.checkHolder(c, cat.Department, "responsible", cat.Responsible); err != nil {
+		return err
 	}
 	saved, err := s.cfg.Store.PutCategory(ctx, cat)
 	if err != nil {
