@@ -69,22 +69,14 @@ func (s *Server) listTrainingCycles(c *gin.Context) error {
 	return nil
 }
 
-// findCycle loads the cycle named in the path or answers 404.
-func (s *Server) findCycle(c *gin.Context) (store.CycleDetail, bool) {
+// findCycle loads the cycle named in the path, or is 404.
+func (s *Server) findCycle(c *gin.Context) (store.CycleDetail, error) {
 	id := c.Param("id")
 	if _, err := domain.ParseQuarter(id, time.UTC); err != nil {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q (cycles are named like 2026-Q4)", id))
-		return store.CycleDetail{}, false
+		return store.CycleDetail{}, notFoundf("no training cycle %q (cycles are named like 2026-Q4)", id)
 	}
 	d, err := s.cfg.Store.TrainingCycle(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q", id))
-		return d, false
-	} else if err != nil {
-		s.internal(c, err)
-		return d, false
-	}
-	return d, true
+	return d, orNotFound(err, notFoundf("no training cycle %q", id))
 }
 
 type sitterJSON struct {
@@ -97,9 +89,9 @@ type sitterJSON struct {
 // enrolled member of staff with their sittings and result, and the exam's
 // questions without their answers.
 func (s *Server) getTrainingCycle(c *gin.Context) error {
-	d, ok := s.findCycle(c)
-	if !ok {
-		return nil
+	d, err := s.findCycle(c)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	staff := make([]sitterJSON, 0, len(d.Sitters))
@@ -189,9 +181,9 @@ func (s *Server) recordExamResult(c *gin.Context) error {
 		return err
 	}
 	actor := actor(c)
-	d, ok := s.findCycle(c)
-	if !ok {
-		return nil
+	d, err := s.findCycle(c)
+	if err != nil {
+		return err
 	}
 	if d.ClosedAt != nil {
 		return conflict(workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is closed", d.ID))
@@ -363,10 +355,8 @@ func (s *Server) deactivateQuestion(c *gin.Context) error {
 	if err != nil {
 		return notFoundf("no question %q", c.Param("id"))
 	}
-	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
-		return notFoundf("no question %d", id)
-	} else if err != nil {
-		return err
+	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); err != nil {
+		return orNotFound(err, notFoundf("no question %d", id))
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id, "active": false})
 	return nil
