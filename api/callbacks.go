@@ -105,11 +105,11 @@ func (s *Server) recordCallResult(c *gin.Context) error {
 			return invalid(err.Error())
 		}
 		// The follow-up is keyed by the task, so a retried request opens one case.
-		rec, ok := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
+		rec, err := s.recordCase(c, domain.KindComplaint, createCaseRequest{Community: task.Community, Unit: task.Unit,
 			Resident: residentInput{Name: task.Resident, Phone: task.Phone}, Channel: string(domain.ChannelPhone),
 			Category: n.Category, Description: desc}, fmt.Sprintf("campaign-follow-up:%d", id), actor)
-		if !ok {
-			return nil
+		if err != nil {
+			return err
 		}
 		followUp = rec.view.Number
 	}

@@ -91,9 +91,9 @@ func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) error {
 	if key == "" {
 		key = "auto:" + uuid.NewString()
 	}
-	rec, ok := s.recordCase(c, kind, req, key, actor)
-	if !ok {
-		return nil
+	rec, err := s.recordCase(c, kind, req, key, actor)
+	if err != nil {
+		return err
 	}
 	s.respondRecorded(c, rec)
 	return nil
@@ -134,27 +134,23 @@ type recordedCase struct {
 }
 
 // recordCase stores the intake of a validated request under its
-// idempotency key and starts (or joins) its workflow. It answers errors
-// itself and returns ok false then; once the workflow has recorded the case
-// it always returns ok, so an answer never hides a case that was made. A
-// replay of a case already recorded returns it without a workflow call.
-func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (rec recordedCase, ok bool) {
+// idempotency key and starts (or joins) its workflow. Once the workflow has
+// recorded the case it returns no error, so an answer never hides a case
+// that was made. A replay of a case already recorded returns it without a
+// workflow call.
+func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (recordedCase, error) {
 	ctx := c.Request.Context()
 	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != string(kind)) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a %s category of the handbook", req.Category, kind))
-		return
+		return recordedCase{}, invalidf("category %q is not a %s category of the handbook", req.Category, kind)
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	unit, household, err := s.cfg.Store.UnitByCode(ctx, req.Community, req.Unit)
 	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("unit %q does not exist in community %q", req.Unit, req.Community))
-		return
+		return recordedCase{}, invalidf("unit %q does not exist in community %q", req.Unit, req.Community)
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	priority := domain.Priority(req.Priority)
 	if priority == "" {
@@ -174,22 +170,18 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	}
 	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
-		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", fmt.Sprintf("this Idempotency-Key was already used for a different %s", kind))
-		return
+		return recordedCase{}, &Problem{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Message: fmt.Sprintf("this Idempotency-Key was already used for a different %s", kind)}
 	} else if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("visit %d does not exist", *req.VisitID))
-		return
+		return recordedCase{}, invalidf("visit %d does not exist", *req.VisitID)
 	} else if errors.Is(err, store.ErrConflict) {
-		fail(c, http.StatusConflict, "visit_already_linked", err.Error())
-		return
+		return recordedCase{}, conflict("visit_already_linked", err.Error())
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	if !created {
 		// A replay of a case already recorded needs no workflow call.
 		if existing, err := s.cfg.Store.CaseByNumber(ctx, number); err == nil && existing.Recorded {
-			return recordedCase{view: existing}, true
+			return recordedCase{view: existing}, nil
 		}
 	}
 	// Start (or join) the workflow with the input stored with the intake.
@@ -197,10 +189,9 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	defer cancel()
 	st, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
 	if err != nil {
-		s.workflowError(c, err)
-		return
+		return recordedCase{}, fromWorkflow(err)
 	}
-	rec = recordedCase{state: &st, created: created}
+	rec := recordedCase{state: &st, created: created}
 	if rec.view, err = s.cfg.Store.CaseByNumber(ctx, number); err != nil {
 		// The case exists now: answering 500 would invite a retry that,
 		// without an Idempotency-Key, records it twice. What the request
@@ -210,7 +201,7 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 		rec.view = store.Case{CaseSnapshot: st.CaseSnapshot, Kind: kind, CallRef: req.CallRef, Unit: req.Unit,
 			Resident: store.Resident{Name: req.Resident.Name, Phone: req.Resident.Phone}, Description: req.Description, Recorded: true}
 	}
-	return rec, true
+	return rec, nil
 }
 
 // appliedButUnfinished answers a request that changed something and then

@@ -72,9 +72,9 @@ func (s *Server) receiveEmail(c *gin.Context) error {
 		}
 		if ok {
 			req := emailCaseRequest(msg, match, rule.Category)
-			rec, ok := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
-			if !ok {
-				return nil
+			rec, err := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
+			if err != nil {
+				return err
 			}
 			kind := string(rule.Kind)
 			e.Status, e.CaseKind, e.CaseNumber = "opened", &kind, &rec.view.Number
@@ -205,9 +205,9 @@ func (s *Server) openInboundEmail(c *gin.Context) error {
 	kind := domain.Kind(req.Kind)
 	creq := createCaseRequest{Community: req.Community, Unit: req.Unit, Resident: resident, Channel: string(domain.ChannelEmail),
 		Category: req.Category, Description: desc, Priority: req.Priority}
-	rec, ok := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
-	if !ok {
-		return nil
+	rec, err := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
+	if err != nil {
+		return err
 	}
 	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, &kind, &rec.view.Number, "", actor); errors.Is(err, store.ErrConflict) {
 		return conflict("already_handled", err.Error())
