@@ -110,10 +110,7 @@ func (s *Server) respondRecorded(c *gin.Context, rec recordedCase) {
 	if state == nil {
 		state = s.liveState(c.Request.Context(), rec.view)
 	}
-	resp, ok := s.caseJSON(c, rec.view, state, true)
-	if !ok {
-		return
-	}
+	resp := s.appliedCaseJSON(c, rec.view, state)
 	if rec.unread {
 		resp.recordUnavailable()
 	}
@@ -414,9 +411,7 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 		// than the snapshot read before it, so the answer stays right.
 		s.cfg.Logger.Warn("an applied action's case could not be read back", "number", view.Number, "action", action, "error", err)
 	}
-	if resp, ok := s.caseJSON(c, view, &state, true); ok {
-		c.JSON(http.StatusOK, resp)
-	}
+	c.JSON(http.StatusOK, s.appliedCaseJSON(c, view, &state))
 	return nil
 }
 
@@ -671,22 +666,18 @@ func (r *caseResponse) recordUnavailable() {
 	r.Notice = "the change was applied; its record could not be read from the database just now, so the timeline is missing: read the case again later"
 }
 
-// caseJSON is the answer about one case, with its timeline. When applied
-// (the request changed the case), a timeline that cannot be read does not
-// fail the answer: it is left out and the answer says so.
-func (s *Server) caseJSON(c *gin.Context, view store.Case, live *workflows.CaseState, applied bool) (caseResponse, bool) {
+// appliedCaseJSON is the answer about a case the request changed, with its
+// timeline. A timeline that cannot be read does not fail the answer (the
+// change is made): it is left out and the answer says so.
+func (s *Server) appliedCaseJSON(c *gin.Context, view store.Case, live *workflows.CaseState) caseResponse {
 	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
-	if err != nil && applied {
+	if err != nil {
 		s.cfg.Logger.Warn("the timeline of a changed case could not be read", "number", view.Number, "error", err)
 		resp := toResponse(view, live, nil, s.cfg.Location)
 		resp.recordUnavailable()
-		return resp, true
+		return resp
 	}
-	if err != nil {
-		s.internal(c, err)
-		return caseResponse{}, false
-	}
-	return toResponse(view, live, events, s.cfg.Location), true
+	return toResponse(view, live, events, s.cfg.Location)
 }
 
 type listQuery struct {
