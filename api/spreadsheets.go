@@ -55,9 +55,9 @@ func (s *Server) importReference(c *gin.Context) error {
 	}
 	actor := actor(c)
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
-	data, parse, ok := s.uploadedFile(c)
-	if !ok {
-		return nil
+	data, parse, err := s.uploadedFile(c)
+	if err != nil {
+		return err
 	}
 	batch, err := parse(kind, bytes.NewReader(data))
 	if err == nil {
@@ -97,13 +97,14 @@ func (s *Server) importReference(c *gin.Context) error {
 }
 
 // uploadedFile reads the file from the body and picks its parser by the
-// content type, or by the file name's extension in a multipart form. It
-// answers errors itself (413, 415, 422) and returns ok false then.
-func (s *Server) uploadedFile(c *gin.Context) (data []byte, parse parser, ok bool) {
+// content type, or by the file name's extension in a multipart form; 413,
+// 415 or 422 otherwise.
+func (s *Server) uploadedFile(c *gin.Context) ([]byte, parser, error) {
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil {
 		mediaType = ""
 	}
+	var parse parser
 	switch mediaType {
 	case contentTypeCSV:
 		parse = refdata.ParseCSV
@@ -112,34 +113,30 @@ func (s *Server) uploadedFile(c *gin.Context) (data []byte, parse parser, ok boo
 	case "multipart/form-data":
 		return s.multipartFile(c)
 	default:
-		fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			"send the file as "+contentTypeCSV+", as "+contentTypeXLSX+" or as multipart/form-data with a \"file\" field")
-		return nil, nil, false
+		return nil, nil, &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "send the file as " + contentTypeCSV + ", as " + contentTypeXLSX + " or as multipart/form-data with a \"file\" field"}
 	}
-	data, ok = readUpload(c, c.Request.Body)
-	return data, parse, ok
+	data, err := readUpload(c.Request.Body)
+	return data, parse, err
 }
 
 // multipartFile finds the "file" field of a multipart form; other fields
 // are skipped.
-func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, bool) {
+func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, error) {
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "malformed multipart body: "+err.Error())
-		return nil, nil, false
+		return nil, nil, invalid("malformed multipart body: " + err.Error())
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", `the multipart form has no "file" field`)
-			return nil, nil, false
+			return nil, nil, invalid(`the multipart form has no "file" field`)
 		}
 		if err != nil {
-			if tooLarge(c, err) {
-				return nil, nil, false
+			if p := tooLarge(err); p != nil {
+				return nil, nil, p
 			}
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "malformed multipart body: "+err.Error())
-			return nil, nil, false
+			return nil, nil, invalid("malformed multipart body: " + err.Error())
 		}
 		if part.FormName() != "file" {
 			continue
@@ -151,36 +148,35 @@ func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, bool) {
 		case ".xlsx":
 			parse = refdata.ParseXLSX
 		default:
-			fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type",
-				fmt.Sprintf("file %q must be a .csv or .xlsx file", part.FileName()))
-			return nil, nil, false
+			return nil, nil, &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+				Message: fmt.Sprintf("file %q must be a .csv or .xlsx file", part.FileName())}
 		}
-		data, ok := readUpload(c, part)
-		return data, parse, ok
+		data, err := readUpload(part)
+		return data, parse, err
 	}
 }
 
 // readUpload reads r to its end within the body limit.
-func readUpload(c *gin.Context, r io.Reader) ([]byte, bool) {
+func readUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		if !tooLarge(c, err) {
-			fail(c, http.StatusBadRequest, "invalid_input", "could not read the request body")
+		if p := tooLarge(err); p != nil {
+			return nil, p
 		}
-		return nil, false
+		return nil, &Problem{Status: http.StatusBadRequest, Code: "invalid_input", Message: "could not read the request body"}
 	}
-	return data, true
+	return data, nil
 }
 
-// tooLarge answers 413 if err says the body went over the limit.
-func tooLarge(c *gin.Context, err error) bool {
+// tooLarge is the 413 answer if err says the body went over the limit, nil
+// otherwise.
+func tooLarge(err error) *Problem {
 	var mbe *http.MaxBytesError
 	if !errors.As(err, &mbe) {
-		return false
+		return nil
 	}
-	fail(c, http.StatusRequestEntityTooLarge, "too_large",
-		fmt.Sprintf("the upload is larger than %d MiB; split the file", maxUploadBytes>>20))
-	return true
+	return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+		Message: fmt.Sprintf("the upload is larger than %d MiB; split the file", maxUploadBytes>>20)}
 }
 
 // importTemplate serves template.csv or template.xlsx of a kind: an empty
