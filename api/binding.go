@@ -25,26 +25,27 @@ const maxJSONBody = 1 << 20
 // bindJSON decodes and validates the body into v with Gin's binding. An
 // empty body counts as {} so that actions without fields need none. It
 // answers 422 (413 for a body over 1 MiB) itself and returns false on bad
-// input.
+// input; handlers that return their errors use bindBody.
+func bindJSON(c *gin.Context, v any) bool {
+	return answered(c, bindBody(c, v))
+}
+
+// bindBody is bindJSON returning the refusal as a *Problem.
 //
 // The body must be UTF-8: encoding/json would silently turn invalid bytes
 // into U+FFFD, and a garbled name or description would then be stored and
 // shown, even on the resident's tracking page. Checking the raw bytes here
 // covers every JSON body in one place.
-func bindJSON(c *gin.Context, v any) bool {
+func bindBody(c *gin.Context, v any) error {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		fail(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body may be at most %d bytes", maxJSONBody))
-		return false
+		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the body may be at most %d bytes", maxJSONBody)}
 	case err != nil:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the body could not be read")
-		return false
+		return invalid("the body could not be read")
 	case !utf8.Valid(raw):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf(
-			"the body is not valid UTF-8 (bad bytes at byte %d): send names and descriptions as UTF-8 text", invalidUTF8At(raw)))
-		return false
+		return invalidf("the body is not valid UTF-8 (bad bytes at byte %d): send names and descriptions as UTF-8 text", invalidUTF8At(raw))
 	}
 	if len(raw) == 0 {
 		err = c.ShouldBindWith(v, emptyJSON{})
@@ -52,10 +53,9 @@ func bindJSON(c *gin.Context, v any) bool {
 		err = binding.JSON.BindBody(raw, v)
 	}
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
-		return false
+		return invalid(describeBindError(err))
 	}
-	return true
+	return nil
 }
 
 // invalidUTF8At is the offset of the first byte of b that is not UTF-8.

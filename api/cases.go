@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/concierge-pm/concierge/cases"
 	"github.com/concierge-pm/concierge/domain"
@@ -72,58 +71,32 @@ func (r *createCaseRequest) normalize() error {
 	return nil
 }
 
-// staffActor is who is acting: the X-Staff-Code header, else the front desk.
-// Authentication comes later; until then the header is taken on trust but
-// must name a member of staff.
-func (s *Server) staffActor(c *gin.Context) (string, bool) {
-	code := strings.TrimSpace(c.GetHeader("X-Staff-Code"))
-	if code == "" {
-		return "front_desk", true
-	}
-	if err := checkCodes([2]string{"X-Staff-Code", code}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return "", false
-	}
-	if _, err := s.cfg.Store.StaffMember(c.Request.Context(), code); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("X-Staff-Code %q is not a member of staff", code))
-		} else {
-			s.internal(c, err)
-		}
-		return "", false
-	}
-	return code, true
-}
-
 func (s *Server) createCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.createCaseOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.createCaseOf(c, kind) })
 }
 
-func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) createCaseOf(c *gin.Context, kind domain.Kind) error {
 	var req createCaseRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	if err := req.normalize(); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if key == "" {
 		key = "auto:" + uuid.NewString()
 	}
-	rec, ok := s.recordCase(c, kind, req, key, actor)
-	if !ok {
-		return
+	rec, err := s.recordCase(c, kind, req, key, actor)
+	if err != nil {
+		return err
 	}
 	s.respondRecorded(c, rec)
+	return nil
 }
 
 // respondRecorded answers a create: 201 for a new case, 200 for a replay,
@@ -137,10 +110,7 @@ func (s *Server) respondRecorded(c *gin.Context, rec recordedCase) {
 	if state == nil {
 		state = s.liveState(c.Request.Context(), rec.view)
 	}
-	resp, ok := s.caseJSON(c, rec.view, state, true)
-	if !ok {
-		return
-	}
+	resp := s.appliedCaseJSON(c, rec.view, state)
 	if rec.unread {
 		resp.recordUnavailable()
 	}
@@ -161,27 +131,23 @@ type recordedCase struct {
 }
 
 // recordCase stores the intake of a validated request under its
-// idempotency key and starts (or joins) its workflow. It answers errors
-// itself and returns ok false then; once the workflow has recorded the case
-// it always returns ok, so an answer never hides a case that was made. A
-// replay of a case already recorded returns it without a workflow call.
-func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (rec recordedCase, ok bool) {
+// idempotency key and starts (or joins) its workflow. Once the workflow has
+// recorded the case it returns no error, so an answer never hides a case
+// that was made. A replay of a case already recorded returns it without a
+// workflow call.
+func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequest, key, actor string) (recordedCase, error) {
 	ctx := c.Request.Context()
 	cat, err := s.cfg.Store.CategoryByCode(ctx, req.Category)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && cat.Kind != string(kind)) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("category %q is not a %s category of the handbook", req.Category, kind))
-		return
+		return recordedCase{}, invalidf("category %q is not a %s category of the handbook", req.Category, kind)
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	unit, household, err := s.cfg.Store.UnitByCode(ctx, req.Community, req.Unit)
 	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("unit %q does not exist in community %q", req.Unit, req.Community))
-		return
+		return recordedCase{}, invalidf("unit %q does not exist in community %q", req.Unit, req.Community)
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	priority := domain.Priority(req.Priority)
 	if priority == "" {
@@ -201,22 +167,18 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	}
 	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
-		fail(c, http.StatusUnprocessableEntity, "idempotency_key_reused", fmt.Sprintf("this Idempotency-Key was already used for a different %s", kind))
-		return
+		return recordedCase{}, &Problem{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Message: fmt.Sprintf("this Idempotency-Key was already used for a different %s", kind)}
 	} else if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("visit %d does not exist", *req.VisitID))
-		return
+		return recordedCase{}, invalidf("visit %d does not exist", *req.VisitID)
 	} else if errors.Is(err, store.ErrConflict) {
-		fail(c, http.StatusConflict, "visit_already_linked", err.Error())
-		return
+		return recordedCase{}, conflict("visit_already_linked", err.Error())
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return recordedCase{}, err
 	}
 	if !created {
 		// A replay of a case already recorded needs no workflow call.
 		if existing, err := s.cfg.Store.CaseByNumber(ctx, number); err == nil && existing.Recorded {
-			return recordedCase{view: existing}, true
+			return recordedCase{view: existing}, nil
 		}
 	}
 	// Start (or join) the workflow with the input stored with the intake.
@@ -224,10 +186,9 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	defer cancel()
 	st, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
 	if err != nil {
-		s.workflowError(c, err)
-		return
+		return recordedCase{}, fromWorkflow(err)
 	}
-	rec = recordedCase{state: &st, created: created}
+	rec := recordedCase{state: &st, created: created}
 	if rec.view, err = s.cfg.Store.CaseByNumber(ctx, number); err != nil {
 		// The case exists now: answering 500 would invite a retry that,
 		// without an Idempotency-Key, records it twice. What the request
@@ -237,7 +198,7 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 		rec.view = store.Case{CaseSnapshot: st.CaseSnapshot, Kind: kind, CallRef: req.CallRef, Unit: req.Unit,
 			Resident: store.Resident{Name: req.Resident.Name, Phone: req.Resident.Phone}, Description: req.Description, Recorded: true}
 	}
-	return rec, true
+	return rec, nil
 }
 
 // appliedButUnfinished answers a request that changed something and then
@@ -386,7 +347,7 @@ func newActionBody(a domain.Action) actionBody {
 }
 
 func (s *Server) actOnCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.actOnCaseOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.actOnCaseOf(c, kind) })
 }
 
 // parseAction names the actions a kind takes.
@@ -399,7 +360,7 @@ func parseAction(kind domain.Kind, name string) (domain.Action, []domain.Action,
 	return a, domain.AllActions, ok
 }
 
-func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 	ctx := c.Request.Context()
 	action, all, ok := parseAction(kind, c.Param("action"))
 	if !ok {
@@ -407,20 +368,19 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		for i, a := range all {
 			names[i] = string(a)
 		}
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", ")))
-		return
+		return notFoundf("unknown action %q; a %s takes %s", c.Param("action"), kind, strings.Join(names, ", "))
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
-	view, ok := s.findCase(c, kind)
-	if !ok {
-		return
+	view, err := s.caseOf(c, kind)
+	if err != nil {
+		return err
 	}
-	arg, ok := s.actionArgument(c, action, view)
-	if !ok {
-		return
+	arg, err := s.actionArgument(c, action, view)
+	if err != nil {
+		return err
 	}
 	notAllowed := func() {
 		fail(c, http.StatusConflict, workflows.ErrInvalidTransition,
@@ -431,16 +391,15 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		// With a key the workflow is asked all the same: the request may be
 		// the retry of the very action that finished the case.
 		notAllowed()
-		return
+		return nil
 	}
 	state, err := s.update(ctx, view, action, arg, updateID(view, string(action), key, arg))
 	if err != nil {
 		if view.Status.Terminal() && errors.As(err, new(*serviceerror.NotFound)) {
 			notAllowed() // no earlier update with this key: the same answer as without one
-			return
+			return nil
 		}
-		s.workflowError(c, err)
-		return
+		return fromWorkflow(err)
 	}
 	// The action is applied. Whatever a read says from here on, the answer
 	// is 200 with the state the update returned: a 5xx would hide that the
@@ -452,9 +411,8 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) {
 		// than the snapshot read before it, so the answer stays right.
 		s.cfg.Logger.Warn("an applied action's case could not be read back", "number", view.Number, "action", action, "error", err)
 	}
-	if resp, ok := s.caseJSON(c, view, &state, true); ok {
-		c.JSON(http.StatusOK, resp)
-	}
+	c.JSON(http.StatusOK, s.appliedCaseJSON(c, view, &state))
+	return nil
 }
 
 // updateID names an update so that a retry with the same Idempotency-Key
@@ -490,118 +448,76 @@ func (s *Server) update(ctx context.Context, view store.Case, action domain.Acti
 
 // actionArgument binds and checks the body of one action and builds the
 // workflow's update argument.
-func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, bool) {
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return nil, false
-	}
+func (s *Server) actionArgument(c *gin.Context, a domain.Action, view store.Case) (any, error) {
 	body := newActionBody(a)
-	if !bindJSON(c, body) {
-		return nil, false
+	if err := bindBody(c, body); err != nil {
+		return nil, err
 	}
 	// Whoever is to hold the case must belong to its department.
 	switch r := body.(type) {
 	case *routeRequest:
-		if !s.checkHolder(c, r.Department, "assignee", r.Assignee) {
-			return nil, false
+		if err := s.checkHolder(c, r.Department, "assignee", r.Assignee); err != nil {
+			return nil, err
 		}
 	case *dispatchRequest:
 		department := r.Department
 		if department == "" {
 			department = view.Department
 		}
-		if !s.checkHolder(c, department, "assignee", r.Assignee) {
-			return nil, false
+		if err := s.checkHolder(c, department, "assignee", r.Assignee); err != nil {
+			return nil, err
 		}
 	}
-	arg, err := body.update(actor)
+	arg, err := body.update(actor(c))
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return nil, false
+		return nil, invalid(err.Error())
 	}
-	return arg, true
+	return arg, nil
 }
 
 // checkHolder checks a department and, if given, the member of staff who is
 // to hold cases for it: the department must exist (empty means none) and the
-// person must be an active member of it. It answers 422 itself.
-func (s *Server) checkHolder(c *gin.Context, department, personField, person string) bool {
+// person must be an active member of it; 422 otherwise.
+func (s *Server) checkHolder(c *gin.Context, department, personField, person string) error {
 	ctx := c.Request.Context()
 	if err := checkCodes([2]string{"department", department}, [2]string{personField, person}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return false
+		return invalid(err.Error())
 	}
 	if department != "" {
 		ok, err := s.cfg.Store.DepartmentExists(ctx, department)
 		if err != nil {
-			s.internal(c, err)
-			return false
+			return err
 		}
 		if !ok {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("department %q does not exist", department))
-			return false
+			return invalidf("department %q does not exist", department)
 		}
 	}
 	if person == "" {
-		return true
+		return nil
 	}
 	st, err := s.cfg.Store.StaffMember(ctx, person)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (st.Department != department || !st.Active)) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input",
-			fmt.Sprintf("%s %q is not an active member of department %q", personField, person, department))
-		return false
-	} else if err != nil {
-		s.internal(c, err)
-		return false
+		return invalidf("%s %q is not an active member of department %q", personField, person, department)
 	}
-	return true
+	return err
 }
 
-// workflowError maps a failed workflow call to the HTTP contract: a rejected
-// transition is 409, rejected input 422, an unknown case 404.
-func (s *Server) workflowError(c *gin.Context, err error) {
-	var appErr *temporal.ApplicationError
-	var notFound *serviceerror.NotFound
-	switch {
-	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidTransition:
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, appErr.Message())
-	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrInvalidInput:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", appErr.Message())
-	case errors.As(err, &notFound):
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, "the case workflow is not running")
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, new(*client.WorkflowUpdateServiceTimeoutOrCanceledError)),
-		errors.As(err, new(*serviceerror.DeadlineExceeded)):
-		s.cfg.Logger.Warn("workflow call timed out", "route", c.FullPath(), "error", err)
-		fail(c, http.StatusServiceUnavailable, "unavailable", "the worker did not answer in time; the action may still be applied when it is back, so check the case before retrying")
-	default:
-		s.internal(c, err)
-	}
-}
-
-// findCase loads the case of the given kind named in the path or answers 404.
-func (s *Server) findCase(c *gin.Context, kind domain.Kind) (store.Case, bool) {
+// caseOf loads the case of the given kind named in the path, or is 404.
+func (s *Server) caseOf(c *gin.Context, kind domain.Kind) (store.Case, error) {
 	number := c.Param("number")
 	if k, ok := domain.KindOf(number); !ok || k != kind {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
-		return store.Case{}, false
+		return store.Case{}, notFoundf("no %s %q", kind, number)
 	}
 	view, err := s.cfg.Store.CaseByNumber(c.Request.Context(), number)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no %s %q", kind, number))
-		return store.Case{}, false
-	} else if err != nil {
-		s.internal(c, err)
-		return store.Case{}, false
-	}
-	return view, true
+	return view, orNotFound(err, notFoundf("no %s %q", kind, number))
 }
 
 func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.handle(func(c *gin.Context) error {
 		ctx := c.Request.Context()
-		view, ok := s.findCase(c, kind)
-		if !ok {
-			return
+		view, err := s.caseOf(c, kind)
+		if err != nil {
+			return err
 		}
 		// The query and the timeline read run side by side, so the answer
 		// waits for the slower of the two, not for both.
@@ -614,11 +530,11 @@ func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
 		events, err := s.cfg.Store.Timeline(ctx, view.Number)
 		<-queried
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		c.JSON(http.StatusOK, toResponse(view, live, events, s.cfg.Location))
-	}
+		return nil
+	})
 }
 
 // liveState asks the workflow of an open case for its state, for at most
@@ -750,22 +666,18 @@ func (r *caseResponse) recordUnavailable() {
 	r.Notice = "the change was applied; its record could not be read from the database just now, so the timeline is missing: read the case again later"
 }
 
-// caseJSON is the answer about one case, with its timeline. When applied
-// (the request changed the case), a timeline that cannot be read does not
-// fail the answer: it is left out and the answer says so.
-func (s *Server) caseJSON(c *gin.Context, view store.Case, live *workflows.CaseState, applied bool) (caseResponse, bool) {
+// appliedCaseJSON is the answer about a case the request changed, with its
+// timeline. A timeline that cannot be read does not fail the answer (the
+// change is made): it is left out and the answer says so.
+func (s *Server) appliedCaseJSON(c *gin.Context, view store.Case, live *workflows.CaseState) caseResponse {
 	events, err := s.cfg.Store.Timeline(c.Request.Context(), view.Number)
-	if err != nil && applied {
+	if err != nil {
 		s.cfg.Logger.Warn("the timeline of a changed case could not be read", "number", view.Number, "error", err)
 		resp := toResponse(view, live, nil, s.cfg.Location)
 		resp.recordUnavailable()
-		return resp, true
+		return resp
 	}
-	if err != nil {
-		s.internal(c, err)
-		return caseResponse{}, false
-	}
-	return toResponse(view, live, events, s.cfg.Location), true
+	return toResponse(view, live, events, s.cfg.Location)
 }
 
 type listQuery struct {
@@ -779,35 +691,31 @@ type listQuery struct {
 }
 
 func (s *Server) listCases(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) { s.listCasesOf(c, kind) }
+	return s.handle(func(c *gin.Context) error { return s.listCasesOf(c, kind) })
 }
 
-func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
+func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	var q listQuery
 	if err := c.ShouldBindQuery(&q); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", describeBindError(err))
-		return
+		return invalid(describeBindError(err))
 	}
 	if q.Status != "" && !domain.Status(q.Status).Valid() {
 		names := make([]string, len(domain.AllStatuses))
 		for i, st := range domain.AllStatuses {
 			names[i] = string(st)
 		}
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be one of: "+strings.Join(names, ", "))
-		return
+		return invalid("status must be one of: " + strings.Join(names, ", "))
 	}
 	if err := checkCodes([2]string{"category", q.Category}, [2]string{"department", q.Department}, [2]string{"community", q.Community}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	query, err := optionalText("q", q.Q)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	pageSize, ok := intQuery(c, "page_size", 50, 1, 200)
-	if !ok {
-		return
+	pageSize, err := queryInt(c, "page_size", 50, 1, 200)
+	if err != nil {
+		return err
 	}
 	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
 		Community: q.Community, Query: query, PageSize: pageSize, PageToken: q.PageToken}
@@ -817,11 +725,9 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 	}
 	items, next, err := s.cfg.Store.ListCases(c.Request.Context(), f)
 	if errors.Is(err, store.ErrBadPageToken) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "page_token is not one this server issued")
-		return
+		return invalid("page_token is not one this server issued")
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := make([]caseResponse, 0, len(items))
 	for _, it := range items {
@@ -830,4 +736,5 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) {
 		out = append(out, r)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "next_page_token": next})
+	return nil
 }

@@ -26,42 +26,35 @@ const emailActor = "email_intake"
 // resident whose text matches the handbook's keywords opens a complaint or
 // repair request; anything else waits for a supervisor's triage. Retries of
 // the same message (same Message-Id) get the first answer again.
-func (s *Server) receiveEmail(c *gin.Context) {
+func (s *Server) receiveEmail(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if len(s.cfg.EmailSecret) == 0 {
-		fail(c, http.StatusServiceUnavailable, "not_configured", "email intake is off: set CONCIERGE_EMAIL_SECRET")
-		return
+		return &Problem{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "email intake is off: set CONCIERGE_EMAIL_SECRET"}
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, mailin.MaxSize))
 	if err != nil {
-		fail(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the message is larger than %d bytes", mailin.MaxSize))
-		return
+		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the message is larger than %d bytes", mailin.MaxSize)}
 	}
 	// The signature is checked before anything is parsed or stored.
 	if err := mailin.VerifySignature(s.cfg.EmailSecret, raw, c.GetHeader("X-Concierge-Signature")); err != nil {
-		fail(c, http.StatusUnauthorized, "bad_signature", "X-Concierge-Signature must be sha256=<hex HMAC-SHA256 of the body> with the shared secret")
-		return
+		return &Problem{Status: http.StatusUnauthorized, Code: "bad_signature", Message: "X-Concierge-Signature must be sha256=<hex HMAC-SHA256 of the body> with the shared secret"}
 	}
 	if ct := c.ContentType(); ct != "message/rfc822" && ct != "text/plain" {
-		fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be a raw message with Content-Type: message/rfc822")
-		return
+		return &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "the body must be a raw message with Content-Type: message/rfc822"}
 	}
 	msg, err := mailin.Parse(raw)
 	var perr *mailin.Error
 	if errors.As(err, &perr) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_email", fmt.Sprintf("%s: %s", perr.Code, perr.Message))
-		return
+		return &Problem{Status: http.StatusUnprocessableEntity, Code: "invalid_email", Message: fmt.Sprintf("%s: %s", perr.Code, perr.Message)}
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	key := dedupeKey(msg.MessageID, raw)
 	if prev, err := s.cfg.Store.InboundByKey(ctx, key); err == nil {
 		s.answerEmail(c, http.StatusOK, prev)
-		return
+		return nil
 	} else if !errors.Is(err, store.ErrNotFound) {
-		s.internal(c, err)
-		return
+		return err
 	}
 
 	text := msg.Subject + "\n" + msg.Text
@@ -69,21 +62,19 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		Subject: msg.Subject, Body: msg.Text, Status: "triage"}
 	match, matched, err := s.cfg.Store.MatchSender(ctx, msg.From, mailin.Phones(text))
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	if matched {
 		e.HouseholdID, e.ResidentID = &match.HouseholdID, &match.ResidentID
 		rule, ok, err := s.matchCategory(c, text)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		if ok {
 			req := emailCaseRequest(msg, match, rule.Category)
-			rec, ok := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
-			if !ok {
-				return
+			rec, err := s.recordCase(c, rule.Kind, req, "email:"+key, emailActor)
+			if err != nil {
+				return err
 			}
 			kind := string(rule.Kind)
 			e.Status, e.CaseKind, e.CaseNumber = "opened", &kind, &rec.view.Number
@@ -93,16 +84,16 @@ func (s *Server) receiveEmail(c *gin.Context) {
 	if err != nil && e.CaseNumber != nil {
 		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but the email could not be stored", *e.CaseKind, *e.CaseNumber),
 			"deliver the same message again to finish: it opens no second case", err)
-		return
+		return nil
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	status := http.StatusAccepted
 	if saved.Status == "opened" {
 		status = http.StatusCreated
 	}
 	s.answerEmail(c, status, saved)
+	return nil
 }
 
 // dedupeKey identifies a message across webhook retries: its Message-Id,
@@ -152,33 +143,27 @@ func (s *Server) answerEmail(c *gin.Context, status int, e store.InboundEmail) {
 }
 
 // listInboundEmails is the triage queue (or the opened and dismissed ones).
-func (s *Server) listInboundEmails(c *gin.Context) {
+func (s *Server) listInboundEmails(c *gin.Context) error {
 	status := c.DefaultQuery("status", "triage")
 	if status != "triage" && status != "opened" && status != "dismissed" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "status must be triage, opened or dismissed")
-		return
+		return invalid("status must be triage, opened or dismissed")
 	}
 	items, err := s.cfg.Store.ListInbound(c.Request.Context(), status, 500)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
-func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, bool) {
+// inboundEmail loads the email named in the path, or is 404.
+func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err == nil && id > 0 {
-		var e store.InboundEmail
-		if e, err = s.cfg.Store.InboundByID(c.Request.Context(), id); err == nil {
-			return e, true
-		} else if !errors.Is(err, store.ErrNotFound) {
-			s.internal(c, err)
-			return e, false
-		}
+	if err != nil || id <= 0 {
+		return store.InboundEmail{}, notFoundf("no inbound email %q", c.Param("id"))
 	}
-	fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no inbound email %q", c.Param("id")))
-	return store.InboundEmail{}, false
+	e, err := s.cfg.Store.InboundByID(c.Request.Context(), id)
+	return e, orNotFound(err, notFoundf("no inbound email %q", c.Param("id")))
 }
 
 type triageOpenRequest struct {
@@ -193,26 +178,21 @@ type triageOpenRequest struct {
 
 // openInboundEmail is a supervisor's triage: the email becomes a case of the
 // chosen kind, category and unit.
-func (s *Server) openInboundEmail(c *gin.Context) {
+func (s *Server) openInboundEmail(c *gin.Context) error {
 	var req triageOpenRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	if err := checkCodes([2]string{"community", req.Community}, [2]string{"unit", req.Unit}, [2]string{"category", req.Category}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
-	e, ok := s.inboundEmail(c)
-	if !ok {
-		return
+	actor := actor(c)
+	e, err := s.inboundEmail(c)
+	if err != nil {
+		return err
 	}
 	if e.Status == "dismissed" {
-		fail(c, http.StatusConflict, "already_handled", fmt.Sprintf("email %d was dismissed", e.ID))
-		return
+		return conflict("already_handled", fmt.Sprintf("email %d was dismissed", e.ID))
 	}
 	resident := residentInput{Name: e.SenderName}
 	if req.Resident != nil {
@@ -225,20 +205,20 @@ func (s *Server) openInboundEmail(c *gin.Context) {
 	kind := domain.Kind(req.Kind)
 	creq := createCaseRequest{Community: req.Community, Unit: req.Unit, Resident: resident, Channel: string(domain.ChannelEmail),
 		Category: req.Category, Description: desc, Priority: req.Priority}
-	rec, ok := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
-	if !ok {
-		return
+	rec, err := s.recordCase(c, kind, creq, fmt.Sprintf("email-triage:%d", e.ID), actor)
+	if err != nil {
+		return err
 	}
 	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, &kind, &rec.view.Number, "", actor); errors.Is(err, store.ErrConflict) {
-		fail(c, http.StatusConflict, "already_handled", err.Error())
-		return
+		return conflict("already_handled", err.Error())
 	} else if err != nil {
 		s.appliedButUnfinished(c, fmt.Sprintf("%s %s was opened, but email %d could not be marked as opened", kind, rec.view.Number, e.ID),
 			"send the same request again to finish: it opens no second case", err)
-		return
+		return nil
 	}
 	// The answer is a create's, tracking link included.
 	s.respondRecorded(c, rec)
+	return nil
 }
 
 type dismissRequest struct {
@@ -246,33 +226,28 @@ type dismissRequest struct {
 }
 
 // dismissInboundEmail closes an email that needs no case (spam, a thank-you).
-func (s *Server) dismissInboundEmail(c *gin.Context) {
+func (s *Server) dismissInboundEmail(c *gin.Context) error {
 	var req dismissRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	reason, err := optionalText("reason", req.Reason)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
-	e, ok := s.inboundEmail(c)
-	if !ok {
-		return
+	actor := actor(c)
+	e, err := s.inboundEmail(c)
+	if err != nil {
+		return err
 	}
 	if err := s.cfg.Store.ResolveInbound(c.Request.Context(), e.ID, nil, nil, reason, actor); errors.Is(err, store.ErrConflict) {
-		fail(c, http.StatusConflict, "already_handled", err.Error())
-		return
+		return conflict("already_handled", err.Error())
 	} else if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	e, _ = s.inboundEmail(c)
 	c.JSON(http.StatusOK, e)
+	return nil
 }
 
 // emailDescription is a case description made of an email: marked as one,

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,14 +25,13 @@ type evaluationJSON struct {
 // last month): the month's evaluation as the schedule stored it, with the
 // settings it used; a month not stored is computed now with the settings in
 // force. Items are ordered by rank, those without a score last.
-func (s *Server) staffEvaluation(c *gin.Context) {
+func (s *Server) staffEvaluation(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
 	month := c.DefaultQuery("month", time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location).AddDate(0, -1, 0).Format("2006-01"))
 	p, err := domain.ParsePeriod(month)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
-		return
+		return invalid("month: " + err.Error())
 	}
 	month = p.String()
 	stored, err := s.cfg.Store.StoredEvaluation(ctx, month)
@@ -41,25 +39,23 @@ func (s *Server) staffEvaluation(c *gin.Context) {
 		at := stored.GeneratedAt.In(s.cfg.Location)
 		c.JSON(http.StatusOK, evaluationJSON{Month: month, Stored: true, GeneratedAt: &at,
 			Weights: stored.Settings.Weights, Threshold: stored.Settings.Threshold, Items: stored.Items})
-		return
+		return nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		s.internal(c, err)
-		return
+		return err
 	}
 	set, err := s.cfg.Store.EvaluationSettings(ctx)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
 	inputs, err := s.cfg.Store.EvaluationInputs(ctx, from, from.AddDate(0, 1, 0), time.Now(), month)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, evaluationJSON{Month: month, Weights: set.Weights, Threshold: set.Threshold,
 		Items: domain.Evaluate(inputs, set.Weights, set.Threshold)})
+	return nil
 }
 
 func (s *Server) settingsJSON(e store.EvaluationSettings) store.EvaluationSettings {
@@ -68,13 +64,13 @@ func (s *Server) settingsJSON(e store.EvaluationSettings) store.EvaluationSettin
 }
 
 // evaluationSettings answers GET /api/v1/evaluations/settings.
-func (s *Server) evaluationSettings(c *gin.Context) {
+func (s *Server) evaluationSettings(c *gin.Context) error {
 	e, err := s.cfg.Store.EvaluationSettings(c.Request.Context())
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, s.settingsJSON(e))
+	return nil
 }
 
 // Every field is required: a PUT replaces the settings whole, and a
@@ -95,25 +91,18 @@ type evaluationSettingsRequest struct {
 // weights and threshold for the evaluations computed from now on (stored
 // months keep theirs). The member of staff who changes them is required
 // (X-Staff-Code) and recorded. Bad input is 422 and changes nothing.
-func (s *Server) putEvaluationSettings(c *gin.Context) {
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who changes the evaluation settings")
-		return
-	}
+func (s *Server) putEvaluationSettings(c *gin.Context) error {
 	set, ok := bindEvaluationSettings(c)
 	if !ok {
-		return
+		return nil
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	e, err := s.cfg.Store.SetEvaluationSettings(c.Request.Context(), set, actor)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, s.settingsJSON(e))
+	return nil
 }
 
 // bindEvaluationSettings reads and validates the body of a settings PUT; it

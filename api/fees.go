@@ -57,14 +57,13 @@ func (s *Server) feeStandardView(f domain.FeeStandard) feeStandardJSON {
 	return v
 }
 
-func (s *Server) listFeeStandards(c *gin.Context) {
+func (s *Server) listFeeStandards(c *gin.Context) error {
 	community := c.Param("code")
 	var day time.Time
 	if at := c.Query("at"); at != "" {
 		var err error
 		if day, err = time.Parse(time.DateOnly, at); err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "at must be a date YYYY-MM-DD")
-			return
+			return invalid("at must be a date YYYY-MM-DD")
 		}
 	}
 	// Deleted standards are history: shown only when asked for.
@@ -74,26 +73,21 @@ func (s *Server) listFeeStandards(c *gin.Context) {
 	case "true":
 		withDeleted = true
 	default:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "deleted must be true or false")
-		return
+		return invalid("deleted must be true or false")
 	}
 	if !codeRE.MatchString(community) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-		return
+		return notFoundf("no community %q", community)
 	}
 	fees, err := s.cfg.Store.FeeStandards(c.Request.Context(), community, day, withDeleted)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-		return
-	} else if err != nil {
-		s.internal(c, err)
-		return
+	if err != nil {
+		return orNotFound(err, notFoundf("no community %q", community))
 	}
 	items := make([]feeStandardJSON, 0, len(fees))
 	for _, f := range fees {
 		items = append(items, s.feeStandardView(f))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
 type feeStandardRequest struct {
@@ -149,72 +143,60 @@ func (r feeStandardRequest) toStandard(community string) (domain.FeeStandard, er
 	return f, nil
 }
 
-func (s *Server) addFeeStandard(c *gin.Context) {
+func (s *Server) addFeeStandard(c *gin.Context) error {
 	var req feeStandardRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	community := c.Param("code")
 	if !codeRE.MatchString(community) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
-		return
+		return notFoundf("no community %q", community)
 	}
 	f, err := req.toStandard(community)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if req.Position == 0 {
 		req.Position = 100
 	}
 	saved, err := s.cfg.Store.AddFeeStandard(c.Request.Context(), f, req.Position, actor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no community %q", community))
+		return notFoundf("no community %q", community)
 	case errors.Is(err, store.ErrConflict):
-		fail(c, http.StatusConflict, "overlapping_standard", err.Error())
+		return conflict("overlapping_standard", err.Error())
 	case err != nil:
-		s.internal(c, err)
+		return err
 	default:
 		c.JSON(http.StatusCreated, s.feeStandardView(saved))
 	}
+	return nil
 }
 
 // deleteFeeStandard deletes a standard entered by mistake: it stays in the
 // history with who deleted it and when, and the standard it had cut short
 // gets its end back. The answer shows both.
-func (s *Server) deleteFeeStandard(c *gin.Context) {
+func (s *Server) deleteFeeStandard(c *gin.Context) error {
 	community, param := c.Param("code"), c.Param("id")
 	id, err := strconv.ParseInt(param, 10, 64)
 	if err != nil || id <= 0 || !codeRE.MatchString(community) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no fee standard %q in community %q", param, community))
-		return
+		return notFoundf("no fee standard %q in community %q", param, community)
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who deletes the standard")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, actor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no fee standard %d in community %q", id, community))
+		return notFoundf("no fee standard %d in community %q", id, community)
 	case errors.Is(err, store.ErrDeleted):
 		var gone *store.FeeDeletedError
 		msg := fmt.Sprintf("fee standard %d was already deleted", id)
 		if errors.As(err, &gone) {
 			msg += fmt.Sprintf(" by %s at %s", gone.By, gone.At.In(s.cfg.Location).Format(time.RFC3339))
 		}
-		fail(c, http.StatusConflict, "already_deleted", msg)
+		return conflict("already_deleted", msg)
 	case err != nil:
-		s.internal(c, err)
+		return err
 	default:
 		var restored *feeStandardJSON
 		if d.Restored != nil {
@@ -223,6 +205,7 @@ func (s *Server) deleteFeeStandard(c *gin.Context) {
 		}
 		c.JSON(http.StatusOK, gin.H{"deleted": s.feeStandardView(d.Deleted), "restored": restored})
 	}
+	return nil
 }
 
 type feeLineJSON struct {
@@ -236,29 +219,22 @@ type feeLineJSON struct {
 }
 
 // unitFees answers a fee question (费用咨询) with the itemised breakdown.
-func (s *Server) unitFees(c *gin.Context) {
+func (s *Server) unitFees(c *gin.Context) error {
 	community, code := c.Param("community"), c.Param("unit")
 	period, err := domain.ParsePeriod(c.DefaultQuery("period", time.Now().In(s.cfg.Location).Format("2006-01")))
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	if !codeRE.MatchString(community) || !codeRE.MatchString(code) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no unit %q in community %q", code, community))
-		return
+		return notFoundf("no unit %q in community %q", code, community)
 	}
 	basis, err := s.cfg.Store.UnitFees(c.Request.Context(), community, code, period.First())
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no unit %q in community %q", code, community))
-		return
-	} else if err != nil {
-		s.internal(c, err)
-		return
+	if err != nil {
+		return orNotFound(err, notFoundf("no unit %q in community %q", code, community))
 	}
 	area, err := decimal.NewFromString(basis.Unit.FloorArea)
 	if err != nil {
-		s.internal(c, fmt.Errorf("floor area of unit %d: %w", basis.Unit.ID, err))
-		return
+		return fmt.Errorf("floor area of unit %d: %w", basis.Unit.ID, err)
 	}
 	b := domain.ComputeFees(domain.FeeUnit{UnitType: basis.Unit.UnitType, FloorArea: area, ParkingSpaces: basis.ParkingSpaces},
 		basis.Standards, period)
@@ -276,4 +252,5 @@ func (s *Server) unitFees(c *gin.Context) {
 		"unit_type": basis.Unit.UnitType, "floor_area": basis.Unit.FloorArea, "parking_spaces": basis.ParkingSpaces,
 		"items": items, "total": money(b.Total),
 	})
+	return nil
 }

@@ -14,31 +14,29 @@ import (
 // numerator, denominator, value and target, computed in SQL from the read
 // model. baseline=YYYY-MM sets the complaint-rate target at 30 % under that
 // month's rate.
-func (s *Server) kpis(c *gin.Context) {
+func (s *Server) kpis(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
-	from, to, ok := s.dayRange(c, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location), now)
-	if !ok {
-		return
+	from, to, err := s.dayRange(c, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location), now)
+	if err != nil {
+		return err
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
-	baseline, ok := s.baselineRate(c, community)
-	if !ok {
-		return
+	baseline, err := s.baselineRate(c, community)
+	if err != nil {
+		return err
 	}
 	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), community)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	// Staff serve every community: the training figures ignore the filter.
 	tr, err := s.cfg.Store.TrainingCounts(ctx, from, to)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly), "community": community,
@@ -51,39 +49,37 @@ func (s *Server) kpis(c *gin.Context) {
 		"training_cycles":          tr.Cycles,
 		"complaint_rate":           domain.ComplaintRateOver(k.Complaints, k.ActiveHouseholds, from, to, now, baseline),
 	})
+	return nil
 }
 
 // dayRange reads from and to as local dates (inclusive) and returns the
-// period [from, to+1 day); it answers 422 itself.
-func (s *Server) dayRange(c *gin.Context, defFrom, defTo time.Time) (time.Time, time.Time, bool) {
-	day := func(name string, def time.Time) (time.Time, bool) {
+// period [from, to+1 day); 422 for a bad date or range.
+func (s *Server) dayRange(c *gin.Context, defFrom, defTo time.Time) (time.Time, time.Time, error) {
+	day := func(name string, def time.Time) (time.Time, error) {
 		v := c.Query(name)
 		if v == "" {
-			return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, s.cfg.Location), true
+			return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, s.cfg.Location), nil
 		}
 		t, err := time.ParseInLocation(time.DateOnly, v, s.cfg.Location)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", name+" must be a date YYYY-MM-DD")
-			return t, false
+			return t, invalid(name + " must be a date YYYY-MM-DD")
 		}
-		return t, true
+		return t, nil
 	}
-	from, ok := day("from", defFrom)
-	if !ok {
-		return from, from, false
+	from, err := day("from", defFrom)
+	if err != nil {
+		return from, from, err
 	}
-	to, ok := day("to", defTo)
-	if !ok {
-		return from, to, false
+	to, err := day("to", defTo)
+	if err != nil {
+		return from, to, err
 	}
 	to = to.AddDate(0, 0, 1)
 	if !to.After(from) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "to must not be before from")
-		return from, to, false
+		return from, to, invalid("to must not be before from")
 	}
 	if to.Sub(from) > 400*24*time.Hour {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the range may span at most 400 days")
-		return from, to, false
+		return from, to, invalid("the range may span at most 400 days")
 	}
-	return from, to, true
+	return from, to, nil
 }

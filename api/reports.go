@@ -48,46 +48,43 @@ func reportFigures(rep store.ComplaintReport, from, to, now time.Time, baseRate 
 	return out
 }
 
-// reportMonth reads a month, and the format (json or xlsx); it answers 422
-// itself. The month runs [from, to) in the centre's zone.
-func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, from, to time.Time, format string, ok bool) {
-	p, err := domain.ParsePeriod(month)
+// reportMonth reads a month, and the format (json or xlsx); 422 for a bad
+// one. The month runs [from, to) in the centre's zone.
+func (s *Server) reportMonth(c *gin.Context, month string) (p domain.Period, from, to time.Time, format string, err error) {
+	p, err = domain.ParsePeriod(month)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "month: "+err.Error())
-		return p, from, to, "", false
+		return p, from, to, "", invalid("month: " + err.Error())
 	}
 	format = c.DefaultQuery("format", "json")
 	if format != "json" && format != "xlsx" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "format must be json or xlsx")
-		return p, from, to, "", false
+		return p, from, to, "", invalid("format must be json or xlsx")
 	}
 	from = time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
-	return p, from, from.AddDate(0, 1, 0), format, true
+	return p, from, from.AddDate(0, 1, 0), format, nil
 }
 
 // complaintReport answers GET /api/v1/reports/complaints?month=YYYY-MM
 // (default: last month) with the analysis for the quality meeting, as JSON
 // or, with format=xlsx, as a workbook.
-func (s *Server) complaintReport(c *gin.Context) {
+func (s *Server) complaintReport(c *gin.Context) error {
 	ctx := c.Request.Context()
 	now := time.Now().In(s.cfg.Location)
 	lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location).AddDate(0, -1, 0)
-	_, from, to, format, ok := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
-	if !ok {
-		return
+	_, from, to, format, err := s.reportMonth(c, c.DefaultQuery("month", lastMonth.Format("2006-01")))
+	if err != nil {
+		return err
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
-	baseRate, ok := s.baselineRate(c, community)
-	if !ok {
-		return
+	baseRate, err := s.baselineRate(c, community)
+	if err != nil {
+		return err
 	}
 	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), community)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := reportFigures(rep, from, to, now, baseRate)
 	if baseRate != nil {
@@ -95,6 +92,7 @@ func (s *Server) complaintReport(c *gin.Context) {
 		out.Baseline = &b
 	}
 	s.sendReport(c, out, format)
+	return nil
 }
 
 // archivedReport answers GET /api/v1/reports/complaints/archive/{month}
@@ -103,14 +101,14 @@ func (s *Server) complaintReport(c *gin.Context) {
 // computed from the archived counts; 404 for a month not archived. The
 // figures of a live baseline month would not be as archived, so there is
 // no baseline here.
-func (s *Server) archivedReport(c *gin.Context) {
-	p, from, to, format, ok := s.reportMonth(c, c.Param("month"))
-	if !ok {
-		return
+func (s *Server) archivedReport(c *gin.Context) error {
+	p, from, to, format, err := s.reportMonth(c, c.Param("month"))
+	if err != nil {
+		return err
 	}
-	community, ok := s.communityParam(c)
-	if !ok {
-		return
+	community, err := s.communityFilter(c)
+	if err != nil {
+		return err
 	}
 	rep, at, err := s.cfg.Store.ArchivedComplaintReport(c.Request.Context(), p.String(), community)
 	if errors.Is(err, store.ErrNotFound) {
@@ -118,16 +116,15 @@ func (s *Server) archivedReport(c *gin.Context) {
 		if community != "" {
 			msg = fmt.Sprintf("the analysis of %s for community %q was not archived", p, community)
 		}
-		fail(c, http.StatusNotFound, "not_found", msg)
-		return
+		return notFound(msg)
 	}
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	out := reportFigures(rep, from, to, at, nil)
 	out.ArchivedAt = &at
 	s.sendReport(c, out, format)
+	return nil
 }
 
 func (s *Server) sendReport(c *gin.Context, out complaintReportJSON, format string) {

@@ -49,17 +49,17 @@ func (s *Server) describeSchedule(c *gin.Context, def workflows.Schedule) (sched
 
 // listSchedules shows the recurring jobs with their next runs, in the
 // centre's time zone.
-func (s *Server) listSchedules(c *gin.Context) {
+func (s *Server) listSchedules(c *gin.Context) error {
 	items := []scheduleJSON{}
 	for _, def := range workflows.Schedules() {
 		d, err := s.describeSchedule(c, def)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		items = append(items, d)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
 type pauseRequest struct {
@@ -67,7 +67,7 @@ type pauseRequest struct {
 }
 
 // actOnSchedule lets a supervisor trigger a job now, or pause and resume it.
-func (s *Server) actOnSchedule(c *gin.Context) {
+func (s *Server) actOnSchedule(c *gin.Context) error {
 	var def *workflows.Schedule
 	for _, d := range workflows.Schedules() {
 		if d.ID == c.Param("id") {
@@ -75,22 +75,17 @@ func (s *Server) actOnSchedule(c *gin.Context) {
 		}
 	}
 	if def == nil {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no schedule %q", c.Param("id")))
-		return
+		return notFoundf("no schedule %q", c.Param("id"))
 	}
 	var req pauseRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	note, err := optionalText("note", req.Note)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	if note == "" {
 		note = "by " + actor
 	}
@@ -105,29 +100,27 @@ func (s *Server) actOnSchedule(c *gin.Context) {
 	case "resume":
 		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
 	default:
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("unknown action %q; schedules take trigger, pause, resume", c.Param("action")))
-		return
+		return notFoundf("unknown action %q; schedules take trigger, pause, resume", c.Param("action"))
 	}
 	if err != nil {
-		s.internal(c, fmt.Errorf("%s schedule %s: %w", c.Param("action"), def.ID, err))
-		return
+		return fmt.Errorf("%s schedule %s: %w", c.Param("action"), def.ID, err)
 	}
 	d, err := s.describeSchedule(c, *def)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) listArchivedReports(c *gin.Context) {
+func (s *Server) listArchivedReports(c *gin.Context) error {
 	items, err := s.cfg.Store.ArchivedReports(c.Request.Context())
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	for i := range items {
 		items[i].GeneratedAt = items[i].GeneratedAt.In(s.cfg.Location)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }

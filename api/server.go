@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -120,7 +119,9 @@ func New(cfg Config) http.Handler {
 	r.GET("/t/:token", s.trackPageHTML)
 	r.POST("/t/:token/rating", s.trackRateForm)
 
-	v1 := r.Group("/api/v1")
+	// Every API request names its actor once, here; the endpoints whose
+	// record needs a named person say so with requireStaff.
+	v1 := r.Group("/api/v1", s.resolveActor)
 	for _, k := range []struct {
 		path string
 		kind domain.Kind
@@ -132,49 +133,49 @@ func New(cfg Config) http.Handler {
 		v1.GET(k.path+"/:number/tracking-link", s.getTrackingLink(k.kind))
 		v1.POST(k.path+"/:number/tracking-link/resend", s.resendTrackingLink(k.kind))
 	}
-	v1.GET("/handbook/categories", s.listCategories)
-	v1.GET("/handbook/categories/:code", s.getCategory)
-	v1.PUT("/handbook/categories/:code", s.putCategory)
-	v1.GET("/communities", s.listCommunities)
-	v1.GET("/communities/:code/units", s.listUnits)
-	v1.GET("/departments", s.listDepartments)
-	v1.GET("/staff", s.listStaff)
-	v1.GET("/communities/:code/fees", s.listFeeStandards)
-	v1.POST("/communities/:code/fees", s.addFeeStandard)
-	v1.DELETE("/communities/:code/fees/:id", s.deleteFeeStandard)
-	v1.GET("/units/:community/:unit/fees", s.unitFees)
-	v1.POST("/visits", s.createVisit)
-	v1.GET("/visits", s.listVisits)
-	v1.GET("/visits/:id", s.getVisit)
-	v1.GET("/notifications", s.listNotifications)
-	v1.GET("/kpis", s.kpis)
-	v1.GET("/reports/complaints", s.complaintReport)
-	v1.GET("/reports/complaints/archive", s.listArchivedReports)
-	v1.GET("/reports/complaints/archive/:month", s.archivedReport)
-	v1.GET("/evaluations", s.staffEvaluation)
-	v1.GET("/evaluations/settings", s.evaluationSettings)
-	v1.PUT("/evaluations/settings", s.putEvaluationSettings)
-	v1.GET("/schedules", s.listSchedules)
-	v1.GET("/callbacks", s.listCallbacks)
-	v1.GET("/callbacks/coverage", s.callbackCoverage)
-	v1.POST("/callbacks/:id/result", s.recordCallResult)
-	v1.POST("/schedules/:id/:action", s.actOnSchedule)
+	v1.GET("/handbook/categories", s.handle(s.listCategories))
+	v1.GET("/handbook/categories/:code", s.handle(s.getCategory))
+	v1.PUT("/handbook/categories/:code", s.handle(s.putCategory))
+	v1.GET("/communities", s.handle(s.listCommunities))
+	v1.GET("/communities/:code/units", s.handle(s.listUnits))
+	v1.GET("/departments", s.handle(s.listDepartments))
+	v1.GET("/staff", s.handle(s.listStaff))
+	v1.GET("/communities/:code/fees", s.handle(s.listFeeStandards))
+	v1.POST("/communities/:code/fees", s.handle(s.addFeeStandard))
+	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.handle(s.deleteFeeStandard))
+	v1.GET("/units/:community/:unit/fees", s.handle(s.unitFees))
+	v1.POST("/visits", requireStaff("the receptionist who records the visit"), s.handle(s.createVisit))
+	v1.GET("/visits", s.handle(s.listVisits))
+	v1.GET("/visits/:id", s.handle(s.getVisit))
+	v1.GET("/notifications", s.handle(s.listNotifications))
+	v1.GET("/kpis", s.handle(s.kpis))
+	v1.GET("/reports/complaints", s.handle(s.complaintReport))
+	v1.GET("/reports/complaints/archive", s.handle(s.listArchivedReports))
+	v1.GET("/reports/complaints/archive/:month", s.handle(s.archivedReport))
+	v1.GET("/evaluations", s.handle(s.staffEvaluation))
+	v1.GET("/evaluations/settings", s.handle(s.evaluationSettings))
+	v1.PUT("/evaluations/settings", requireStaff("the member of staff who changes the evaluation settings"), s.handle(s.putEvaluationSettings))
+	v1.GET("/schedules", s.handle(s.listSchedules))
+	v1.GET("/callbacks", s.handle(s.listCallbacks))
+	v1.GET("/callbacks/coverage", s.handle(s.callbackCoverage))
+	v1.POST("/callbacks/:id/result", s.handle(s.recordCallResult))
+	v1.POST("/schedules/:id/:action", s.handle(s.actOnSchedule))
 	v1.GET("/track/:token", s.trackJSON)
 	v1.POST("/track/:token/rating", s.trackRateJSON)
-	v1.POST("/intake/email", s.receiveEmail)
-	v1.GET("/intake/emails", s.listInboundEmails)
-	v1.POST("/intake/emails/:id/open", s.openInboundEmail)
-	v1.POST("/intake/emails/:id/dismiss", s.dismissInboundEmail)
-	v1.POST("/visits/:id/exit", s.exitVisit)
-	v1.GET("/training/cycles", s.listTrainingCycles)
-	v1.POST("/training/cycles", s.startTrainingCycle)
-	v1.GET("/training/cycles/:id", s.getTrainingCycle)
-	v1.POST("/training/cycles/:id/results", s.recordExamResult)
-	v1.GET("/training/questions", s.listQuestions)
-	v1.POST("/training/questions", s.createQuestion)
-	v1.POST("/training/questions/:id/deactivate", s.deactivateQuestion)
-	v1.GET("/calendar/:year", s.getCalendar)
-	v1.PUT("/calendar/:year", s.putCalendar)
+	v1.POST("/intake/email", s.handle(s.receiveEmail))
+	v1.GET("/intake/emails", s.handle(s.listInboundEmails))
+	v1.POST("/intake/emails/:id/open", s.handle(s.openInboundEmail))
+	v1.POST("/intake/emails/:id/dismiss", s.handle(s.dismissInboundEmail))
+	v1.POST("/visits/:id/exit", s.handle(s.exitVisit))
+	v1.GET("/training/cycles", s.handle(s.listTrainingCycles))
+	v1.POST("/training/cycles", requireStaff("the trainer who starts the cycle"), s.handle(s.startTrainingCycle))
+	v1.GET("/training/cycles/:id", s.handle(s.getTrainingCycle))
+	v1.POST("/training/cycles/:id/results", s.handle(s.recordExamResult))
+	v1.GET("/training/questions", s.handle(s.listQuestions))
+	v1.POST("/training/questions", s.handle(s.createQuestion))
+	v1.POST("/training/questions/:id/deactivate", s.handle(s.deactivateQuestion))
+	v1.GET("/calendar/:year", s.handle(s.getCalendar))
+	v1.PUT("/calendar/:year", s.handle(s.putCalendar))
 	s.registerSpreadsheetRoutes(v1)
 	return r
 }
@@ -214,15 +215,4 @@ func (s *Server) ready(c *gin.Context) {
 // fail writes the error envelope every client can rely on.
 func fail(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
-}
-
-// internal logs an unexpected error and answers 500 (or 503 when a
-// dependency timed out) without leaking details.
-func (s *Server) internal(c *gin.Context, err error) {
-	s.cfg.Logger.Error("request failed", "route", c.FullPath(), "error", err)
-	if errors.Is(err, context.DeadlineExceeded) {
-		fail(c, http.StatusServiceUnavailable, "unavailable", "a dependency did not answer in time; try again")
-		return
-	}
-	fail(c, http.StatusInternalServerError, "internal", "internal error")
 }

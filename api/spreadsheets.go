@@ -37,9 +37,9 @@ const (
 // registerSpreadsheetRoutes adds the reference-data imports, their
 // templates and the case export.
 func (s *Server) registerSpreadsheetRoutes(v1 *gin.RouterGroup) {
-	v1.POST("/imports/:kind", s.importReference)
-	v1.GET("/imports/:kind/:file", s.importTemplate)
-	v1.GET("/exports/cases.xlsx", s.exportCases)
+	v1.POST("/imports/:kind", requireStaff("the member of staff who imports the file"), s.handle(s.importReference))
+	v1.GET("/imports/:kind/:file", s.handle(s.importTemplate))
+	v1.GET("/exports/cases.xlsx", s.handle(s.exportCases))
 }
 
 // parser reads one uploaded file of a kind.
@@ -48,24 +48,16 @@ type parser func(refdata.Kind, io.Reader) (refdata.Batch, error)
 // importReference imports one reference-data file, all or nothing. The body
 // is the file (text/csv or .xlsx) or a multipart form with a "file" field.
 // The member of staff who imports is required (X-Staff-Code) and logged.
-func (s *Server) importReference(c *gin.Context) {
+func (s *Server) importReference(c *gin.Context) error {
 	kind, err := refdata.ParseKind(c.Param("kind"))
 	if err != nil {
-		fail(c, http.StatusNotFound, "not_found", err.Error())
-		return
+		return notFound(err.Error())
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the member of staff who imports the file")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
-	data, parse, ok := s.uploadedFile(c)
-	if !ok {
-		return
+	data, parse, err := s.uploadedFile(c)
+	if err != nil {
+		return err
 	}
 	batch, err := parse(kind, bytes.NewReader(data))
 	if err == nil {
@@ -75,13 +67,12 @@ func (s *Server) importReference(c *gin.Context) {
 			s.cfg.Logger.Info("reference data imported", "kind", res.Kind, "actor", actor, "rows", res.Rows,
 				"created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
 			c.JSON(http.StatusOK, res)
-			return
+			return nil
 		}
 	}
 	var problems refdata.Errors
 	if !errors.As(err, &problems) {
-		s.internal(c, err)
-		return
+		return err
 	}
 	// Rows whose cells are fine are checked against the database too, so
 	// that one answer lists every problem the file has, not the cell
@@ -90,8 +81,7 @@ func (s *Server) importReference(c *gin.Context) {
 	if errors.As(err, &rows) && rows.Errors.Complete() && rows.Checkable.Len() > 0 {
 		refs, err := s.cfg.Store.CheckReferences(c.Request.Context(), rows.Checkable)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		problems = rows.Errors.Merge(refs)
 	}
@@ -103,16 +93,18 @@ func (s *Server) importReference(c *gin.Context) {
 		"error":    gin.H{"code": "invalid_file", "message": fmt.Sprintf("%d %s; nothing was imported", len(problems), noun)},
 		"problems": problems,
 	})
+	return nil
 }
 
 // uploadedFile reads the file from the body and picks its parser by the
-// content type, or by the file name's extension in a multipart form. It
-// answers errors itself (413, 415, 422) and returns ok false then.
-func (s *Server) uploadedFile(c *gin.Context) (data []byte, parse parser, ok bool) {
+// content type, or by the file name's extension in a multipart form; 413,
+// 415 or 422 otherwise.
+func (s *Server) uploadedFile(c *gin.Context) ([]byte, parser, error) {
 	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil {
 		mediaType = ""
 	}
+	var parse parser
 	switch mediaType {
 	case contentTypeCSV:
 		parse = refdata.ParseCSV
@@ -121,34 +113,30 @@ func (s *Server) uploadedFile(c *gin.Context) (data []byte, parse parser, ok boo
 	case "multipart/form-data":
 		return s.multipartFile(c)
 	default:
-		fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			"send the file as "+contentTypeCSV+", as "+contentTypeXLSX+" or as multipart/form-data with a \"file\" field")
-		return nil, nil, false
+		return nil, nil, &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "send the file as " + contentTypeCSV + ", as " + contentTypeXLSX + " or as multipart/form-data with a \"file\" field"}
 	}
-	data, ok = readUpload(c, c.Request.Body)
-	return data, parse, ok
+	data, err := readUpload(c.Request.Body)
+	return data, parse, err
 }
 
 // multipartFile finds the "file" field of a multipart form; other fields
 // are skipped.
-func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, bool) {
+func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, error) {
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "malformed multipart body: "+err.Error())
-		return nil, nil, false
+		return nil, nil, invalid("malformed multipart body: " + err.Error())
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", `the multipart form has no "file" field`)
-			return nil, nil, false
+			return nil, nil, invalid(`the multipart form has no "file" field`)
 		}
 		if err != nil {
-			if tooLarge(c, err) {
-				return nil, nil, false
+			if p := tooLarge(err); p != nil {
+				return nil, nil, p
 			}
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "malformed multipart body: "+err.Error())
-			return nil, nil, false
+			return nil, nil, invalid("malformed multipart body: " + err.Error())
 		}
 		if part.FormName() != "file" {
 			continue
@@ -160,45 +148,43 @@ func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, bool) {
 		case ".xlsx":
 			parse = refdata.ParseXLSX
 		default:
-			fail(c, http.StatusUnsupportedMediaType, "unsupported_media_type",
-				fmt.Sprintf("file %q must be a .csv or .xlsx file", part.FileName()))
-			return nil, nil, false
+			return nil, nil, &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+				Message: fmt.Sprintf("file %q must be a .csv or .xlsx file", part.FileName())}
 		}
-		data, ok := readUpload(c, part)
-		return data, parse, ok
+		data, err := readUpload(part)
+		return data, parse, err
 	}
 }
 
 // readUpload reads r to its end within the body limit.
-func readUpload(c *gin.Context, r io.Reader) ([]byte, bool) {
+func readUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		if !tooLarge(c, err) {
-			fail(c, http.StatusBadRequest, "invalid_input", "could not read the request body")
+		if p := tooLarge(err); p != nil {
+			return nil, p
 		}
-		return nil, false
+		return nil, &Problem{Status: http.StatusBadRequest, Code: "invalid_input", Message: "could not read the request body"}
 	}
-	return data, true
+	return data, nil
 }
 
-// tooLarge answers 413 if err says the body went over the limit.
-func tooLarge(c *gin.Context, err error) bool {
+// tooLarge is the 413 answer if err says the body went over the limit, nil
+// otherwise.
+func tooLarge(err error) *Problem {
 	var mbe *http.MaxBytesError
 	if !errors.As(err, &mbe) {
-		return false
+		return nil
 	}
-	fail(c, http.StatusRequestEntityTooLarge, "too_large",
-		fmt.Sprintf("the upload is larger than %d MiB; split the file", maxUploadBytes>>20))
-	return true
+	return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+		Message: fmt.Sprintf("the upload is larger than %d MiB; split the file", maxUploadBytes>>20)}
 }
 
 // importTemplate serves template.csv or template.xlsx of a kind: an empty
 // file with the header row.
-func (s *Server) importTemplate(c *gin.Context) {
+func (s *Server) importTemplate(c *gin.Context) error {
 	kind, err := refdata.ParseKind(c.Param("kind"))
 	if err != nil {
-		fail(c, http.StatusNotFound, "not_found", err.Error())
-		return
+		return notFound(err.Error())
 	}
 	header := refdata.Columns(kind)
 	switch c.Param("file") {
@@ -209,8 +195,7 @@ func (s *Server) importTemplate(c *gin.Context) {
 		buf.WriteString("\uFEFF")
 		w := csv.NewWriter(&buf)
 		if err := w.Write(header); err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		w.Flush()
 		attachment(c, string(kind)+"-template.csv")
@@ -218,14 +203,14 @@ func (s *Server) importTemplate(c *gin.Context) {
 	case "template.xlsx":
 		raw, err := templateWorkbook(string(kind), header)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		attachment(c, string(kind)+"-template.xlsx")
 		c.Data(http.StatusOK, contentTypeXLSX, raw)
 	default:
-		fail(c, http.StatusNotFound, "not_found", "no such template: use template.csv or template.xlsx")
+		return notFound("no such template: use template.csv or template.xlsx")
 	}
+	return nil
 }
 
 // attachment names the download; filename is ASCII chosen here, never input.
@@ -372,11 +357,10 @@ var errTooManyRows = errors.New("too many rows")
 // exportCases answers the case list as an XLSX workbook. The whole workbook
 // is built before the first byte is sent, so a failure (or too many rows)
 // is still a proper JSON error.
-func (s *Server) exportCases(c *gin.Context) {
+func (s *Server) exportCases(c *gin.Context) error {
 	q, err := s.parseExportQuery(c)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
@@ -385,10 +369,9 @@ func (s *Server) exportCases(c *gin.Context) {
 	case errors.Is(err, errTooManyRows):
 		fail(c, http.StatusUnprocessableEntity, "too_many_rows",
 			fmt.Sprintf("more than %d cases match; narrow the filter (from/to, kind, status, community …)", maxExportRows))
-		return
+		return nil
 	case err != nil:
-		s.internal(c, err)
-		return
+		return err
 	}
 	attachment(c, "cases-"+time.Now().In(s.cfg.Location).Format("20060102")+".xlsx")
 	c.Header("Content-Type", contentTypeXLSX)
@@ -397,6 +380,7 @@ func (s *Server) exportCases(c *gin.Context) {
 		// Headers are gone; all that is left is to log it.
 		s.cfg.Logger.Warn("case export not fully sent", "rows", rows, "error", err)
 	}
+	return nil
 }
 
 // writeCaseSheet streams the matching cases into the workbook's one sheet

@@ -38,29 +38,29 @@ func (s *Server) newTrackLink(number string) trackLink {
 		TrackURL: strings.TrimRight(s.cfg.PublicURL, "/") + "/t/" + s.cfg.Tracking.Token(number, expires)}
 }
 
-// trackingConfigured answers 503 when there are no tracking links.
-func (s *Server) trackingConfigured(c *gin.Context) bool {
+// trackingOff is the 503 answer when there are no tracking links.
+func (s *Server) trackingOff() error {
 	if s.cfg.Tracking == nil {
-		fail(c, http.StatusServiceUnavailable, "not_configured", "case tracking is not configured")
-		return false
+		return &Problem{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "case tracking is not configured"}
 	}
-	return true
+	return nil
 }
 
 // getTrackingLink gives staff a case's tracking link to read out or pass on:
 // a fresh one, valid for the full TTL; links issued earlier keep working
 // until their own expiry. The token is stateless, so nothing is stored.
 func (s *Server) getTrackingLink(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !s.trackingConfigured(c) {
-			return
+	return s.handle(func(c *gin.Context) error {
+		if err := s.trackingOff(); err != nil {
+			return err
 		}
-		view, ok := s.findCase(c, kind)
-		if !ok {
-			return
+		view, err := s.caseOf(c, kind)
+		if err != nil {
+			return err
 		}
 		c.JSON(http.StatusOK, s.newTrackLink(view.Number))
-	}
+		return nil
+	})
 }
 
 // resendTrackingLink queues the resident message with the link in the
@@ -69,22 +69,19 @@ func (s *Server) getTrackingLink(kind domain.Kind) gin.HandlerFunc {
 // is signed when the message is sent, as for every resident message, so it
 // is stored nowhere. The same Idempotency-Key again queues nothing new.
 func (s *Server) resendTrackingLink(kind domain.Kind) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.handle(func(c *gin.Context) error {
 		ctx := c.Request.Context()
-		if !s.trackingConfigured(c) {
-			return
+		if err := s.trackingOff(); err != nil {
+			return err
 		}
-		key, ok := idempotencyKey(c)
-		if !ok {
-			return
+		key, err := idempotencyKeyOf(c)
+		if err != nil {
+			return err
 		}
-		actor, ok := s.staffActor(c)
-		if !ok {
-			return
-		}
-		view, ok := s.findCase(c, kind)
-		if !ok {
-			return
+		actor := actor(c)
+		view, err := s.caseOf(c, kind)
+		if err != nil {
+			return err
 		}
 		if key == "" {
 			key = "auto:" + uuid.NewString()
@@ -95,21 +92,21 @@ func (s *Server) resendTrackingLink(kind domain.Kind) gin.HandlerFunc {
 		n, created, err := s.cfg.Store.QueueNotification(ctx, view.Number, domain.AudienceResident, "", trackingLinkTemplate,
 			map[string]string{"number": view.Number, "kind": string(view.Kind), "requested_by": actor}, outboxKey)
 		if err != nil {
-			s.internal(c, err)
-			return
+			return err
 		}
 		if err := s.startDelivery(ctx, outboxKey); err != nil {
 			s.cfg.Logger.Warn("delivery of a queued notification could not be started", "key", outboxKey, "error", err)
 			fail(c, http.StatusServiceUnavailable, "unavailable",
 				"the message is queued but its delivery could not be started; retry with the same Idempotency-Key to start it without queuing another")
-			return
+			return nil
 		}
 		status := http.StatusAccepted
 		if !created {
 			status = http.StatusOK
 		}
 		c.JSON(status, n)
-	}
+		return nil
+	})
 }
 
 // startDelivery starts the delivery workflow of one outbox message. Its ID

@@ -56,35 +56,27 @@ func inZone(t *time.Time, loc *time.Location) *time.Time {
 }
 
 // listTrainingCycles answers GET /api/v1/training/cycles.
-func (s *Server) listTrainingCycles(c *gin.Context) {
+func (s *Server) listTrainingCycles(c *gin.Context) error {
 	cycles, err := s.cfg.Store.TrainingCycles(c.Request.Context())
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	items := make([]cycleJSON, 0, len(cycles))
 	for _, cy := range cycles {
 		items = append(items, cycleView(cy, time.Now(), s.cfg.Location))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
-// findCycle loads the cycle named in the path or answers 404.
-func (s *Server) findCycle(c *gin.Context) (store.CycleDetail, bool) {
+// findCycle loads the cycle named in the path, or is 404.
+func (s *Server) findCycle(c *gin.Context) (store.CycleDetail, error) {
 	id := c.Param("id")
 	if _, err := domain.ParseQuarter(id, time.UTC); err != nil {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q (cycles are named like 2026-Q4)", id))
-		return store.CycleDetail{}, false
+		return store.CycleDetail{}, notFoundf("no training cycle %q (cycles are named like 2026-Q4)", id)
 	}
 	d, err := s.cfg.Store.TrainingCycle(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no training cycle %q", id))
-		return d, false
-	} else if err != nil {
-		s.internal(c, err)
-		return d, false
-	}
-	return d, true
+	return d, orNotFound(err, notFoundf("no training cycle %q", id))
 }
 
 type sitterJSON struct {
@@ -96,10 +88,10 @@ type sitterJSON struct {
 // getTrainingCycle answers GET /api/v1/training/cycles/{id}: the cycle, each
 // enrolled member of staff with their sittings and result, and the exam's
 // questions without their answers.
-func (s *Server) getTrainingCycle(c *gin.Context) {
-	d, ok := s.findCycle(c)
-	if !ok {
-		return
+func (s *Server) getTrainingCycle(c *gin.Context) error {
+	d, err := s.findCycle(c)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	staff := make([]sitterJSON, 0, len(d.Sitters))
@@ -124,6 +116,7 @@ func (s *Server) getTrainingCycle(c *gin.Context) {
 		staff = append(staff, j)
 	}
 	c.JSON(http.StatusOK, gin.H{"cycle": cycleView(d.CycleSummary, now, s.cfg.Location), "staff": staff, "questions": d.Questions})
+	return nil
 }
 
 type examResultBody struct {
@@ -178,26 +171,22 @@ func bindExamResult(c *gin.Context) (examResultBody, bool) {
 // questions. The cycle's workflow decides whether the sitting is allowed
 // (first attempt within the window, one retake of a failed one within its
 // window) and records it; an Idempotency-Key makes a retry safe.
-func (s *Server) recordExamResult(c *gin.Context) {
+func (s *Server) recordExamResult(c *gin.Context) error {
 	body, ok := bindExamResult(c)
 	if !ok {
-		return
+		return nil
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
-	d, ok := s.findCycle(c)
-	if !ok {
-		return
+	actor := actor(c)
+	d, err := s.findCycle(c)
+	if err != nil {
+		return err
 	}
 	if d.ClosedAt != nil {
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is closed", d.ID))
-		return
+		return conflict(workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is closed", d.ID))
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.WorkflowTimeout)
 	defer cancel()
@@ -216,9 +205,9 @@ func (s *Server) recordExamResult(c *gin.Context) {
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
-		fail(c, http.StatusConflict, workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is no longer taking results", d.ID))
+		return conflict(workflows.ErrInvalidTransition, fmt.Sprintf("training cycle %s is no longer taking results", d.ID))
 	case err != nil:
-		s.workflowError(c, err)
+		return fromWorkflow(err)
 	default:
 		r.Notify = nil
 		if !r.RetakeDue.IsZero() {
@@ -226,6 +215,7 @@ func (s *Server) recordExamResult(c *gin.Context) {
 		}
 		c.JSON(http.StatusCreated, r)
 	}
+	return nil
 }
 
 // startCycleRequest is the body of POST /api/v1/training/cycles.
@@ -241,40 +231,29 @@ type startCycleRequest struct {
 // a quarter's cycle by hand, for a quarter the schedule missed or to hold
 // this quarter's session now. The cycle opens in a moment (or, without
 // session_now, on its first working day), as the schedule's run would.
-func (s *Server) startTrainingCycle(c *gin.Context) {
+func (s *Server) startTrainingCycle(c *gin.Context) error {
 	var body startCycleRequest
-	if !bindJSON(c, &body) {
-		return
+	if err := bindBody(c, &body); err != nil {
+		return err
 	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the trainer who starts the cycle")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
-	}
+	actor := actor(c)
 	now := time.Now().In(s.cfg.Location)
 	quarter, thisStart := domain.Quarter(now)
 	if body.Quarter != "" {
 		start, err := domain.ParseQuarter(body.Quarter, s.cfg.Location)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "quarter: "+err.Error())
-			return
+			return invalid("quarter: " + err.Error())
 		}
 		if start.After(thisStart) {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("quarter %s has not begun: the schedule starts it", body.Quarter))
-			return
+			return invalidf("quarter %s has not begun: the schedule starts it", body.Quarter)
 		}
 		quarter, _ = domain.Quarter(start)
 	}
 	switch _, err := s.cfg.Store.TrainingCycle(c.Request.Context(), quarter); {
 	case err == nil:
-		fail(c, http.StatusConflict, "already_open", fmt.Sprintf("training cycle %s is already open", quarter))
-		return
+		return conflict("already_open", fmt.Sprintf("training cycle %s is already open", quarter))
 	case !errors.Is(err, store.ErrNotFound):
-		s.internal(c, err)
-		return
+		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.WorkflowTimeout)
 	defer cancel()
@@ -289,28 +268,27 @@ func (s *Server) startTrainingCycle(c *gin.Context) {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
-		fail(c, http.StatusConflict, "already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
-		return
+		return conflict("already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
 	case err != nil:
-		s.workflowError(c, err)
-		return
+		return fromWorkflow(err)
 	}
 	s.cfg.Logger.Info("training cycle started by hand", "cycle", quarter, "session_now", body.SessionNow, "by", actor)
 	c.JSON(http.StatusAccepted, gin.H{"cycle": quarter, "session_now": body.SessionNow, "workflow_id": run.GetID(), "run_id": run.GetRunID()})
+	return nil
 }
 
 // listQuestions answers GET /api/v1/training/questions (active ones;
 // ?all=true for all), with their answers: it is the trainers' view.
-func (s *Server) listQuestions(c *gin.Context) {
+func (s *Server) listQuestions(c *gin.Context) error {
 	qs, err := s.cfg.Store.Questions(c.Request.Context(), c.Query("all") != "true")
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	if qs == nil {
 		qs = []store.Question{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": qs})
+	return nil
 }
 
 type questionBody struct {
@@ -358,68 +336,57 @@ func bindQuestion(c *gin.Context) (store.Question, bool) {
 
 // createQuestion answers POST /api/v1/training/questions. Questions are not
 // edited once created: exams keep marking with what they were set.
-func (s *Server) createQuestion(c *gin.Context) {
+func (s *Server) createQuestion(c *gin.Context) error {
 	q, ok := bindQuestion(c)
 	if !ok {
-		return
-	}
-	if _, ok := s.staffActor(c); !ok {
-		return
+		return nil
 	}
 	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), q)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusCreated, q)
+	return nil
 }
 
 // deactivateQuestion answers POST /api/v1/training/questions/{id}/deactivate.
-func (s *Server) deactivateQuestion(c *gin.Context) {
+func (s *Server) deactivateQuestion(c *gin.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no question %q", c.Param("id")))
-		return
+		return notFoundf("no question %q", c.Param("id"))
 	}
-	if _, ok := s.staffActor(c); !ok {
-		return
-	}
-	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no question %d", id))
-		return
-	} else if err != nil {
-		s.internal(c, err)
-		return
+	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); err != nil {
+		return orNotFound(err, notFoundf("no question %d", id))
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id, "active": false})
+	return nil
 }
 
 // yearParam reads the calendar year in the path.
-func yearParam(c *gin.Context) (int, bool) {
+func yearParam(c *gin.Context) (int, error) {
 	y, err := strconv.Atoi(c.Param("year"))
 	if err != nil || y < 2000 || y > 2100 {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no calendar year %q", c.Param("year")))
-		return 0, false
+		return 0, notFoundf("no calendar year %q", c.Param("year"))
 	}
-	return y, true
+	return y, nil
 }
 
 // getCalendar answers GET /api/v1/calendar/{year}: the listed holidays and
 // exchanged working days (other weekdays work, weekends do not).
-func (s *Server) getCalendar(c *gin.Context) {
-	year, ok := yearParam(c)
-	if !ok {
-		return
+func (s *Server) getCalendar(c *gin.Context) error {
+	year, err := yearParam(c)
+	if err != nil {
+		return err
 	}
 	days, err := s.cfg.Store.CalendarYear(c.Request.Context(), year)
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	if days == nil {
 		days = []store.CalendarDay{}
 	}
 	c.JSON(http.StatusOK, gin.H{"year": year, "published": len(days) > 0, "days": days})
+	return nil
 }
 
 type calendarBody struct {
@@ -464,22 +431,19 @@ func bindCalendar(c *gin.Context, year int) ([]store.CalendarDay, bool) {
 
 // putCalendar answers PUT /api/v1/calendar/{year}: it replaces the year's
 // listed days with the published calendar (国务院办公厅节假日安排).
-func (s *Server) putCalendar(c *gin.Context) {
-	year, ok := yearParam(c)
-	if !ok {
-		return
+func (s *Server) putCalendar(c *gin.Context) error {
+	year, err := yearParam(c)
+	if err != nil {
+		return err
 	}
 	days, ok := bindCalendar(c, year)
 	if !ok {
-		return
-	}
-	if _, ok := s.staffActor(c); !ok {
-		return
+		return nil
 	}
 	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), year, days); err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	slices.SortFunc(days, func(a, b store.CalendarDay) int { return strings.Compare(a.Day, b.Day) })
 	c.JSON(http.StatusOK, gin.H{"year": year, "published": true, "days": days})
+	return nil
 }

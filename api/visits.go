@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,46 +55,34 @@ func (r *createVisitRequest) normalize() error {
 }
 
 // createVisit records a visitor or caller in the reception log. The
-// receptionist is the X-Staff-Code header and is required here: every
-// visit counts towards someone's monthly evaluation.
-func (s *Server) createVisit(c *gin.Context) {
+// receptionist is the X-Staff-Code header and is required here (see the
+// route): every visit counts towards someone's monthly evaluation.
+func (s *Server) createVisit(c *gin.Context) error {
 	var req createVisitRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	if err := req.normalize(); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
-	}
-	if strings.TrimSpace(c.GetHeader("X-Staff-Code")) == "" {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: the receptionist who records the visit")
-		return
-	}
-	actor, ok := s.staffActor(c)
-	if !ok {
-		return
+	key, err := idempotencyKeyOf(c)
+	if err != nil {
+		return err
 	}
 	v, created, err := s.cfg.Store.CreateVisit(c.Request.Context(), store.NewVisit{
 		IdempotencyKey: key, Community: req.Community, Unit: req.Unit, VisitorName: req.VisitorName,
 		VisitorPhone: req.VisitorPhone, Purpose: req.Purpose, Channel: req.Channel, CallRef: req.CallRef,
-		Receptionist: actor, Notes: req.Notes,
+		Receptionist: actor(c), Notes: req.Notes,
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error())+" does not exist")
-		return
-	} else if err != nil {
-		s.internal(c, err)
-		return
+	if err != nil {
+		return orNotFound(err, invalid(strings.TrimSuffix(err.Error(), ": "+store.ErrNotFound.Error())+" does not exist"))
 	}
 	status := http.StatusCreated
 	if !created {
 		status = http.StatusOK
 	}
 	c.JSON(status, s.visitView(v))
+	return nil
 }
 
 func (s *Server) visitView(v store.Visit) store.Visit {
@@ -107,29 +94,25 @@ func (s *Server) visitView(v store.Visit) store.Visit {
 	return v
 }
 
-func visitID(c *gin.Context) (int64, bool) {
+func visitID(c *gin.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %q", c.Param("id")))
-		return 0, false
+		return 0, notFoundf("no visit %q", c.Param("id"))
 	}
-	return id, true
+	return id, nil
 }
 
-func (s *Server) getVisit(c *gin.Context) {
-	id, ok := visitID(c)
-	if !ok {
-		return
+func (s *Server) getVisit(c *gin.Context) error {
+	id, err := visitID(c)
+	if err != nil {
+		return err
 	}
 	v, err := s.cfg.Store.VisitByID(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %d", id))
-		return
-	} else if err != nil {
-		s.internal(c, err)
-		return
+	if err != nil {
+		return orNotFound(err, notFoundf("no visit %d", id))
 	}
 	c.JSON(http.StatusOK, s.visitView(v))
+	return nil
 }
 
 type exitRequest struct {
@@ -138,81 +121,80 @@ type exitRequest struct {
 }
 
 // exitVisit records the satisfaction rating a visitor gives on leaving.
-func (s *Server) exitVisit(c *gin.Context) {
-	id, ok := visitID(c)
-	if !ok {
-		return
+func (s *Server) exitVisit(c *gin.Context) error {
+	id, err := visitID(c)
+	if err != nil {
+		return err
 	}
 	var req exitRequest
-	if !bindJSON(c, &req) {
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	comment, err := optionalText("comment", req.Comment)
 	if err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
 	v, recorded, err := s.cfg.Store.ExitVisit(c.Request.Context(), id, req.Score, comment, time.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		fail(c, http.StatusNotFound, "not_found", fmt.Sprintf("no visit %d", id))
+		return notFoundf("no visit %d", id)
 	case errors.Is(err, store.ErrConflict):
-		fail(c, http.StatusConflict, "already_rated", "this visit already has a different exit rating; a rating is not overwritten")
+		return conflict("already_rated", "this visit already has a different exit rating; a rating is not overwritten")
 	case err != nil:
-		s.internal(c, err)
+		return err
 	case recorded:
+		// The visit row keeps its receptionist; who recorded the rating
+		// (the front desk, unless the request names someone) is logged.
+		s.cfg.Logger.Info("visit exit rated", "visit", v.ID, "actor", actor(c))
 		c.JSON(http.StatusCreated, s.visitView(v))
 	default:
 		c.JSON(http.StatusOK, s.visitView(v))
 	}
+	return nil
 }
 
 // listVisits returns the reception log between two local dates, inclusive;
 // both default to today.
-func (s *Server) listVisits(c *gin.Context) {
+func (s *Server) listVisits(c *gin.Context) error {
 	today := time.Now().In(s.cfg.Location).Format(time.DateOnly)
-	day := func(name string) (time.Time, bool) {
+	day := func(name string) (time.Time, error) {
 		t, err := time.ParseInLocation(time.DateOnly, c.DefaultQuery(name, today), s.cfg.Location)
 		if err != nil {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", name+" must be a date YYYY-MM-DD")
-			return t, false
+			return t, invalid(name + " must be a date YYYY-MM-DD")
 		}
-		return t, true
+		return t, nil
 	}
-	from, ok := day("from")
-	if !ok {
-		return
+	from, err := day("from")
+	if err != nil {
+		return err
 	}
-	to, ok := day("to")
-	if !ok {
-		return
+	to, err := day("to")
+	if err != nil {
+		return err
 	}
 	to = to.AddDate(0, 0, 1)
 	if !to.After(from) {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "to must not be before from")
-		return
+		return invalid("to must not be before from")
 	}
 	if to.Sub(from) > 366*24*time.Hour {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", "the range may span at most one year")
-		return
+		return invalid("the range may span at most one year")
 	}
 	if err := checkCodes([2]string{"community", c.Query("community")}, [2]string{"receptionist", c.Query("receptionist")}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
+		return invalid(err.Error())
 	}
-	limit, ok := intQuery(c, "limit", 500, 1, 2000)
-	if !ok {
-		return
+	limit, err := queryInt(c, "limit", 500, 1, 2000)
+	if err != nil {
+		return err
 	}
 	visits, err := s.cfg.Store.ListVisits(c.Request.Context(), store.VisitFilter{
 		From: from, To: to, Community: c.Query("community"), Receptionist: c.Query("receptionist"), Limit: limit})
 	if err != nil {
-		s.internal(c, err)
-		return
+		return err
 	}
 	items := make([]store.Visit, 0, len(visits))
 	for _, v := range visits {
 		items = append(items, s.visitView(v))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }

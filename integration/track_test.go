@@ -295,6 +295,9 @@ func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
 	t.Parallel()
 	const phone = "13955550042"
 	body := newRepairBody("door_lock")
+	// The message checked below is the Chinese one: a Chinese-speaking
+	// household, not whichever unit the shared sequence hands out.
+	body["unit"] = "2-101"
 	body["resident"] = map[string]any{"name": "测试住户", "phone": phone}
 	r := createRepair(t, body)
 	settled(t, r.Number, 20*time.Second)
