@@ -272,7 +272,7 @@ func settings() []setting {
 				return nil
 			},
 			show: func(c *Config) string { return c.Tracking.Secret.String() }},
-		{env: "CONCIERGE_TRACKING_TTL", flag: "tracking-ttl", procs: serving, def: formatDuration(tracking.DefaultTTL),
+		{env: "CONCIERGE_TRACKING_TTL", flag: "tracking-ttl", procs: serving, def: domain.FormatDuration(tracking.DefaultTTL),
 			usage: "how long a tracking link lasts",
 			apply: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
@@ -282,7 +282,7 @@ func settings() []setting {
 				c.Tracking.TTL = d
 				return nil
 			},
-			show: func(c *Config) string { return formatDuration(c.Tracking.TTL) }},
+			show: func(c *Config) string { return domain.FormatDuration(c.Tracking.TTL) }},
 		{env: "CONCIERGE_PUBLIC_URL", flag: "public-url", procs: serving, defDoc: "`http://<http-addr>`",
 			usage: "base of tracking links, as residents reach the API",
 			apply: func(c *Config, v string) error {
@@ -649,18 +649,6 @@ func boolError(err error) error {
 
 func formatDays(d time.Duration) string {
 	return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64)
-}
-
-// formatDuration drops the zero minutes and seconds: 720h, not 720h0m0s.
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // publicURL is where residents reach an API listening on addr when no
