@@ -3,18 +3,15 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/concierge-pm/concierge/internal/testdb"
 	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
 )
@@ -23,29 +20,12 @@ import (
 // when the test ends. CI=true makes a missing server a failure.
 func scratchStore(t *testing.T) *store.Store {
 	t.Helper()
-	server := os.Getenv("TEST_DATABASE_URL")
-	if server == "" {
-		server = "postgres://postgres@127.0.0.1:5432/postgres"
-	}
-	cfg, err := pgx.ParseConfig(server)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	name := fmt.Sprintf("concierge_activities_%d", time.Now().UnixNano()%1_000_000_000)
-	st, err := store.Open(ctx, fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name))
-	if errors.Is(err, store.ErrUnreachable) && os.Getenv("CI") != "true" {
-		t.Skipf("SKIPPED: no PostgreSQL at %s (%v); CI=true makes this a failure", server, err)
-	} else if err != nil {
+	st, err := store.Open(ctx, testdb.New(t, "concierge_activities"))
+	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	t.Cleanup(func() {
-		st.Close()
-		if c, err := pgx.ConnectConfig(ctx, cfg); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = c.Close(ctx)
-		}
-	})
+	t.Cleanup(st.Close)
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

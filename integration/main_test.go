@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -32,6 +31,7 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/internal/testdb"
 	"github.com/concierge-pm/concierge/notify/notifytest"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
@@ -92,13 +92,8 @@ func run(m *testing.M) int {
 	slog.SetDefault(logger)
 	ctx := context.Background()
 
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		adminURL = "postgres://postgres@127.0.0.1:5432/postgres"
-	}
-	dbName := fmt.Sprintf("concierge_it_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
-	dbURL, drop, err := freshDatabase(ctx, adminURL, dbName)
-	if errors.Is(err, errNoPostgres) {
+	dbURL, drop, err := testdb.Create(ctx, "concierge_it")
+	if errors.Is(err, testdb.ErrUnreachable) {
 		return missing("PostgreSQL", fmt.Errorf("%w\nSet TEST_DATABASE_URL to a server where the tests may create databases", err))
 	} else if err != nil {
 		return failed("a fresh database", err)
@@ -296,11 +291,6 @@ func historyHas(ctx context.Context, tc client.Client, ex *commonpb.WorkflowExec
 	return false, nil
 }
 
-// errNoPostgres marks a PostgreSQL server that cannot be reached: the one
-// missing dependency (with the time zone data) that skips the package
-// outside CI.
-var errNoPostgres = errors.New("no PostgreSQL server")
-
 // failed reports an error of the start-up, which fails the run everywhere.
 func failed(what string, err error) int {
 	fmt.Fprintf(os.Stderr, "FAIL: integration start-up: %s: %v\n", what, err)
@@ -327,36 +317,4 @@ func missing(what string, err error) int {
 	}
 	fmt.Fprintln(os.Stderr, "SKIPPING the integration package (set CI=true to make this a failure)")
 	return 0
-}
-
-// freshDatabase creates an empty database for this run and returns its URL
-// and a function that drops it.
-func freshDatabase(ctx context.Context, adminURL, name string) (string, func(), error) {
-	cfg, err := pgx.ParseConfig(adminURL)
-	if err != nil {
-		return "", nil, fmt.Errorf("parse TEST_DATABASE_URL: %w", err)
-	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	conn, err := pgx.ConnectConfig(cctx, cfg)
-	if err != nil {
-		return "", nil, fmt.Errorf("%w: connect to %s:%d: %w", errNoPostgres, cfg.Host, cfg.Port, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(cctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	u := fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		u = fmt.Sprintf("postgres://%s:%s@%s:%d/%s", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
-	drop := func() {
-		c, err := pgx.ConnectConfig(context.Background(), cfg)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	}
-	return u, drop, nil
 }

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5"
+
+	"github.com/concierge-pm/concierge/internal/testdb"
 )
 
 // readmeBase is the address the README's examples use; the test runs them
@@ -85,36 +86,7 @@ func TestREADMEExamples(t *testing.T) {
 // database and data directory, and returns the base URL of its API.
 func startDev(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("TEST_DATABASE_URL")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres"
-	}
-	cfg, err := pgx.ParseConfig(admin)
-	if err != nil {
-		t.Fatalf("TEST_DATABASE_URL: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	cancel()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required (TEST_DATABASE_URL=%s): %v", admin, err)
-		}
-		t.Skipf("SKIPPED: no PostgreSQL at %s (%v); CI=true makes this a failure", admin, err)
-	}
-	_ = conn.Close(context.Background())
-	name := fmt.Sprintf("concierge_readme_%d_%d", os.Getpid(), time.Now().UnixNano()%1_000_000)
-	dbURL := fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		dbURL = fmt.Sprintf("postgres://%s:%s@%s:%d/%s", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.ConnectConfig(context.Background(), cfg)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			_ = c.Close(context.Background())
-		}
-	})
+	dbURL := testdb.New(t, "concierge_readme")
 
 	gin.SetMode(gin.ReleaseMode)
 	t.Setenv("CONCIERGE_EMAIL_SECRET", readmeEmailSecret)
