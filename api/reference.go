@@ -94,6 +94,8 @@ func categoryOut(c store.Category) categoryJSON {
 		out.Keywords = []string{}
 	}
 	if c.Kind == string(domain.KindRepair) {
+		// Only repairs promise a feedback time to the resident and follow a
+		// callback policy (domain.DecideCompletion).
 		out.PromisedFeedback, out.CallbackPolicy = out.FeedbackWithin, c.Callback
 	}
 	return out
@@ -101,8 +103,8 @@ func categoryOut(c store.Category) categoryJSON {
 
 func (s *Server) listCategories(c *gin.Context) error {
 	kind := c.Query("kind")
-	if kind != "" && kind != "complaint" && kind != "repair" {
-		return invalid("kind must be complaint or repair")
+	if _, ok := domain.ParseKind(kind); kind != "" && !ok {
+		return invalidf("kind must be one of: %s", strings.Join(domain.KindNames(), ", "))
 	}
 	items, err := s.cfg.Store.Categories(c.Request.Context(), kind)
 	if err != nil {

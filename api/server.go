@@ -122,16 +122,15 @@ func New(cfg Config) http.Handler {
 	// Every API request names its actor once, here; the endpoints whose
 	// record needs a named person say so with requireStaff.
 	v1 := r.Group("/api/v1", s.resolveActor)
-	for _, k := range []struct {
-		path string
-		kind domain.Kind
-	}{{"/complaints", domain.KindComplaint}, {"/repairs", domain.KindRepair}} {
-		v1.POST(k.path, s.createCase(k.kind))
-		v1.GET(k.path, s.listCases(k.kind))
-		v1.GET(k.path+"/:number", s.getCase(k.kind))
-		v1.POST(k.path+"/:number/:action", s.actOnCase(k.kind))
-		v1.GET(k.path+"/:number/tracking-link", s.getTrackingLink(k.kind))
-		v1.POST(k.path+"/:number/tracking-link/resend", s.resendTrackingLink(k.kind))
+	// Each kind of case of the registry has the same six endpoints.
+	for _, k := range domain.Kinds() {
+		path := "/" + k.Path
+		v1.POST(path, s.createCase(k.Kind))
+		v1.GET(path, s.listCases(k.Kind))
+		v1.GET(path+"/:number", s.getCase(k.Kind))
+		v1.POST(path+"/:number/:action", s.actOnCase(k.Kind))
+		v1.GET(path+"/:number/tracking-link", s.getTrackingLink(k.Kind))
+		v1.POST(path+"/:number/tracking-link/resend", s.resendTrackingLink(k.Kind))
 	}
 	v1.GET("/handbook/categories", s.handle(s.listCategories))
 	v1.GET("/handbook/categories/:code", s.handle(s.getCategory))

@@ -312,10 +312,8 @@ func (s *Server) parseExportQuery(c *gin.Context) (exportQuery, error) {
 		Kind: domain.Kind(c.Query("kind")), Status: c.Query("status"), Category: c.Query("category"),
 		Department: c.Query("department"), Community: c.Query("community"), PageSize: exportPageSize,
 	}}
-	switch q.filter.Kind {
-	case "", domain.KindComplaint, domain.KindRepair:
-	default:
-		return q, errors.New("kind must be complaint or repair")
+	if k := q.filter.Kind; k != "" && !k.Valid() {
+		return q, errors.New("kind must be one of: " + strings.Join(domain.KindNames(), ", "))
 	}
 	if st := q.filter.Status; st != "" && !domain.Status(st).Valid() {
 		names := make([]string, len(domain.AllStatuses))

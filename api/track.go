@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -343,6 +344,14 @@ func (s *Server) trackPage(c *gin.Context, status int, d trackPageData) {
 
 var trackTemplate = template.Must(template.New("track").Funcs(template.FuncMap{
 	"time": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"spec": domain.MustSpec,
+	// sentence starts an English noun with a capital, for a heading.
+	"sentence": func(s string) string {
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
 }).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>案件进度 Case status</title>
@@ -352,11 +361,11 @@ ol{padding-left:1.2rem}li{margin:.4rem 0}.err{color:#b00}.ok{color:#0a5}fieldset
 textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}</style></head><body>
 {{with .Error}}<p class="err" role="alert">{{.}}</p>{{end}}
 {{with .Case}}
-<h1>{{if eq .Kind "repair"}}报修{{else}}投诉{{end}} {{.Number}} <span class="en">{{if eq .Kind "repair"}}Repair request{{else}}Complaint{{end}}</span></h1>
+<h1>{{(spec .Kind).Noun.Zh}} {{.Number}} <span class="en">{{sentence (spec .Kind).Noun.En}}</span></h1>
 <p>{{.CategoryName}} <span class="en">{{.CategoryEn}}</span> · 登记于 {{time .RecordedAt}}</p>
 <p class="status">{{.StatusLabel}} <span class="en">{{.StatusEn}}</span></p>
 {{with .FeedbackBy}}<p>我们将于此前向您反馈 <span class="en">We will update you by</span>: {{time .}}</p>{{end}}
-{{with .ResolveBy}}<p>{{if eq $.Case.Kind "repair"}}预计完成维修 <span class="en">Repair to be completed by</span>{{else}}预计处理完毕 <span class="en">To be resolved by</span>{{end}}: {{time .}}</p>{{end}}
+{{with .ResolveBy}}<p>{{with (spec $.Case.Kind).DueLabel}}{{.Zh}} <span class="en">{{.En}}</span>{{end}}: {{time .}}</p>{{end}}
 <h2>处理进度 <span class="en">Progress</span></h2>
 <ol>{{range .Timeline}}<li>{{time .At}} — {{.Message}}</li>{{end}}</ol>
 {{if .CanRate}}

@@ -181,7 +181,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	sample := min(o.N, 20)
 	var events, bareEvents, activities int
 	for i := range sample {
-		n, acts, err := historyLength(ctx, tc, domain.ComplaintWorkflowID(numbers[i]))
+		n, acts, err := historyLength(ctx, tc, domain.KindComplaint.WorkflowID(numbers[i]))
 		if err != nil {
 			return res, err
 		}

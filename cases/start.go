@@ -15,61 +15,45 @@ import (
 	"github.com/concierge-pm/concierge/workflows"
 )
 
-// header is what the start options need of either kind's input.
-type header struct {
-	Number, Category, Community, Department string
-	Channel                                 domain.Channel
-	Priority                                domain.Priority
-}
-
-// StartComplaint starts the complaint workflow, or attaches to it if a racing
-// or earlier call started it, and waits until the recording is written.
-func StartComplaint(ctx context.Context, c client.Client, taskQueue string, in workflows.ComplaintInput) (workflows.CaseState, error) {
-	return start(ctx, c, taskQueue, domain.KindComplaint, workflows.ComplaintWorkflow, in,
-		header{in.Number, in.Category, in.Community, in.Department, in.Channel, in.Priority})
-}
-
-// StartRepair is StartComplaint for a repair request.
-func StartRepair(ctx context.Context, c client.Client, taskQueue string, in workflows.RepairInput) (workflows.CaseState, error) {
-	return start(ctx, c, taskQueue, domain.KindRepair, workflows.RepairWorkflow, in,
-		header{in.Number, in.Category, in.Community, in.Department, in.Channel, in.Priority})
+// Start starts the workflow of a case of the given kind, or attaches to it
+// if a racing or earlier call started it, and waits until the recording is
+// written.
+func Start(ctx context.Context, c client.Client, taskQueue string, kind domain.Kind, in workflows.CaseInput) (workflows.CaseState, error) {
+	spec, ok := domain.SpecOf(kind)
+	if !ok {
+		return workflows.CaseState{}, fmt.Errorf("start case %s: unknown kind %q", in.Number, kind)
+	}
+	return start(ctx, c, taskQueue, spec, in)
 }
 
 // StartStored starts a case from the workflow input stored with its intake.
 func StartStored(ctx context.Context, c client.Client, taskQueue string, kind domain.Kind, raw []byte) (workflows.CaseState, error) {
-	if kind == domain.KindRepair {
-		var in workflows.RepairInput
-		if err := json.Unmarshal(raw, &in); err != nil {
-			return workflows.CaseState{}, fmt.Errorf("decode stored repair input: %w", err)
-		}
-		return StartRepair(ctx, c, taskQueue, in)
-	}
-	var in workflows.ComplaintInput
+	var in workflows.CaseInput
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return workflows.CaseState{}, fmt.Errorf("decode stored complaint input: %w", err)
+		return workflows.CaseState{}, fmt.Errorf("decode the stored input of %s: %w", kind, err)
 	}
-	return StartComplaint(ctx, c, taskQueue, in)
+	return Start(ctx, c, taskQueue, kind, in)
 }
 
-func start(ctx context.Context, c client.Client, taskQueue string, kind domain.Kind, workflow string, in any, h header) (workflows.CaseState, error) {
+func start(ctx context.Context, c client.Client, taskQueue string, spec domain.KindSpec, in workflows.CaseInput) (workflows.CaseState, error) {
 	opts := client.StartWorkflowOptions{
-		ID:        kind.WorkflowID(h.Number),
+		ID:        spec.Kind.WorkflowID(in.Number),
 		TaskQueue: taskQueue,
 		// A case number is never reused: a finished case is not restarted.
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            workflows.Summary(h.Number, h.Category, h.Department),
+		StaticSummary:            workflows.Summary(in.Number, in.Category, in.Department),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.SACaseStatus.ValueSet(string(domain.StatusRecorded)),
-			workflows.SACaseCategory.ValueSet(h.Category),
-			workflows.SACommunity.ValueSet(h.Community),
-			workflows.SAChannel.ValueSet(string(h.Channel)),
-			workflows.SAPriority.ValueSet(string(h.Priority)),
+			workflows.SACaseCategory.ValueSet(in.Category),
+			workflows.SACommunity.ValueSet(in.Community),
+			workflows.SAChannel.ValueSet(string(in.Channel)),
+			workflows.SAPriority.ValueSet(string(in.Priority)),
 			workflows.SAEscalationLevel.ValueSet(0),
 			workflows.SASlaBreached.ValueSet(false),
 		),
 	}
-	op := c.NewWithStartWorkflowOperation(opts, workflow, in)
+	op := c.NewWithStartWorkflowOperation(opts, spec.Workflow, in)
 	handle, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -77,11 +61,11 @@ func start(ctx context.Context, c client.Client, taskQueue string, kind domain.K
 		},
 	})
 	if err != nil {
-		return workflows.CaseState{}, fmt.Errorf("start %s %s: %w", kind, h.Number, err)
+		return workflows.CaseState{}, fmt.Errorf("start %s %s: %w", spec.Kind, in.Number, err)
 	}
 	var st workflows.CaseState
 	if err := handle.Get(ctx, &st); err != nil {
-		return workflows.CaseState{}, fmt.Errorf("await recording of %s: %w", h.Number, err)
+		return workflows.CaseState{}, fmt.Errorf("await recording of %s: %w", in.Number, err)
 	}
 	return st, nil
 }

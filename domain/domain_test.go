@@ -22,14 +22,15 @@ func TestAllowedActions(t *testing.T) {
 		{StatusClosedUnresolved, []Action{}},
 		{StatusClosedUnreachable, []Action{}},
 	}
+	spec := MustSpec(KindComplaint)
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
-			got := AllowedActions(tt.status)
+			got := spec.AllowedActions(tt.status)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("AllowedActions(%s) = %v, want %v", tt.status, got, tt.want)
 			}
-			for _, a := range AllActions {
-				if Allows(tt.status, a) != slices.Contains(tt.want, a) {
+			for _, a := range allActions() {
+				if spec.Allows(tt.status, a) != slices.Contains(tt.want, a) {
 					t.Errorf("Allows(%s, %s) disagrees with AllowedActions", tt.status, a)
 				}
 			}
@@ -126,7 +127,7 @@ func TestDeadlinesNext(t *testing.T) {
 
 func TestCaseNumber(t *testing.T) {
 	day := time.Date(2026, 11, 28, 23, 59, 0, 0, time.UTC)
-	n := CaseNumber(ComplaintPrefix, day, 7)
+	n := CaseNumber(KindComplaint.Prefix(), day, 7)
 	if n != "TS20261128-0007" {
 		t.Fatalf("got %s", n)
 	}
@@ -135,7 +136,7 @@ func TestCaseNumber(t *testing.T) {
 			t.Errorf("ValidCaseNumber(%q) = %t", s, !want)
 		}
 	}
-	if ComplaintWorkflowID(n) != "complaint/TS20261128-0007" {
+	if KindComplaint.WorkflowID(n) != "complaint/TS20261128-0007" {
 		t.Fatal("workflow id")
 	}
 }

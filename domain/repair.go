@@ -1,25 +1,10 @@
 package domain
 
-import "slices"
-
 // Repair requests (报修) share the case machinery with complaints but follow
-// their own lifecycle: recorded and dispatched at once, the technician
-// arrives on site, the work is completed, and a callback follows when the
-// category's callback policy asks for one.
-//
-//	recorded → dispatched                        at once, on recording
-//	dispatched, reopened → on_site               arrive
-//	dispatched, on_site, reopened → dispatched   dispatch (reassign)
-//	dispatched, on_site, reopened → completed    complete (then DecideCompletion)
-//	completed → closed, reopened, closed_unresolved, closed_unreachable   callback
-//	dispatched, on_site, reopened → cancelled    cancel
-
-// RepairPrefix starts every repair number (报修, BaoXiu).
-const RepairPrefix = "BX"
-
-// RepairWorkflowID is the workflow ID of a repair; like a complaint's it
-// carries the case number only.
-func RepairWorkflowID(number string) string { return "repair/" + number }
+// their own lifecycle, declared in the registry (kinds.go): recorded and
+// dispatched at once, the technician arrives on site, the work is
+// completed, and a callback follows when the category's callback policy
+// asks for one (DecideCompletion).
 
 // Repair actions; a repair also takes ActionFeedback and ActionCallback.
 const (
@@ -28,41 +13,6 @@ const (
 	ActionComplete Action = "complete"
 	ActionCancel   Action = "cancel"
 )
-
-// AllRepairActions lists every repair action in the order the console shows them.
-var AllRepairActions = []Action{ActionDispatch, ActionArrive, ActionFeedback, ActionComplete, ActionCallback, ActionCancel}
-
-// ParseRepairAction returns the repair action named s, or false.
-func ParseRepairAction(s string) (Action, bool) {
-	a := Action(s)
-	return a, slices.Contains(AllRepairActions, a)
-}
-
-// repairAllowed is the repair transition table. A repair is dispatched as it
-// is recorded, so recorded accepts nothing: no one sees a repair in it.
-var repairAllowed = map[Status][]Action{
-	StatusDispatched: {ActionDispatch, ActionArrive, ActionFeedback, ActionComplete, ActionCancel},
-	StatusOnSite:     {ActionDispatch, ActionFeedback, ActionComplete, ActionCancel},
-	StatusReopened:   {ActionDispatch, ActionArrive, ActionFeedback, ActionComplete, ActionCancel},
-	StatusCompleted:  {ActionCallback},
-}
-
-// RepairAllowedActions returns the actions a repair in status s accepts now,
-// in the order of AllRepairActions. A terminal status accepts none.
-func RepairAllowedActions(s Status) []Action {
-	out := make([]Action, 0, len(AllRepairActions))
-	for _, a := range AllRepairActions {
-		if slices.Contains(repairAllowed[s], a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// RepairAllows reports whether a repair in status s accepts action a.
-func RepairAllows(s Status, a Action) bool {
-	return slices.Contains(repairAllowed[s], a)
-}
 
 // CallbackPolicy says, per repair category, when a completed repair needs a
 // callback before it is closed.

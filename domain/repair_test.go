@@ -26,15 +26,16 @@ func TestRepairAllowedActions(t *testing.T) {
 		{StatusRouted, []Action{}},
 		{StatusResolved, []Action{}},
 	}
+	spec, complaint := MustSpec(KindRepair), MustSpec(KindComplaint)
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
-			got := RepairAllowedActions(tt.status)
+			got := spec.AllowedActions(tt.status)
 			if !slices.Equal(got, tt.want) {
-				t.Fatalf("RepairAllowedActions(%s) = %v, want %v", tt.status, got, tt.want)
+				t.Fatalf("AllowedActions(%s) = %v, want %v", tt.status, got, tt.want)
 			}
-			for _, a := range append(slices.Clone(AllRepairActions), AllActions...) {
-				if RepairAllows(tt.status, a) != slices.Contains(tt.want, a) {
-					t.Errorf("RepairAllows(%s, %s) disagrees with RepairAllowedActions", tt.status, a)
+			for _, a := range allActions() {
+				if spec.Allows(tt.status, a) != slices.Contains(tt.want, a) {
+					t.Errorf("Allows(%s, %s) disagrees with AllowedActions", tt.status, a)
 				}
 			}
 		})
@@ -42,7 +43,7 @@ func TestRepairAllowedActions(t *testing.T) {
 	// The complaint table is unchanged: it accepts no repair action.
 	for _, s := range AllStatuses {
 		for _, a := range []Action{ActionDispatch, ActionArrive, ActionComplete, ActionCancel} {
-			if Allows(s, a) {
+			if complaint.Allows(s, a) {
 				t.Errorf("complaint table allows %s in %s", a, s)
 			}
 		}
@@ -91,19 +92,20 @@ func TestRepairStatuses(t *testing.T) {
 	}
 }
 
-func TestParseRepairAction(t *testing.T) {
-	for _, a := range AllRepairActions {
-		if got, ok := ParseRepairAction(string(a)); !ok || got != a {
-			t.Errorf("ParseRepairAction(%q) = %q, %t", a, got, ok)
+func TestParseAction(t *testing.T) {
+	repair, complaint := MustSpec(KindRepair), MustSpec(KindComplaint)
+	for _, a := range repair.ActionNames() {
+		if got, ok := repair.ParseAction(string(a)); !ok || got != a {
+			t.Errorf("ParseAction(%q) = %q, %t", a, got, ok)
 		}
 	}
 	for _, s := range []string{"route", "acknowledge", "resolve", "withdraw", "", "Dispatch"} {
-		if _, ok := ParseRepairAction(s); ok {
-			t.Errorf("ParseRepairAction(%q) accepted", s)
+		if _, ok := repair.ParseAction(s); ok {
+			t.Errorf("a repair takes %q", s)
 		}
 	}
-	if _, ok := ParseAction("dispatch"); ok {
-		t.Error("ParseAction accepts a repair action")
+	if _, ok := complaint.ParseAction("dispatch"); ok {
+		t.Error("a complaint takes dispatch")
 	}
 }
 
@@ -163,8 +165,8 @@ func TestOnSiteScoreAndRepairNumber(t *testing.T) {
 			t.Errorf("ValidOnSiteScore(%d) = %t", score, !want)
 		}
 	}
-	n := CaseNumber(RepairPrefix, time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC), 12)
-	if n != "BX20261102-0012" || !ValidCaseNumber(n) || RepairWorkflowID(n) != "repair/BX20261102-0012" {
-		t.Fatalf("repair number %s, workflow id %s", n, RepairWorkflowID(n))
+	n := CaseNumber(KindRepair.Prefix(), time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC), 12)
+	if n != "BX20261102-0012" || !ValidCaseNumber(n) || KindRepair.WorkflowID(n) != "repair/BX20261102-0012" {
+		t.Fatalf("repair number %s, workflow id %s", n, KindRepair.WorkflowID(n))
 	}
 }

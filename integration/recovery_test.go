@@ -39,7 +39,7 @@ func TestRecoverIntakeWhoseStartWasLost(t *testing.T) {
 		Community: "A", UnitID: unit.ID, HouseholdID: household, ResidentName: "测试住户", ResidentPhone: "13900000001",
 		Channel: domain.ChannelPhone, Category: cat.Code, Description: "楼道垃圾未清理", Priority: domain.PriorityNormal,
 		WorkflowInput: func(number string) ([]byte, error) {
-			return json.Marshal(workflows.ComplaintInput{Number: number, Category: cat.Code, Community: "A",
+			return json.Marshal(workflows.CaseInput{Number: number, Category: cat.Code, Community: "A",
 				Channel: domain.ChannelPhone, Priority: domain.PriorityNormal, Department: cat.Department,
 				Assignee: cat.Responsible, Policy: cat.Policy, Actor: "front_desk"})
 		},

@@ -7,6 +7,8 @@ import (
 	"text/template"
 	"time"
 	"unicode"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // Audiences a template is written for; the same values as
@@ -193,10 +195,6 @@ var (
 		"resolution":     {"处理", "resolution"},
 		"callback":       {"回访", "callback"},
 	}
-	kindWords = map[string][2]string{
-		"complaint": {"投诉", "complaint"},
-		"repair":    {"报修", "repair request"},
-	}
 )
 
 // compiled holds every template, parsed once; executing a parsed
@@ -288,8 +286,11 @@ func prepare(params map[string]string, lang string) map[string]string {
 		v = clean(v)
 		if w, ok := deadlineWords[v]; ok && k == "deadline" {
 			v = w[idx]
-		} else if w, ok := kindWords[v]; ok && k == "kind" {
-			v = w[idx]
+		} else if spec, ok := domain.SpecOf(domain.Kind(v)); ok && k == "kind" {
+			v = spec.Noun.Zh
+			if lang == "en" {
+				v = spec.Noun.En
+			}
 		} else if strings.HasSuffix(k, "_within") {
 			v = humanDuration(v, lang)
 		}

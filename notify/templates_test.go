@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // sample holds realistic values for every param a template may read.
@@ -208,6 +210,24 @@ func TestRenderUnknownTemplate(t *testing.T) {
 	for _, name := range []string{"", "nope", "staff/complaint_recorded", "resident/complaint_assigned", "admin/complaint_reopened", "complaint_recorded/"} {
 		if _, _, err := Render(name, "zh", nil); err == nil {
 			t.Errorf("Render(%q) succeeded", name)
+		}
+	}
+}
+
+// TestEveryKindHasItsTemplates checks the registry of case kinds against
+// the templates: a kind whose workflow would send a template not written
+// here fails, by name.
+func TestEveryKindHasItsTemplates(t *testing.T) {
+	have := map[string]bool{}
+	for _, name := range Templates() {
+		have[name] = true
+	}
+	for _, spec := range domain.Kinds() {
+		for _, suffix := range spec.Templates {
+			name := spec.Template(suffix)
+			if !have[name] {
+				t.Errorf("%s sends %s, which notify/templates.go does not have", spec.Kind, name)
+			}
 		}
 	}
 }

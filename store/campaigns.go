@@ -21,9 +21,9 @@ func (s *Store) CampaignCandidates(ctx context.Context, from, to time.Time) ([]d
 			EXISTS (SELECT 1 FROM cases c JOIN case_intakes i ON i.number = c.number
 				WHERE i.household_id = h.id AND c.closed_at >= $1 AND c.closed_at < $2
 					AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.number = c.number
-						AND r.source IN ('complaint_callback', 'repair_callback') AND r.rated_by <> 'resident')),
+						AND r.source IN (`+caseCallbackSources()+`) AND r.rated_by <> 'resident')),
 			(SELECT max(r.rated_at) FROM ratings r WHERE r.household_id = h.id
-				AND r.source IN ('complaint_callback', 'repair_callback', 'campaign_call') AND r.rated_by <> 'resident')
+				AND r.source IN (`+caseCallbackSources()+`, 'campaign_call') AND r.rated_by <> 'resident')
 		FROM households h JOIN units u ON u.id = h.unit_id
 		WHERE h.active ORDER BY h.id`, from, to)
 	if err != nil {

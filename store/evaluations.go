@@ -60,7 +60,7 @@ func (s *Store) EvaluationInputs(ctx context.Context, from, to, now time.Time, m
 				sum(score)::float8 AS total, count(*) AS n
 			FROM ratings
 			WHERE rated_at >= $1 AND rated_at < $2
-				AND source IN ('visit_exit', 'complaint_callback', 'repair_callback', 'campaign_call')
+				AND source IN ('visit_exit', `+caseCallbackSources()+`, 'campaign_call')
 			GROUP BY 1
 		), f AS (
 			-- Complaints they recorded whose 24 h window has closed.

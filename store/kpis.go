@@ -46,7 +46,7 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	// a rating given through the tracking link is not a callback.
 	err = s.pool.QueryRow(ctx, `
 		SELECT count(DISTINCT household_id) FROM ratings
-		WHERE source IN ('complaint_callback', 'repair_callback', 'campaign_call') AND rated_by <> 'resident'
+		WHERE source IN (`+caseCallbackSources()+`, 'campaign_call') AND rated_by <> 'resident'
 			AND rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).
 		Scan(&k.HouseholdsCalledBack)
 	if err != nil {

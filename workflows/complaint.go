@@ -13,22 +13,6 @@ import (
 	"github.com/concierge-pm/concierge/domain"
 )
 
-// ComplaintWorkflow is the registered name of the complaint workflow.
-const ComplaintWorkflow = "Complaint"
-
-// ComplaintInput starts a complaint workflow. It holds codes only.
-type ComplaintInput struct {
-	Number     string          `json:"number"`
-	Category   string          `json:"category"`
-	Community  string          `json:"community"`
-	Channel    domain.Channel  `json:"channel"`
-	Priority   domain.Priority `json:"priority"`
-	Department string          `json:"department"`
-	Assignee   string          `json:"assignee"`
-	Policy     domain.Policy   `json:"policy"`
-	Actor      string          `json:"actor"`
-}
-
 // Complaint action requests, one per update. Actor is the staff code acting.
 // FeedbackRequest and CallbackRequest are shared with repairs (core.go).
 type (
@@ -50,27 +34,15 @@ type (
 	}
 )
 
-// StateOf derives the returned state of a complaint from a snapshot.
-func StateOf(s domain.CaseSnapshot) CaseState { return complaintKind.state(s) }
-
 // complaint is the workflow's in-memory state; all of it is rebuilt by replay.
 type complaint struct {
 	*caseCore
-	in ComplaintInput
+	in CaseInput
 }
 
 // Complaint is the complaint workflow (docs/DESIGN.md §6.1).
-func Complaint(ctx workflow.Context, in ComplaintInput) (CaseState, error) {
-	now := workflow.Now(ctx)
-	c := &complaint{in: in, caseCore: newCaseCore(complaintKind, in.Policy, domain.CaseSnapshot{
-		Number: in.Number, Status: domain.StatusRecorded, Category: in.Category,
-		Channel: in.Channel, Priority: in.Priority, Community: in.Community, RecordedAt: now,
-	})}
-	dispatch := now.Add(in.Policy.DispatchWithin)
-	feedback := now.Add(in.Policy.FeedbackWithin)
-	resolution := now.Add(in.Policy.ResolveWindow(in.Priority))
-	c.st.Deadlines = domain.Deadlines{Dispatch: &dispatch, FirstFeedback: &feedback, Resolution: &resolution}
-
+func Complaint(ctx workflow.Context, in CaseInput) (CaseState, error) {
+	c := &complaint{in: in, caseCore: newCaseCore(ctx, domain.KindComplaint, in)}
 	if err := c.registerHandlers(ctx); err != nil {
 		return CaseState{}, err
 	}

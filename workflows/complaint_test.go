@@ -41,8 +41,15 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
+	h.env.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: domain.MustSpec(domain.KindComplaint).Workflow})
+	h.setUp()
+	return h
+}
+
+// setUp gives the harness's environment its start time, the search
+// attribute interceptor and fakes of the record and delivery activities.
+func (h *harness) setUp() {
 	h.env.SetStartTime(t0)
-	h.env.RegisterWorkflowWithOptions(workflows.Complaint, workflow.RegisterOptions{Name: workflows.ComplaintWorkflow})
 	h.env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&upserts{h: h}}})
 	h.env.RegisterActivityWithOptions(func(_ context.Context, recs []domain.CaseRecord) error {
 		h.mu.Lock()
@@ -56,7 +63,6 @@ func newHarness(t *testing.T) *harness {
 		h.delivered = append(h.delivered, keys...)
 		return nil
 	}, activity.RegisterOptions{Name: workflows.DeliverActivity})
-	return h
 }
 
 // upserts is a worker interceptor that keeps the workflow's search
@@ -220,9 +226,9 @@ func (h *harness) act(after time.Duration, action domain.Action, arg any, wantEr
 	}, after)
 }
 
-func (h *harness) run(in workflows.ComplaintInput) workflows.CaseState {
+func (h *harness) run(in workflows.CaseInput) workflows.CaseState {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.ComplaintWorkflow, in)
+	h.env.ExecuteWorkflow(domain.MustSpec(domain.KindComplaint).Workflow, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
@@ -286,12 +292,12 @@ func (h *harness) checkVersions() {
 	}
 }
 
-func input(department string, pr domain.Priority) workflows.ComplaintInput {
+func input(department string, pr domain.Priority) workflows.CaseInput {
 	assignee := ""
 	if department != "" {
 		assignee = "li_qiang"
 	}
-	return workflows.ComplaintInput{
+	return workflows.CaseInput{
 		Number: "TS20261102-0001", Category: "leak", Community: "A", Channel: domain.ChannelWalkIn,
 		Priority: pr, Department: department, Assignee: assignee, Policy: domain.DefaultPolicy(), Actor: "liu_fang",
 	}

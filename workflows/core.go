@@ -57,38 +57,12 @@ type CaseState struct {
 	NextDeadline   *time.Time      `json:"next_deadline"`
 }
 
-// caseKind is what sets one kind of case apart for the shared core: its
-// transition table and the prefix of its notification templates.
-type caseKind struct {
-	// name prefixes the templates: "complaint" gives "complaint_reminder".
-	name    string
-	allows  func(domain.Status, domain.Action) bool
-	allowed func(domain.Status) []domain.Action
-}
-
-var (
-	complaintKind = caseKind{name: "complaint", allows: domain.Allows, allowed: domain.AllowedActions}
-	repairKind    = caseKind{name: "repair", allows: domain.RepairAllows, allowed: domain.RepairAllowedActions}
-)
-
-func (k caseKind) template(suffix string) string { return k.name + "_" + suffix }
-
-// state derives the returned state from a snapshot.
-func (k caseKind) state(s domain.CaseSnapshot) CaseState {
-	return CaseState{
-		CaseSnapshot:   s,
-		AllowedActions: k.allowed(s.Status),
-		EscalatedTo:    domain.LevelRole(s.EscalationLevel),
-		NextDeadline:   s.OpenDeadlines().Next(),
-	}
-}
-
 // caseCore is the machinery every case workflow shares: the timeline and its
 // recording, the search attributes, the action updates, the alarms
 // (reminders and escalation) and the callback rules. All of it is in-memory
 // state rebuilt by replay.
 type caseCore struct {
-	kind    caseKind
+	kind    domain.KindSpec
 	policy  domain.Policy
 	st      domain.CaseSnapshot
 	pending []domain.CaseRecord
@@ -118,11 +92,20 @@ const DeliveryAttempts = 9
 // add any.
 const deliveryVersion = "deliver-notifications"
 
-func newCaseCore(kind caseKind, policy domain.Policy, st domain.CaseSnapshot) *caseCore {
-	return &caseCore{kind: kind, policy: policy, st: st, fired: map[string]bool{}, resolveStart: st.RecordedAt}
+// newCaseCore starts the core of a new case of the given kind, recorded
+// now, with the deadlines the kind starts with.
+func newCaseCore(ctx workflow.Context, kind domain.Kind, in CaseInput) *caseCore {
+	now := workflow.Now(ctx)
+	spec := domain.MustSpec(kind)
+	st := domain.CaseSnapshot{
+		Number: in.Number, Status: domain.StatusRecorded, Category: in.Category,
+		Channel: in.Channel, Priority: in.Priority, Community: in.Community, RecordedAt: now,
+		Deadlines: spec.StartDeadlines(now, in.Policy, in.Priority),
+	}
+	return &caseCore{kind: spec, policy: in.Policy, st: st, fired: map[string]bool{}, resolveStart: now}
 }
 
-func (c *caseCore) state() CaseState { return c.kind.state(c.st) }
+func (c *caseCore) state() CaseState { return stateOf(c.kind, c.st) }
 
 func (c *caseCore) registerQuery(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseState, error) { return c.state(), nil }); err != nil {
@@ -354,7 +337,7 @@ func dash(s string) string {
 // same workflow task may have moved the case on in between.
 func setAction[R any](ctx workflow.Context, c *caseCore, a domain.Action, check func(R) error, apply func(workflow.Context, R)) error {
 	allowedNow := func() error {
-		if !c.kind.allows(c.st.Status, a) {
+		if !c.kind.Allows(c.st.Status, a) {
 			return temporal.NewApplicationError(
 				fmt.Sprintf("action %q is not allowed while the case is %s", a, c.st.Status), ErrInvalidTransition)
 		}
@@ -411,7 +394,7 @@ func (c *caseCore) setFeedback(ctx workflow.Context) error {
 	}, func(ctx workflow.Context, r FeedbackRequest) {
 		c.markFeedback(ctx)
 		c.emit(ctx, domain.EventFeedback, r.Actor, r.Message,
-			residentNote(c.kind.template("feedback"), map[string]string{"message": r.Message}))
+			residentNote(c.kind.Template("feedback"), map[string]string{"message": r.Message}))
 	})
 }
 
@@ -475,7 +458,7 @@ func (c *caseCore) closeUnresolved(ctx workflow.Context) {
 	c.st.EscalationLevel = domain.TopLevel
 	c.emit(ctx, domain.EventEscalated, domain.ActorSystem,
 		"重开次数已达上限，升级至物业经理 / reopen limit reached, escalated to the property manager",
-		staffNote(domain.LevelRole(domain.TopLevel), c.kind.template("escalated"), map[string]string{"number": c.st.Number}))
+		staffNote(domain.LevelRole(domain.TopLevel), c.kind.Template("escalated"), map[string]string{"number": c.st.Number}))
 	c.close(ctx, domain.StatusClosedUnresolved, domain.EventClosedUnresolved, domain.ActorSystem,
 		"未能解决，结案 / closed unresolved")
 }
@@ -494,8 +477,8 @@ func (c *caseCore) reopen(ctx workflow.Context) {
 	c.escalateNext = nil
 	c.emit(ctx, domain.EventReopened, domain.ActorSystem,
 		fmt.Sprintf("住户不满意，重新处理（第 %d 次）/ resident dissatisfied, reopened (%d)", c.st.Reopens, c.st.Reopens),
-		residentNote(c.kind.template("reopened"), nil),
-		staffNote(c.st.Holder(), c.kind.template("reopened"), map[string]string{"number": c.st.Number}))
+		residentNote(c.kind.Template("reopened"), nil),
+		staffNote(c.st.Holder(), c.kind.Template("reopened"), map[string]string{"number": c.st.Number}))
 }
 
 func (c *caseCore) close(ctx workflow.Context, status domain.Status, kind, actor, message string) {
@@ -608,7 +591,7 @@ func (c *caseCore) remind(deadline, recipient string) func(workflow.Context) {
 	return func(ctx workflow.Context) {
 		c.emit(ctx, domain.EventReminder, domain.ActorSystem,
 			fmt.Sprintf("%s 时限将到，请处理 / %s deadline approaching", deadline, deadline),
-			staffNote(recipient, c.kind.template("reminder"), map[string]string{"number": c.st.Number, "deadline": deadline}))
+			staffNote(recipient, c.kind.Template("reminder"), map[string]string{"number": c.st.Number, "deadline": deadline}))
 	}
 }
 
@@ -620,7 +603,7 @@ func (c *caseCore) missed(deadline, recipient string, level int) func(workflow.C
 		c.st.EscalationLevel = max(c.st.EscalationLevel, level)
 		c.emit(ctx, domain.EventEscalated, domain.ActorSystem,
 			fmt.Sprintf("%s 超时，升级至 %s / %s deadline missed, escalated to %s", deadline, recipient, deadline, recipient),
-			staffNote(recipient, c.kind.template("escalated"), map[string]string{"number": c.st.Number, "deadline": deadline}))
+			staffNote(recipient, c.kind.Template("escalated"), map[string]string{"number": c.st.Number, "deadline": deadline}))
 	}
 }
 
@@ -646,5 +629,5 @@ func (c *caseCore) raise(ctx workflow.Context, why string) {
 	role := domain.LevelRole(c.st.EscalationLevel)
 	c.emit(ctx, domain.EventEscalated, domain.ActorSystem,
 		fmt.Sprintf("升级至 %s / escalated to %s: %s", role, role, why),
-		staffNote(role, c.kind.template("escalated"), map[string]string{"number": c.st.Number}))
+		staffNote(role, c.kind.Template("escalated"), map[string]string{"number": c.st.Number}))
 }

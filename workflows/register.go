@@ -8,18 +8,18 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 }
 
-// Register registers every workflow under its registered name. The worker
+// Register registers every workflow under its registered name: the case
+// workflows of the registry of kinds, and the others. The worker
 // and the replay test both call it, so a workflow added here runs and is
 // replayed, and one left out is neither. The names are what running
 // workflows, schedules and the committed histories carry: never change one
 // (docs/DESIGN.md §11.11).
 func Register(r WorkflowRegistry) {
+	registerCases(r)
 	for _, w := range []struct {
 		name string
 		fn   any
 	}{
-		{ComplaintWorkflow, Complaint},
-		{RepairWorkflow, Repair},
 		{DeliveryWorkflow, NotificationDelivery},
 		{AnalysisWorkflow, MonthlyComplaintAnalysis},
 		{CampaignWorkflow, CallbackCampaign},

@@ -9,26 +9,6 @@ import (
 	"github.com/concierge-pm/concierge/domain"
 )
 
-// RepairWorkflow is the registered name of the repair workflow.
-const RepairWorkflow = "Repair"
-
-// RepairInput starts a repair workflow. It holds codes only.
-type RepairInput struct {
-	Number     string          `json:"number"`
-	Category   string          `json:"category"`
-	Community  string          `json:"community"`
-	Channel    domain.Channel  `json:"channel"`
-	Priority   domain.Priority `json:"priority"`
-	Department string          `json:"department"`
-	Assignee   string          `json:"assignee"`
-	// Policy holds the category's limits: FeedbackWithin is the promised
-	// feedback time (30 min for a burst pipe), the resolution window is the
-	// completion deadline; DispatchWithin is unused, dispatch is immediate.
-	Policy   domain.Policy         `json:"policy"`
-	Callback domain.CallbackPolicy `json:"callback"`
-	Actor    string                `json:"actor"`
-}
-
 // Repair action requests, one per update. Actor is the staff code acting.
 // FeedbackRequest and CallbackRequest are shared with complaints (core.go);
 // a callback with actor "resident" is the resident's own rating through the
@@ -56,28 +36,17 @@ type (
 	}
 )
 
-// RepairStateOf derives the returned state of a repair from a snapshot.
-func RepairStateOf(s domain.CaseSnapshot) CaseState { return repairKind.state(s) }
-
 // repair is the workflow's in-memory state; all of it is rebuilt by replay.
 type repair struct {
 	*caseCore
-	in RepairInput
+	in CaseInput
 }
 
 // Repair is the repair request workflow: recorded and dispatched at once,
 // then on site, completed and, as the callback policy decides, called back
 // (docs/DESIGN.md §6.2).
-func Repair(ctx workflow.Context, in RepairInput) (CaseState, error) {
-	now := workflow.Now(ctx)
-	r := &repair{in: in, caseCore: newCaseCore(repairKind, in.Policy, domain.CaseSnapshot{
-		Number: in.Number, Status: domain.StatusRecorded, Category: in.Category,
-		Channel: in.Channel, Priority: in.Priority, Community: in.Community, RecordedAt: now,
-	})}
-	feedback := now.Add(in.Policy.FeedbackWithin)
-	resolution := now.Add(in.Policy.ResolveWindow(in.Priority))
-	r.st.Deadlines = domain.Deadlines{FirstFeedback: &feedback, Resolution: &resolution}
-
+func Repair(ctx workflow.Context, in CaseInput) (CaseState, error) {
+	r := &repair{in: in, caseCore: newCaseCore(ctx, domain.KindRepair, in)}
 	if err := r.registerHandlers(ctx); err != nil {
 		return CaseState{}, err
 	}

@@ -20,13 +20,13 @@ import (
 func newRepairHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t)
-	h.env.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: workflows.RepairWorkflow})
+	h.env.RegisterWorkflowWithOptions(workflows.Repair, workflow.RegisterOptions{Name: domain.MustSpec(domain.KindRepair).Workflow})
 	return h
 }
 
-func (h *harness) runRepair(in workflows.RepairInput) workflows.CaseState {
+func (h *harness) runRepair(in workflows.CaseInput) workflows.CaseState {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.RepairWorkflow, in)
+	h.env.ExecuteWorkflow(domain.MustSpec(domain.KindRepair).Workflow, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
@@ -110,8 +110,8 @@ func repairPolicy() domain.Policy {
 	}
 }
 
-func repairInput(cb domain.CallbackPolicy) workflows.RepairInput {
-	return workflows.RepairInput{
+func repairInput(cb domain.CallbackPolicy) workflows.CaseInput {
+	return workflows.CaseInput{
 		Number: "BX20261102-0001", Category: "burst_pipe", Community: "A", Channel: domain.ChannelPhone,
 		Priority: domain.PriorityNormal, Department: "engineering", Assignee: "zhao_gang",
 		Policy: repairPolicy(), Callback: cb, Actor: "liu_fang",
