@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/concierge-pm/concierge/domain"
@@ -19,5 +21,40 @@ func TestEveryActionHasABody(t *testing.T) {
 	}
 	if newActionBody("praise") != nil {
 		t.Error("an undeclared action has a body")
+	}
+}
+
+// TestOpenAPIDocumentsEveryKind checks that the case endpoints, written
+// once in api/openapi.yaml, are documented for each kind with its own
+// action names.
+func TestOpenAPIDocumentsEveryKind(t *testing.T) {
+	doc, err := OpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range domain.Kinds() {
+		item := doc.Paths.Value("/api/v1/" + spec.Path + "/{number}/{action}")
+		if item == nil || item.Post == nil {
+			t.Errorf("%s: no action operation documented", spec.Kind)
+			continue
+		}
+		var enum []string
+		for _, p := range item.Post.Parameters {
+			if p.Value.Name == "action" {
+				for _, v := range p.Value.Schema.Value.Enum {
+					enum = append(enum, fmt.Sprint(v))
+				}
+			}
+		}
+		var want []string
+		for _, a := range spec.ActionNames() {
+			want = append(want, string(a))
+		}
+		if !slices.Equal(enum, want) {
+			t.Errorf("%s: documented actions %v, want %v", spec.Kind, enum, want)
+		}
+	}
+	if doc.Paths.Value("/api/v1/{cases}") != nil {
+		t.Error("the path template itself is served")
 	}
 }

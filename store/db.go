@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // DefaultURL makes `concierge dev` work against a local PostgreSQL with no
@@ -101,8 +103,9 @@ func ensureDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
 	return nil
 }
 
-// Migrate applies the embedded migrations. A session lock keeps two processes
-// starting at once from applying the same migration twice.
+// Migrate applies the embedded migrations and records the declared kinds of
+// case. A session lock keeps two processes starting at once from applying
+// the same migration twice.
 func (s *Store) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -124,6 +127,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	for _, r := range results {
 		slog.Info("applied migration", "version", r.Source.Version, "duration", r.Duration)
+	}
+	// The records may name every kind the code declares; a new kind needs
+	// no migration of its own (migration 00025).
+	if _, err := s.pool.Exec(ctx, `INSERT INTO case_kinds (kind) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`,
+		domain.KindNames()); err != nil {
+		return fmt.Errorf("record the declared case kinds: %w", err)
 	}
 	return nil
 }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // testServerURL is the PostgreSQL server the store tests may create
@@ -94,6 +97,17 @@ func TestOpenCreatesMissingDatabaseAndMigratesTwice(t *testing.T) {
 	cats, err := st.Categories(ctx, "complaint")
 	if err != nil || len(cats) != 9 {
 		t.Fatalf("categories %d, %v", len(cats), err)
+	}
+	// The records may name exactly the declared kinds of case.
+	var kinds []string
+	if err := st.pool.QueryRow(ctx, `SELECT array_agg(kind ORDER BY kind) FROM case_kinds`).Scan(&kinds); err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Sorted(slices.Values(domain.KindNames())); !slices.Equal(kinds, want) {
+		t.Errorf("case_kinds holds %v, want the declared %v", kinds, want)
+	}
+	if _, err := st.pool.Exec(ctx, `UPDATE handbook_categories SET kind = 'praise' WHERE code = 'noise'`); err == nil {
+		t.Error("a category of an undeclared kind was accepted")
 	}
 }
 
