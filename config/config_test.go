@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -85,13 +86,18 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c *Config) any { return c.Standard }, Standard{PassMark: 75, ExamWindow: 10 * 24 * time.Hour,
 				RetakeWindow: 36 * time.Hour, CallbackTarget: 0.5}},
 		{"SMTP defaults", Worker, nil, map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn"},
-			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 587,
-				From: "物业服务中心 <service@localhost>", TLS: "starttls"}},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelEmail).Values) },
+			fmt.Sprint(map[string]string{"host": "smtp.example.cn", "port": "587", "username": "", "password": "",
+				"from": "物业服务中心 <service@localhost>", "tls": "starttls"})},
 		{"SMTP from flags over environment", Worker, []string{"--smtp-port", "465", "--smtp-tls", "tls"},
 			map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMTP_PORT": "25",
 				"CONCIERGE_SMTP_USERNAME": "desk", "CONCIERGE_SMTP_PASSWORD": "pw"},
-			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 465, Username: "desk",
-				Password: "pw", From: "物业服务中心 <service@localhost>", TLS: "tls"}},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelEmail).Values) },
+			fmt.Sprint(map[string]string{"host": "smtp.example.cn", "port": "465", "username": "desk", "password": "pw",
+				"from": "物业服务中心 <service@localhost>", "tls": "tls"})},
+		{"SMS gateway", Dev, nil, map[string]string{"CONCIERGE_SMS_URL": "https://sms.example.cn/send", "CONCIERGE_SMS_TOKEN": "tok"},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelSMS).Values) },
+			fmt.Sprint(map[string]string{"url": "https://sms.example.cn/send", "token": "tok"})},
 		{"secrets from the environment", Dev, nil,
 			map[string]string{"CONCIERGE_EMAIL_SECRET": "mail-key", "CONCIERGE_TRACKING_SECRET": "0123456789abcdef"},
 			func(c *Config) any { return [2]string{string(c.EmailSecret), string(c.Tracking.Secret)} },

@@ -25,12 +25,12 @@ func TestChoose(t *testing.T) {
 	}{
 		{"resident by SMS", Recipient{Addresses: contact}, both, ChannelSMS, phone},
 		{"resident by SMS whatever the order of the senders", Recipient{Addresses: contact}, []Sender{sms, email}, ChannelSMS, phone},
-		{"resident whose case came by email", Recipient{ReplyByEmail: true, Addresses: contact}, both, ChannelEmail, mail},
+		{"resident whose case came by email", Recipient{ReplyOn: "email", Addresses: contact}, both, ChannelEmail, mail},
 		{"resident without a phone", Recipient{Addresses: map[string]string{ChannelEmail: mail}}, both, ChannelEmail, mail},
 		{"resident without a phone, SMS only", Recipient{Addresses: map[string]string{ChannelEmail: mail}}, []Sender{sms}, "", ""},
 		{"resident, no SMS gateway", Recipient{Addresses: contact}, []Sender{email}, ChannelEmail, mail},
-		{"resident by email, no email address", Recipient{ReplyByEmail: true, Addresses: map[string]string{ChannelSMS: phone}}, both, ChannelSMS, phone},
-		{"resident by email, no SMTP", Recipient{ReplyByEmail: true, Addresses: contact}, []Sender{sms}, ChannelSMS, phone},
+		{"resident by email, no email address", Recipient{ReplyOn: "email", Addresses: map[string]string{ChannelSMS: phone}}, both, ChannelSMS, phone},
+		{"resident by email, no SMTP", Recipient{ReplyOn: "email", Addresses: contact}, []Sender{sms}, ChannelSMS, phone},
 		{"staff by email", Recipient{Staff: true, Addresses: contact}, both, ChannelEmail, mail},
 		{"staff by email whatever the order of the senders", Recipient{Staff: true, Addresses: contact}, []Sender{sms, email}, ChannelEmail, mail},
 		{"staff without an email address", Recipient{Staff: true, Addresses: map[string]string{ChannelSMS: phone}}, both, ChannelSMS, phone},
@@ -41,7 +41,7 @@ func TestChoose(t *testing.T) {
 		{"an address on an unknown channel is not used", Recipient{Addresses: map[string]string{"fax": "010-1234"}}, []Sender{channelOnly("fax")}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, address, ok := Choose(tc.r, tc.senders)
+			s, address, ok := Choose(tc.r, Channels(), tc.senders)
 			if ok != (tc.wantChannel != "") {
 				t.Fatalf("ok = %v, want a channel %q", ok, tc.wantChannel)
 			}
@@ -62,7 +62,7 @@ func TestChoose(t *testing.T) {
 // is ignored rather than taking turns.
 func TestChooseFirstSenderOfAChannel(t *testing.T) {
 	first, second := &namedSMS{"first"}, &namedSMS{"second"}
-	s, _, ok := Choose(Recipient{Addresses: map[string]string{ChannelSMS: "13812345678"}}, []Sender{first, second})
+	s, _, ok := Choose(Recipient{Addresses: map[string]string{ChannelSMS: "13812345678"}}, Channels(), []Sender{first, second})
 	if !ok || s != first {
 		t.Fatalf("chose %v (ok %v), want the first SMS sender", s, ok)
 	}
