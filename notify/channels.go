@@ -68,9 +68,10 @@ func (c Channel) Env(key string) string {
 	return "CONCIERGE_" + strings.ToUpper(c.Prefix+"_"+key)
 }
 
-// Flag is the flag, without dashes, of the channel's setting key.
+// Flag is the flag, without its leading dashes, of the channel's setting
+// key: "api_url" of prefix "wechat" is --wechat-api-url.
 func (c Channel) Flag(key string) string {
-	return c.Prefix + "-" + key
+	return strings.ReplaceAll(c.Prefix+"-"+key, "_", "-")
 }
 
 // Settings are the values of one channel's settings, by key.
