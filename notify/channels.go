@@ -18,7 +18,8 @@ const (
 // for residents and for staff, its settings and how its sender is built.
 // Each channel declares itself beside its sender (smtp.go, sms.go), and
 // Channels lists them; config derives the channel's settings from it, the
-// worker builds its sender with NewSenders, and Choose orders by its ranks.
+// worker builds its sender with NewSenders, and Choose orders by its ranks
+// (docs/DESIGN.md §11.5).
 type Channel struct {
 	// Name is what the outbox records and the key of Recipient.Addresses.
 	Name string
