@@ -429,9 +429,7 @@ func load(p Process, args []string, lookup func(string) (string, bool), usage io
 			}
 		}
 	}
-	if err := c.check(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.check()...)
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
@@ -447,14 +445,17 @@ func load(p Process, args []string, lookup func(string) (string, bool), usage io
 
 // check holds the rules that relate two settings: today only those of a
 // notification channel that is on, which the channel declares.
-func (c *Config) check() error {
+func (c *Config) check() []error {
 	var errs []error
 	for _, s := range c.Channels {
-		if s.IsOn() && s.Channel.Check != nil {
-			errs = append(errs, s.Channel.Check(s))
+		if !s.IsOn() || s.Channel.Check == nil {
+			continue
+		}
+		if err := s.Channel.Check(s); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Channel is the settings of the notification channel named name (e.g.
