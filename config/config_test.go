@@ -303,9 +303,9 @@ func TestLogValueMasksSecrets(t *testing.T) {
 	}
 }
 
-// wechatChannel is a channel declared only here, as a new channel's file
+// testWeChatChannel is a channel declared only here, as a new channel's file
 // would declare it; the test adds it with one line, as notify.Channels would.
-func wechatChannel() notify.Channel {
+func testWeChatChannel() notify.Channel {
 	return notify.Channel{Name: "wechat", Prefix: "wechat", Residents: 10, On: "app_id",
 		Settings: []notify.Setting{
 			{Key: "app_id", Usage: "WeChat official account"},
@@ -331,7 +331,7 @@ func wechatChannel() notify.Channel {
 // by its prefix, defaults, checks, secrets environment only and masked, and
 // only for the delivering processes.
 func TestChannelSettingsFromTheirDeclaration(t *testing.T) {
-	chs := append(notify.Channels(), wechatChannel())
+	chs := append(notify.Channels(), testWeChatChannel())
 	env := map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app", "CONCIERGE_WECHAT_APP_SECRET": "wechat-secret-value",
 		"CONCIERGE_WECHAT_API_URL": "https://wx.example.cn/?key=wechat-key-value"}
 	c, err := load(Worker, []string{"--wechat-template", "TPL-9"}, envOf(env), io.Discard, chs)

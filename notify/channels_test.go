@@ -84,10 +84,10 @@ func (*namedSMS) Send(context.Context, Message) error { return nil }
 // residents, before SMS, and 企业微信 for staff, before email. Adding them is
 // one line, as adding them to Channels is.
 func testChannels() []Channel {
-	return append(Channels(), wechatChannel(), wecomChannel())
+	return append(Channels(), testWeChatChannel(), testWeComChannel())
 }
 
-func wechatChannel() Channel {
+func testWeChatChannel() Channel {
 	return Channel{Name: "wechat", Prefix: "wechat", Residents: 10, On: "app_id",
 		Settings: []Setting{{Key: "app_id", Usage: "WeChat official account"}, {Key: "app_secret", Secret: true}},
 		New: func(s Settings) (Sender, error) {
@@ -98,7 +98,7 @@ func wechatChannel() Channel {
 		}}
 }
 
-func wecomChannel() Channel {
+func testWeComChannel() Channel {
 	return Channel{Name: "wecom", Prefix: "wecom", Staff: 5, On: "corp_id",
 		Settings: []Setting{{Key: "corp_id"}},
 		New:      func(Settings) (Sender, error) { return channelOnly("wecom"), nil }}
@@ -172,14 +172,14 @@ func TestNewSenders(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"none on", []Settings{settings(smtpChannel(), map[string]string{"port": "587"}), settings(wechatChannel(), nil)}, nil, ""},
+		{"none on", []Settings{settings(smtpChannel(), map[string]string{"port": "587"}), settings(testWeChatChannel(), nil)}, nil, ""},
 		{"the ones on, in order", []Settings{
 			settings(smsChannel(), map[string]string{"url": "https://sms.example.cn/send"}),
-			settings(wecomChannel(), nil),
-			settings(wechatChannel(), map[string]string{"app_id": "wx1", "app_secret": "s"}),
+			settings(testWeComChannel(), nil),
+			settings(testWeChatChannel(), map[string]string{"app_id": "wx1", "app_secret": "s"}),
 			settings(smtpChannel(), map[string]string{"host": "smtp.example.cn", "port": "587", "from": "service@example.cn", "tls": "starttls"}),
 		}, []string{"sms", "wechat", "email"}, ""},
-		{"a bad one is named", []Settings{settings(wechatChannel(), map[string]string{"app_id": "wx1"})}, nil, "WECHAT settings: app secret missing"},
+		{"a bad one is named", []Settings{settings(testWeChatChannel(), map[string]string{"app_id": "wx1"})}, nil, "WECHAT settings: app secret missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			senders, err := NewSenders(tc.all)
@@ -205,7 +205,7 @@ func TestNewSenders(t *testing.T) {
 
 // Settings print with their secrets masked, however they are printed.
 func TestSettingsMaskSecrets(t *testing.T) {
-	s := Settings{Channel: wechatChannel(), Values: map[string]string{"app_id": "wx-public-id", "app_secret": "very-secret-value"}}
+	s := Settings{Channel: testWeChatChannel(), Values: map[string]string{"app_id": "wx-public-id", "app_secret": "very-secret-value"}}
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("settings", "wechat", s)
 	fmt.Fprintf(&buf, "%v %+v %#v %s", s, s, s, s)
