@@ -22,6 +22,9 @@ type Notifier struct {
 	// Senders are the configured channels, one sender each; notify.Choose
 	// picks among them per message. With none, messages are marked skipped.
 	Senders []notify.Sender
+	// Channels rank the senders' channels per audience; nil means
+	// notify.Channels(), tests give their own.
+	Channels []notify.Channel
 	// Tracking signs the link added to residents' messages; nil for none.
 	Tracking    *tracking.Signer
 	PublicURL   string
@@ -114,7 +117,11 @@ func (n *Notifier) compose(o store.Outbound) (notify.Message, notify.Sender, str
 	if len(n.Senders) == 0 {
 		return notify.Message{}, nil, "no delivery channel is configured"
 	}
-	sender, address, ok := notify.Choose(recipient(o), n.Senders)
+	channels := n.Channels
+	if channels == nil {
+		channels = notify.Channels()
+	}
+	sender, address, ok := notify.Choose(recipient(o), channels, n.Senders)
 	if !ok {
 		return notify.Message{}, nil, "no address on record for a configured channel (" + n.channels() + ")"
 	}
@@ -126,7 +133,7 @@ func (n *Notifier) compose(o store.Outbound) (notify.Message, notify.Sender, str
 // for; the store looked the addresses up just now, so they never travel
 // through Temporal.
 func recipient(o store.Outbound) notify.Recipient {
-	return notify.Recipient{Staff: o.Audience == domain.AudienceStaff, ReplyByEmail: o.PreferEmail, Addresses: o.Addresses}
+	return notify.Recipient{Staff: o.Audience == domain.AudienceStaff, ReplyOn: o.IntakeChannel, Addresses: o.Addresses}
 }
 
 // channels names the configured channels, for the reason a message failed.

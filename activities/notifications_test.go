@@ -184,3 +184,61 @@ func TestDeliverNotificationsByChannel(t *testing.T) {
 		})
 	}
 }
+
+// A channel declared only in this test (企业微信 for staff, ranked before
+// email) and added with one line is chosen for a member of staff with an
+// address on it, recorded in the outbox and given the message; without the
+// line, the same senders deliver by email.
+func TestDeliverNotificationsOnANewChannel(t *testing.T) {
+	st := scratchStore(t)
+	ctx := t.Context()
+	const staffEmail = "li_qiang@staff.example.com"
+	if _, err := st.Pool().Exec(ctx, `INSERT INTO departments (code, name) VALUES ('engineering', '工程部');
+		INSERT INTO staff (code, name, department, role, email) VALUES ('li_qiang', '李强', 'engineering', 'handler', '`+staffEmail+`')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetContactAddress(ctx, 0, "li_qiang", "wecom", "LiQiang"); err != nil {
+		t.Fatal(err)
+	}
+	wecom := notify.Channel{Name: "wecom", Prefix: "wecom", Staff: 5}
+	for _, tc := range []struct {
+		name     string
+		channels []notify.Channel
+		want     row
+	}{
+		{"with the new channel", append(notify.Channels(), wecom), row{Status: "sent", Channel: "wecom", Address: "LiQiang", Attempts: 1}},
+		{"without it", nil, row{Status: "sent", Channel: "email", Address: staffEmail, Attempts: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := strings.ReplaceAll(t.Name(), "/", "-")
+			if _, _, err := st.QueueNotification(ctx, "TS20260101001", "staff", "li_qiang", "complaint_assigned", map[string]string{"number": "TS20260101001"}, key); err != nil {
+				t.Fatal(err)
+			}
+			email, wc := &fakeSender{channel: notify.ChannelEmail}, &fakeSender{channel: "wecom"}
+			n := &Notifier{Store: st, MaxAttempts: 9, Logger: slog.New(slog.DiscardHandler),
+				Senders: []notify.Sender{email, wc}, Channels: tc.channels}
+			var suite testsuite.WorkflowTestSuite
+			suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+			env := suite.NewTestActivityEnvironment()
+			env.RegisterActivity(n.DeliverNotifications)
+			if _, err := env.ExecuteActivity(n.DeliverNotifications, []string{key}); err != nil {
+				t.Fatal(err)
+			}
+			if got := outboxRow(t, st, key); got != tc.want {
+				t.Fatalf("outbox row %+v, want %+v", got, tc.want)
+			}
+			for _, f := range []*fakeSender{email, wc} {
+				msgs := f.messages()
+				if f.channel != tc.want.Channel {
+					if len(msgs) > 0 {
+						t.Errorf("%s sender was given %d messages, want none", f.channel, len(msgs))
+					}
+					continue
+				}
+				if len(msgs) != 1 || msgs[0].Channel != tc.want.Channel || msgs[0].To != tc.want.Address || !strings.Contains(msgs[0].Body, "TS20260101001") {
+					t.Errorf("%s sender was given %+v, want one message to %s", f.channel, msgs, tc.want.Address)
+				}
+			}
+		})
+	}
+}

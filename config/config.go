@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -80,10 +80,11 @@ type Config struct {
 	// EmailSecret signs the inbound-mail webhook; email intake is off
 	// without one.
 	EmailSecret Secret
-	SMTP        SMTP
-	SMS         SMS
-	Tracking    Tracking
-	Standard    Standard
+	// Channels are the settings of the notification channels, one per
+	// notify.Channels entry and in its order; see Channel.
+	Channels []notify.Settings
+	Tracking Tracking
+	Standard Standard
 
 	// publicURLGiven says CONCIERGE_PUBLIC_URL was set, so a listener on
 	// another port than asked for (port 0) does not change it.
@@ -110,23 +111,6 @@ type DevServer struct {
 	TemporalPort int
 	// UIPort is the Web UI's port; 0 for none.
 	UIPort int
-}
-
-// SMTP is the email delivery of notifications; off without a Host.
-type SMTP struct {
-	Host     string
-	Port     int
-	Username string
-	Password Secret
-	From     string
-	// TLS is starttls, tls or none.
-	TLS string
-}
-
-// SMS is the SMS gateway webhook; off without a URL.
-type SMS struct {
-	URL   string
-	Token Secret
 }
 
 // Tracking is how residents' tracking links are made.
@@ -188,10 +172,12 @@ var (
 	delivery = []Process{Dev, Worker}
 )
 
-// settings declares every setting. It is a function, not a package
-// variable, so that nothing can change it at run time.
-func settings() []setting {
-	return []setting{
+// settings declares every setting, with those of the notification
+// channels chs (see channelSettings) after the email secret. It is a
+// function, not a package variable, so that nothing can change it at run
+// time.
+func settings(chs []notify.Channel) []setting {
+	all := []setting{
 		{env: "DATABASE_URL", flag: "database-url", procs: database, def: store.DefaultURL,
 			usage: "PostgreSQL URL; the database is created if missing",
 			apply: func(c *Config, v string) error { c.DatabaseURL = v; return checkDatabaseURL(v) },
@@ -217,50 +203,9 @@ func settings() []setting {
 			usage: "shared secret of the inbound-mail webhook's HMAC signature",
 			apply: func(c *Config, v string) error { c.EmailSecret = Secret(v); return nil },
 			show:  func(c *Config) string { return c.EmailSecret.String() }},
-		{env: "CONCIERGE_SMTP_HOST", flag: "smtp-host", procs: delivery,
-			usage: "SMTP server of notifications; off without one",
-			apply: func(c *Config, v string) error { c.SMTP.Host = v; return checkWord(v) },
-			show:  func(c *Config) string { return c.SMTP.Host }},
-		{env: "CONCIERGE_SMTP_PORT", flag: "smtp-port", procs: delivery, def: "587",
-			usage: "SMTP port",
-			apply: func(c *Config, v string) (err error) { c.SMTP.Port, err = intIn(v, 1, 65535); return err },
-			show:  func(c *Config) string { return strconv.Itoa(c.SMTP.Port) }},
-		{env: "CONCIERGE_SMTP_USERNAME", flag: "smtp-username", procs: delivery,
-			usage: "SMTP user name",
-			apply: func(c *Config, v string) error { c.SMTP.Username = v; return nil },
-			show:  func(c *Config) string { return c.SMTP.Username }},
-		{env: "CONCIERGE_SMTP_PASSWORD", procs: delivery, secret: true,
-			usage: "SMTP password",
-			apply: func(c *Config, v string) error { c.SMTP.Password = Secret(v); return nil },
-			show:  func(c *Config) string { return c.SMTP.Password.String() }},
-		{env: "CONCIERGE_SMTP_FROM", flag: "smtp-from", procs: delivery, def: "物业服务中心 <service@localhost>",
-			usage: "sender address of notification emails",
-			apply: func(c *Config, v string) error {
-				c.SMTP.From = v
-				if _, err := mail.ParseAddress(v); err != nil {
-					return errors.New("want an address such as 物业服务中心 <service@example.com>")
-				}
-				return nil
-			},
-			show: func(c *Config) string { return c.SMTP.From }},
-		{env: "CONCIERGE_SMTP_TLS", flag: "smtp-tls", procs: delivery, def: "starttls",
-			usage: "SMTP TLS mode: starttls, tls or none",
-			apply: func(c *Config, v string) error {
-				c.SMTP.TLS = v
-				if !slices.Contains([]string{"starttls", "tls", "none"}, v) {
-					return errors.New("want starttls, tls or none")
-				}
-				return nil
-			},
-			show: func(c *Config) string { return c.SMTP.TLS }},
-		{env: "CONCIERGE_SMS_URL", flag: "sms-url", procs: delivery,
-			usage: "SMS gateway webhook; off without one",
-			apply: func(c *Config, v string) error { c.SMS.URL = v; return checkHTTPURL(v) },
-			show:  func(c *Config) string { return redactURL(c.SMS.URL) }},
-		{env: "CONCIERGE_SMS_TOKEN", procs: delivery, secret: true,
-			usage: "bearer token of the SMS gateway",
-			apply: func(c *Config, v string) error { c.SMS.Token = Secret(v); return nil },
-			show:  func(c *Config) string { return c.SMS.Token.String() }},
+	}
+	all = append(all, channelSettings(chs)...)
+	return append(all, []setting{
 		{env: "CONCIERGE_TRACKING_SECRET", procs: serving, secret: true,
 			defDoc: "generated once and kept in PostgreSQL",
 			usage:  "key of the residents' tracking links",
@@ -352,7 +297,46 @@ func settings() []setting {
 				return err
 			},
 			show: func(c *Config) string { return strconv.FormatFloat(c.Standard.CallbackTarget, 'f', -1, 64) }},
+	}...)
+}
+
+// channelSettings are the settings each notification channel declares
+// (notify.Channel.Settings), read by the processes that deliver. Their
+// values go to Config.Channels[i], where i is the channel's place in chs.
+func channelSettings(chs []notify.Channel) []setting {
+	var out []setting
+	for i, ch := range chs {
+		for _, cs := range ch.Settings {
+			s := setting{env: ch.Env(cs.Key), procs: delivery, def: cs.Default, secret: cs.Secret, usage: cs.Usage,
+				apply: func(c *Config, v string) error {
+					c.Channels[i].Values[cs.Key] = v
+					if cs.URL {
+						if err := checkHTTPURL(v); err != nil {
+							return err
+						}
+					}
+					if cs.Check != nil {
+						return cs.Check(v)
+					}
+					return nil
+				},
+				show: func(c *Config) string {
+					v := c.Channels[i].Get(cs.Key)
+					switch {
+					case cs.Secret:
+						return Secret(v).String()
+					case cs.URL:
+						return redactURL(v)
+					}
+					return v
+				}}
+			if !cs.Secret {
+				s.flag = ch.Flag(cs.Key)
+			}
+			out = append(out, s)
+		}
 	}
+	return out
 }
 
 // flagValue holds a flag's text until all flags are parsed, so that every
@@ -381,7 +365,16 @@ func (f *flagValue) IsBoolFlag() bool { return f.boolean }
 // bad one by its flag or variable. Help output goes to usage; a -h answers
 // flag.ErrHelp.
 func Load(p Process, args []string, lookup func(string) (string, bool), usage io.Writer) (*Config, error) {
+	return load(p, args, lookup, usage, notify.Channels())
+}
+
+// load is Load with the notification channels chs, so that a test can add
+// one of its own.
+func load(p Process, args []string, lookup func(string) (string, bool), usage io.Writer, chs []notify.Channel) (*Config, error) {
 	c := &Config{Process: p, from: map[string]string{}}
+	for _, ch := range chs {
+		c.Channels = append(c.Channels, notify.Settings{Channel: ch, Values: map[string]string{}})
+	}
 	fs := flag.NewFlagSet(string(p), flag.ContinueOnError)
 	fs.SetOutput(usage)
 	type pending struct {
@@ -390,7 +383,7 @@ func Load(p Process, args []string, lookup func(string) (string, bool), usage io
 		fv           *flagValue
 	}
 	var all []*pending
-	for _, s := range settings() {
+	for _, s := range settings(chs) {
 		if !slices.Contains(s.procs, p) {
 			continue
 		}
@@ -436,9 +429,7 @@ func Load(p Process, args []string, lookup func(string) (string, bool), usage io
 			}
 		}
 	}
-	if err := c.check(); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.check()...)
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
@@ -452,19 +443,39 @@ func Load(p Process, args []string, lookup func(string) (string, bool), usage io
 	return c, nil
 }
 
-// check holds the rules that relate two settings.
-func (c *Config) check() error {
-	if c.SMTP.Host == "" {
-		return nil
+// check holds the rules that relate two settings: today only those of a
+// notification channel that is on, which the channel declares.
+func (c *Config) check() []error {
+	var errs []error
+	for _, s := range c.Channels {
+		if !s.IsOn() || s.Channel.Check == nil {
+			continue
+		}
+		if err := s.Channel.Check(s); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if c.SMTP.Username == "" && c.SMTP.Password != "" {
-		return errors.New("CONCIERGE_SMTP_PASSWORD is set without CONCIERGE_SMTP_USERNAME")
+	return errs
+}
+
+// Channel is the settings of the notification channel named name (e.g.
+// notify.ChannelEmail); with none of that name, empty settings.
+func (c *Config) Channel(name string) notify.Settings {
+	for _, s := range c.Channels {
+		if s.Channel.Name == name {
+			return s
+		}
 	}
-	if c.SMTP.Username != "" && c.SMTP.TLS == "none" {
-		// AUTH PLAIN would send the password in clear text.
-		return errors.New("CONCIERGE_SMTP_USERNAME needs CONCIERGE_SMTP_TLS starttls or tls, not none")
+	return notify.Settings{}
+}
+
+// channels are the notification channels c was loaded with.
+func (c *Config) channels() []notify.Channel {
+	chs := make([]notify.Channel, len(c.Channels))
+	for i, s := range c.Channels {
+		chs[i] = s.Channel
 	}
-	return nil
+	return chs
 }
 
 // Listening records the address the API really listens on (another port
@@ -483,7 +494,7 @@ func (c *Config) Listening(addr string) {
 func (c Config) LogValue() slog.Value {
 	var attrs []slog.Attr
 	var fromEnv, fromFlags []string
-	for _, s := range settings() {
+	for _, s := range settings(c.channels()) {
 		if !slices.Contains(s.procs, c.Process) {
 			continue
 		}
@@ -524,7 +535,7 @@ type Doc struct {
 // Docs lists every setting for the README.
 func Docs() []Doc {
 	var docs []Doc
-	for _, s := range settings() {
+	for _, s := range settings(notify.Channels()) {
 		d := Doc{Env: s.env, Secret: s.secret}
 		if s.flag != "" {
 			d.Flag = "--" + s.flag

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -85,13 +87,18 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c *Config) any { return c.Standard }, Standard{PassMark: 75, ExamWindow: 10 * 24 * time.Hour,
 				RetakeWindow: 36 * time.Hour, CallbackTarget: 0.5}},
 		{"SMTP defaults", Worker, nil, map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn"},
-			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 587,
-				From: "物业服务中心 <service@localhost>", TLS: "starttls"}},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelEmail).Values) },
+			fmt.Sprint(map[string]string{"host": "smtp.example.cn", "port": "587", "username": "", "password": "",
+				"from": "物业服务中心 <service@localhost>", "tls": "starttls"})},
 		{"SMTP from flags over environment", Worker, []string{"--smtp-port", "465", "--smtp-tls", "tls"},
 			map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMTP_PORT": "25",
 				"CONCIERGE_SMTP_USERNAME": "desk", "CONCIERGE_SMTP_PASSWORD": "pw"},
-			func(c *Config) any { return c.SMTP }, SMTP{Host: "smtp.example.cn", Port: 465, Username: "desk",
-				Password: "pw", From: "物业服务中心 <service@localhost>", TLS: "tls"}},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelEmail).Values) },
+			fmt.Sprint(map[string]string{"host": "smtp.example.cn", "port": "465", "username": "desk", "password": "pw",
+				"from": "物业服务中心 <service@localhost>", "tls": "tls"})},
+		{"SMS gateway", Dev, nil, map[string]string{"CONCIERGE_SMS_URL": "https://sms.example.cn/send", "CONCIERGE_SMS_TOKEN": "tok"},
+			func(c *Config) any { return fmt.Sprint(c.Channel(notify.ChannelSMS).Values) },
+			fmt.Sprint(map[string]string{"url": "https://sms.example.cn/send", "token": "tok"})},
 		{"secrets from the environment", Dev, nil,
 			map[string]string{"CONCIERGE_EMAIL_SECRET": "mail-key", "CONCIERGE_TRACKING_SECRET": "0123456789abcdef"},
 			func(c *Config) any { return [2]string{string(c.EmailSecret), string(c.Tracking.Secret)} },
@@ -293,5 +300,109 @@ func TestLogValueMasksSecrets(t *testing.T) {
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("configuration", "config", c)
 	if strings.Contains(buf.String(), "SMTP") || !strings.Contains(buf.String(), "config.CONCIERGE_EMAIL_SECRET=(set)") {
 		t.Errorf("the API's configuration is not its own settings:\n%s", buf.String())
+	}
+}
+
+// testWeChatChannel is a channel declared only here, as a new channel's file
+// would declare it; the test adds it with one line, as notify.Channels would.
+func testWeChatChannel() notify.Channel {
+	return notify.Channel{Name: "wechat", Prefix: "wechat", Residents: 10, On: "app_id",
+		Settings: []notify.Setting{
+			{Key: "app_id", Usage: "WeChat official account"},
+			{Key: "app_secret", Secret: true, Usage: "its secret"},
+			{Key: "api_url", URL: true, Default: "https://api.weixin.qq.com", Usage: "WeChat API"},
+			{Key: "template", Default: "TPL-1", Usage: "subscription message template",
+				Check: func(v string) error {
+					if v == "" {
+						return errors.New("want a template id")
+					}
+					return nil
+				}},
+		},
+		Check: func(s notify.Settings) error {
+			if s.Get("app_secret") == "" {
+				return fmt.Errorf("%s needs %s", s.Channel.Env("app_id"), s.Channel.Env("app_secret"))
+			}
+			return nil
+		}}
+}
+
+// A channel's settings are derived from its declaration: variable and flag
+// by its prefix, defaults, checks, secrets environment only and masked, and
+// only for the delivering processes.
+func TestChannelSettingsFromTheirDeclaration(t *testing.T) {
+	chs := append(notify.Channels(), testWeChatChannel())
+	env := map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app", "CONCIERGE_WECHAT_APP_SECRET": "wechat-secret-value",
+		"CONCIERGE_WECHAT_API_URL": "https://wx.example.cn/?key=wechat-key-value"}
+	c, err := load(Worker, []string{"--wechat-template", "TPL-9"}, envOf(env), io.Discard, chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"app_id": "wx-app", "app_secret": "wechat-secret-value",
+		"api_url": "https://wx.example.cn/?key=wechat-key-value", "template": "TPL-9"}
+	if got := c.Channel("wechat"); !maps.Equal(got.Values, want) || !got.IsOn() {
+		t.Errorf("wechat settings %v (on %v), want %v", got.Values, got.IsOn(), want)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("configuration", "config", c)
+	fmt.Fprintf(&buf, "\n%v %+v %#v", *c, *c, *c)
+	for _, leaked := range []string{"wechat-secret-value", "wechat-key-value"} {
+		if strings.Contains(buf.String(), leaked) {
+			t.Errorf("the printed configuration shows %q:\n%s", leaked, buf.String())
+		}
+	}
+	for _, shown := range []string{"config.CONCIERGE_WECHAT_APP_SECRET=(set)", "config.CONCIERGE_WECHAT_TEMPLATE=TPL-9",
+		"config.from_flags=CONCIERGE_WECHAT_TEMPLATE", "CONCIERGE_WECHAT_APP_ID,CONCIERGE_WECHAT_APP_SECRET,CONCIERGE_WECHAT_API_URL"} {
+		if !strings.Contains(buf.String(), shown) {
+			t.Errorf("the printed configuration lacks %s:\n%s", shown, buf.String())
+		}
+	}
+
+	// The defaults, and off without its switch.
+	c, err = load(Dev, nil, envOf(nil), io.Discard, chs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Channel("wechat"); s.IsOn() || s.Get("api_url") != "https://api.weixin.qq.com" || s.Get("template") != "TPL-1" {
+		t.Errorf("wechat defaults: %v", s)
+	}
+
+	// Its checks, and its rule relating two settings, name the variable or flag.
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{[]string{"--wechat-api-url", "wx.example.cn"}, nil, []string{`--wechat-api-url="wx.example.cn": want an absolute http or https URL`}},
+		{[]string{"--wechat-template="}, nil, []string{`--wechat-template="": want a template id`}},
+		{nil, map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app"}, []string{"CONCIERGE_WECHAT_APP_ID needs CONCIERGE_WECHAT_APP_SECRET"}},
+		{nil, map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app", "CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMTP_PASSWORD": "pw"},
+			[]string{"CONCIERGE_SMTP_PASSWORD is set without CONCIERGE_SMTP_USERNAME", "CONCIERGE_WECHAT_APP_ID needs CONCIERGE_WECHAT_APP_SECRET"}},
+	} {
+		_, err := load(Worker, tc.args, envOf(tc.env), io.Discard, chs)
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%v %v: got %v, want an ErrInvalid", tc.args, tc.env, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not say %q", err, w)
+			}
+		}
+		if lines := strings.Count(err.Error(), "\n"); lines != len(tc.want) {
+			t.Errorf("error has %d problems, want %d: %v", lines, len(tc.want), err)
+		}
+	}
+
+	// Secrets are never flags; the API takes none of the channel's settings.
+	for _, tc := range []struct {
+		proc Process
+		args []string
+	}{
+		{Worker, []string{"--wechat-app-secret", "x"}},
+		{API, []string{"--wechat-app-id", "x"}},
+	} {
+		if _, err := load(tc.proc, tc.args, envOf(nil), io.Discard, chs); err == nil || !strings.Contains(err.Error(), "flag provided but not defined") {
+			t.Errorf("%s %v: got %v, want an undefined flag", tc.proc, tc.args, err)
+		}
 	}
 }

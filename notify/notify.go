@@ -1,5 +1,6 @@
 // Package notify renders the service centre's notification templates and
-// delivers them by e-mail (SMTP) or SMS (an HTTP gateway webhook).
+// delivers them on the channels Channels declares: e-mail (SMTP) and SMS (an
+// HTTP gateway webhook).
 //
 // Senders never retry and never log: they classify each failure as
 // temporary or permanent (see IsPermanent) so that the outbox that calls
@@ -22,9 +23,8 @@ type Message struct {
 }
 
 // Sender delivers messages on one channel. Errors of Send are temporary
-// unless IsPermanent says otherwise. A new channel is a new Sender, handed
-// to the outbox with the others (activities.Notifier.Senders) and given its
-// place in Choose.
+// unless IsPermanent says otherwise. A new channel is a new Sender in a file
+// of its own, with the Channel that declares it, listed in Channels.
 type Sender interface {
 	// Channel is the name of the channel, e.g. ChannelEmail.
 	Channel() string

@@ -13,6 +13,20 @@ import (
 	"time"
 )
 
+// smsChannel is SMS through an HTTP gateway webhook: the residents' first
+// choice and the staff's second. It is on when CONCIERGE_SMS_URL is set.
+func smsChannel() Channel {
+	return Channel{Name: ChannelSMS, Prefix: "sms", Residents: 20, Staff: 20, On: "url",
+		Settings: []Setting{
+			{Key: "url", URL: true, Usage: "SMS gateway webhook; off without one"},
+			{Key: "token", Secret: true, Usage: "bearer token of the SMS gateway"},
+		},
+		New: func(s Settings) (Sender, error) {
+			return NewSMSSender(SMSConfig{URL: s.Get("url"), Token: s.Get("token")})
+		},
+	}
+}
+
 // SMSConfig configures an SMSSender.
 type SMSConfig struct {
 	URL     string        // gateway endpoint, POST

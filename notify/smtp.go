@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,67 @@ const (
 // Message.Ref. It is fixed so that the same outbox row always yields the
 // same Message-ID, whichever host sends it.
 const messageIDDomain = "concierge"
+
+// smtpChannel is email through one SMTP server: the residents' second
+// choice (their first when their case came in by email) and the staff's
+// first. It is on when CONCIERGE_SMTP_HOST is set.
+func smtpChannel() Channel {
+	return Channel{Name: ChannelEmail, Prefix: "smtp", Residents: 30, Staff: 10, On: "host",
+		Settings: []Setting{
+			{Key: "host", Usage: "SMTP server of notifications; off without one", Check: checkWord},
+			{Key: "port", Default: "587", Usage: "SMTP port", Check: checkPort},
+			{Key: "username", Usage: "SMTP user name"},
+			{Key: "password", Secret: true, Usage: "SMTP password"},
+			{Key: "from", Default: "物业服务中心 <service@localhost>", Usage: "sender address of notification emails",
+				Check: func(v string) error {
+					if _, err := mail.ParseAddress(v); err != nil {
+						return errors.New("want an address such as 物业服务中心 <service@example.com>")
+					}
+					return nil
+				}},
+			{Key: "tls", Default: tlsStartTLS, Usage: "SMTP TLS mode: starttls, tls or none",
+				Check: func(v string) error {
+					if v != tlsStartTLS && v != tlsImplicit && v != tlsNone {
+						return errors.New("want starttls, tls or none")
+					}
+					return nil
+				}},
+		},
+		Check: func(s Settings) error {
+			if s.Get("username") == "" && s.Get("password") != "" {
+				return fmt.Errorf("%s is set without %s", s.Channel.Env("password"), s.Channel.Env("username"))
+			}
+			if s.Get("username") != "" && s.Get("tls") == tlsNone {
+				// AUTH PLAIN would send the password in clear text.
+				return fmt.Errorf("%s needs %s starttls or tls, not none", s.Channel.Env("username"), s.Channel.Env("tls"))
+			}
+			return nil
+		},
+		New: func(s Settings) (Sender, error) {
+			port, err := strconv.Atoi(s.Get("port"))
+			if err != nil {
+				return nil, fmt.Errorf("notify: smtp: port: %w", err)
+			}
+			return NewSMTPSender(SMTPConfig{Host: s.Get("host"), Port: port, Username: s.Get("username"),
+				Password: s.Get("password"), From: s.Get("from"), TLS: s.Get("tls")})
+		},
+	}
+}
+
+// checkWord refuses a value with spaces (an empty one is unset).
+func checkWord(v string) error {
+	if strings.TrimSpace(v) != v || strings.ContainsAny(v, " \t\r\n") {
+		return errors.New("must not contain spaces")
+	}
+	return nil
+}
+
+func checkPort(v string) error {
+	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 65535 {
+		return errors.New("want a whole number from 1 to 65535")
+	}
+	return nil
+}
 
 // SMTPConfig configures an SMTPSender.
 type SMTPConfig struct {

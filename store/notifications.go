@@ -24,13 +24,15 @@ type Outbound struct {
 	Params    map[string]string
 	Status    string
 	// Addresses of the resident or the member of staff it goes to, keyed by
-	// delivery channel (notify.ChannelEmail "email", notify.ChannelSMS
-	// "sms"); a channel with no address on record has none. This is the one
-	// place that knows where each channel's address is kept.
+	// delivery channel (notify.Channel.Name); a channel with no address on
+	// record has none. This is the one place that knows where each
+	// channel's address is kept: email and phone ("sms") in their columns,
+	// any other channel's in contact_addresses.
 	Addresses map[string]string
 	Language  string
-	// PreferEmail: the case came in by email, so the answer goes back there.
-	PreferEmail bool
+	// IntakeChannel is the channel the case came in on (domain.Channel);
+	// the answer goes back there when it is a delivery channel too.
+	IntakeChannel string
 	// Category names, for the message text.
 	CategoryName, CategoryNameEn string
 }
@@ -43,7 +45,6 @@ type Outbound struct {
 func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error) {
 	var o Outbound
 	var params []byte
-	var channel string
 	err := s.pool.QueryRow(ctx, `
 		SELECT n.idempotency_key, n.number, n.audience, n.recipient, n.template, n.params, n.status,
 			coalesce(i.channel, ''), coalesce(hc.name, ''), coalesce(hc.name_en, '')
@@ -51,7 +52,7 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 		LEFT JOIN case_intakes i ON i.number = n.number
 		LEFT JOIN handbook_categories hc ON hc.code = i.category
 		WHERE n.idempotency_key = $1`, key).
-		Scan(&o.Key, &o.Number, &o.Audience, &o.Recipient, &o.Template, &params, &o.Status, &channel, &o.CategoryName, &o.CategoryNameEn)
+		Scan(&o.Key, &o.Number, &o.Audience, &o.Recipient, &o.Template, &params, &o.Status, &o.IntakeChannel, &o.CategoryName, &o.CategoryNameEn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, fmt.Errorf("notification %s: %w", key, ErrNotFound)
 	} else if err != nil {
@@ -60,20 +61,22 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 	if err := json.Unmarshal(params, &o.Params); err != nil {
 		return o, fmt.Errorf("decode params of notification %s: %w", key, err)
 	}
-	o.PreferEmail = channel == string(domain.ChannelEmail)
 	o.Language = "zh"
 	var email, phone string
+	// The resident's id or the staff code, for the other channels' addresses.
+	var residentID *int64
+	var staffCode *string
 	if o.Audience == domain.AudienceResident {
 		// The resident as matched at intake, else the phone taken down then.
 		err = s.pool.QueryRow(ctx, `
-			SELECT coalesce(r.email, ''), coalesce(nullif(r.phone, ''), i.resident_phone), coalesce(h.language, 'zh')
+			SELECT coalesce(r.email, ''), coalesce(nullif(r.phone, ''), i.resident_phone), coalesce(h.language, 'zh'), r.id
 			FROM case_intakes i
 			LEFT JOIN residents r ON r.id = i.resident_id
 			LEFT JOIN households h ON h.id = i.household_id
-			WHERE i.number = $1`, o.Number).Scan(&email, &phone, &o.Language)
+			WHERE i.number = $1`, o.Number).Scan(&email, &phone, &o.Language, &residentID)
 	} else {
 		err = s.pool.QueryRow(ctx, `
-			SELECT st.email, st.phone FROM staff st
+			SELECT st.email, st.phone, st.code FROM staff st
 			LEFT JOIN cases c ON c.number = $2
 			WHERE st.active AND (
 				st.code = $1
@@ -82,13 +85,67 @@ func (s *Store) OutboundByKey(ctx context.Context, key string) (Outbound, error)
 				OR ($1 = 'customer_service_supervisor' AND st.role = 'supervisor' AND st.department = 'customer_service')
 				OR ($1 = 'front_desk' AND st.role = 'receptionist')
 				OR ($1 IN ('centre_manager', 'property_manager') AND st.role = $1))
-			ORDER BY st.code = $1 DESC, st.code LIMIT 1`, o.Recipient, o.Number).Scan(&email, &phone)
+			ORDER BY st.code = $1 DESC, st.code LIMIT 1`, o.Recipient, o.Number).Scan(&email, &phone, &staffCode)
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return o, fmt.Errorf("resolve recipient of notification %s: %w", key, err)
 	}
-	o.Addresses = map[string]string{"email": email, "sms": phone}
+	o.Addresses = map[string]string{}
+	if residentID != nil || staffCode != nil {
+		rows, err := s.pool.Query(ctx, `
+			SELECT channel, address FROM contact_addresses
+			WHERE resident_id = $1 OR staff_code = $2`, residentID, staffCode)
+		if err != nil {
+			return o, fmt.Errorf("resolve addresses of notification %s: %w", key, err)
+		}
+		var channel, address string
+		_, err = pgx.ForEachRow(rows, []any{&channel, &address}, func() error {
+			o.Addresses[channel] = address
+			return nil
+		})
+		if err != nil {
+			return o, fmt.Errorf("resolve addresses of notification %s: %w", key, err)
+		}
+	}
+	// The columns of email and phone come before a row of the same channel.
+	for channel, address := range map[string]string{"email": email, "sms": phone} {
+		if address != "" || o.Addresses[channel] == "" {
+			o.Addresses[channel] = address
+		}
+	}
 	return o, nil
+}
+
+// SetContactAddress records the address of a resident (by id) or a member
+// of staff (by code; residentID 0) on a channel that has no column of its
+// own, e.g. a WeChat openid; an empty address removes it. Addresses are
+// personal data: they are read only by OutboundByKey, when a message is
+// sent.
+func (s *Store) SetContactAddress(ctx context.Context, residentID int64, staffCode, channel, address string) error {
+	var rid *int64
+	var code *string
+	if residentID != 0 {
+		rid = &residentID
+	} else {
+		code = &staffCode
+	}
+	var err error
+	if address == "" {
+		_, err = s.pool.Exec(ctx, `DELETE FROM contact_addresses
+			WHERE channel = $3 AND (resident_id = $1 OR staff_code = $2)`, rid, code, channel)
+	} else if rid != nil {
+		_, err = s.pool.Exec(ctx, `INSERT INTO contact_addresses (resident_id, channel, address) VALUES ($1, $2, $3)
+			ON CONFLICT (resident_id, channel) WHERE resident_id IS NOT NULL DO UPDATE SET address = excluded.address`,
+			rid, channel, address)
+	} else {
+		_, err = s.pool.Exec(ctx, `INSERT INTO contact_addresses (staff_code, channel, address) VALUES ($1, $2, $3)
+			ON CONFLICT (staff_code, channel) WHERE staff_code IS NOT NULL DO UPDATE SET address = excluded.address`,
+			code, channel, address)
+	}
+	if err != nil {
+		return fmt.Errorf("record a %s address: %w", channel, err)
+	}
+	return nil
 }
 
 // Delivery outcomes.

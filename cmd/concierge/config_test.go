@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/concierge-pm/concierge/config"
+	"github.com/concierge-pm/concierge/notify"
 )
 
 // A bad setting stops each process before it connects to anything: the
@@ -37,6 +39,41 @@ func TestProcessesRefuseBadConfiguration(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.run(t.Context()); !errors.Is(err, config.ErrInvalid) {
 				t.Errorf("got %v, want config.ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// The worker builds a sender for each channel that is configured, and
+// none (every notification skipped) without any.
+func TestNotifierBuildsTheConfiguredChannels(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"none", nil, nil},
+		{"SMTP", map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn"}, []string{notify.ChannelEmail}},
+		{"SMS", map[string]string{"CONCIERGE_SMS_URL": "https://sms.example.cn/send"}, []string{notify.ChannelSMS}},
+		{"both", map[string]string{"CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMS_URL": "https://sms.example.cn/send",
+			"CONCIERGE_SMS_TOKEN": "tok"}, []string{notify.ChannelEmail, notify.ChannelSMS}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(config.Worker, nil, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := notifier(cfg, links{}, logger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range n.Senders {
+				got = append(got, s.Channel())
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("senders %v, want %v", got, tc.want)
 			}
 		})
 	}

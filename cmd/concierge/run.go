@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -57,31 +58,24 @@ func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, l
 		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl}
 }
 
-// notifier builds the delivery adapters: SMTP when CONCIERGE_SMTP_HOST is
-// set, the SMS gateway when CONCIERGE_SMS_URL is. With neither,
-// notifications are marked skipped.
+// notifier builds the sender of every notification channel that is
+// configured (notify.Channels: SMTP when CONCIERGE_SMTP_HOST is set, the SMS
+// gateway when CONCIERGE_SMS_URL is). With none, notifications are marked
+// skipped.
 func notifier(cfg *config.Config, l links, logger *slog.Logger) (*activities.Notifier, error) {
-	n := &activities.Notifier{Tracking: l.signer, PublicURL: l.public, TrackingTTL: l.ttl, Logger: logger}
-	if cfg.SMTP.Host != "" {
-		email, err := notify.NewSMTPSender(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port,
-			Username: cfg.SMTP.Username, Password: string(cfg.SMTP.Password),
-			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS})
-		if err != nil {
-			return nil, fmt.Errorf("SMTP settings: %w", err)
+	senders, err := notify.NewSenders(cfg.Channels)
+	if err != nil {
+		return nil, err
+	}
+	if len(senders) == 0 {
+		var switches []string
+		for _, s := range cfg.Channels {
+			switches = append(switches, s.Channel.Env(s.Channel.On))
 		}
-		n.Senders = append(n.Senders, email)
+		logger.Info("no notification channel configured: notifications are recorded and marked skipped",
+			"set_one_of", strings.Join(switches, ","))
 	}
-	if cfg.SMS.URL != "" {
-		sms, err := notify.NewSMSSender(notify.SMSConfig{URL: cfg.SMS.URL, Token: string(cfg.SMS.Token)})
-		if err != nil {
-			return nil, fmt.Errorf("SMS gateway settings: %w", err)
-		}
-		n.Senders = append(n.Senders, sms)
-	}
-	if len(n.Senders) == 0 {
-		logger.Info("no SMTP server or SMS gateway configured: notifications are recorded and marked skipped")
-	}
-	return n, nil
+	return &activities.Notifier{Senders: senders, Tracking: l.signer, PublicURL: l.public, TrackingTTL: l.ttl, Logger: logger}, nil
 }
 
 func dialTemporal(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
