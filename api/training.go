@@ -341,7 +341,7 @@ func (s *Server) createQuestion(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
-	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), q)
+	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), who(c), q)
 	if err != nil {
 		return err
 	}
@@ -355,7 +355,7 @@ func (s *Server) deactivateQuestion(c *gin.Context) error {
 	if err != nil {
 		return notFoundf("no question %q", c.Param("id"))
 	}
-	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); err != nil {
+	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), who(c), id); err != nil {
 		return orNotFound(err, notFoundf("no question %d", id))
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id, "active": false})
@@ -440,7 +440,7 @@ func (s *Server) putCalendar(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
-	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), year, days); err != nil {
+	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), who(c), year, days); err != nil {
 		return err
 	}
 	slices.SortFunc(days, func(a, b store.CalendarDay) int { return strings.Compare(a.Day, b.Day) })

@@ -60,7 +60,12 @@ var importLocks = map[refdata.Kind][]string{
 //
 // An update whose values equal the stored ones is skipped and the row
 // counts as unchanged.
-func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportResult, error) {
+//
+// A committed import is recorded in the audit trail by who, with what it
+// did (the counts, not the rows: a household file is residents' personal
+// data, which the trail does not hold) and detail (the caller's
+// description of the file, such as its digest).
+func (s *Store) ImportReference(ctx context.Context, who Who, b refdata.Batch, detail map[string]any) (ImportResult, error) {
 	res := ImportResult{Kind: string(b.Kind), Rows: b.Len()}
 	locks, ok := importLocks[b.Kind]
 	if !ok {
@@ -72,18 +77,28 @@ func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportRes
 				return fmt.Errorf("import %s: lock %s: %w", b.Kind, t, err)
 			}
 		}
+		var err error
 		switch b.Kind {
 		case refdata.Communities:
-			return importCommunities(ctx, tx, b.Communities, &res)
+			err = importCommunities(ctx, tx, b.Communities, &res)
 		case refdata.Buildings:
-			return importBuildings(ctx, tx, b.Buildings, &res)
+			err = importBuildings(ctx, tx, b.Buildings, &res)
 		case refdata.Units:
-			return importUnits(ctx, tx, b.Units, &res)
+			err = importUnits(ctx, tx, b.Units, &res)
 		case refdata.Households:
-			return importHouseholds(ctx, tx, b.Households, &res)
+			err = importHouseholds(ctx, tx, b.Households, &res)
 		default:
-			return importStaff(ctx, tx, b.Staff, &res)
+			err = importStaff(ctx, tx, b.Staff, &res)
 		}
+		if err != nil {
+			return err
+		}
+		after := map[string]any{"result": res}
+		for k, v := range detail {
+			after[k] = v
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "import", ObjectType: "reference_data",
+			ObjectKey: string(b.Kind), After: after})
 	})
 	if err != nil {
 		return ImportResult{}, err
