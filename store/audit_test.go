@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,14 @@ func field(t *testing.T, raw json.RawMessage, path string) string {
 		t.Fatalf("audit JSON %s: %v", raw, err)
 	}
 	for _, k := range strings.Split(path, ".") {
+		if a, ok := v.([]any); ok {
+			i, err := strconv.Atoi(k)
+			if err != nil || i >= len(a) {
+				return "<missing>"
+			}
+			v = a[i]
+			continue
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			return "<missing>"
@@ -143,6 +152,18 @@ func TestEveryChangeWritesOneAuditRow(t *testing.T) {
 			return err
 		}, "import", "reference_data", func() string { return "communities" },
 			map[string]string{"before": "<nil>", "after.result.created": "1", "after.sha256": "abc"}},
+		{"staff import that promotes someone", func() error {
+			_, err := st.ImportReference(ctx, auditor, refdata.Batch{Kind: refdata.Staff, Staff: []refdata.StaffMember{
+				{Row: 2, Code: "liu_fang", Name: "刘芳", Department: "customer_service", Role: "property_manager", Active: true},
+				{Row: 3, Code: "zhao_min", Name: "赵敏", Department: "customer_service", Role: "receptionist", Active: true},
+				{Row: 4, Code: "aud_new", Name: "新人", Department: "finance", Role: "handler", Active: true, Phone: "13900009999"},
+			}}, nil)
+			return err
+		}, "import", "reference_data", func() string { return "staff" },
+			map[string]string{"after.result.updated": "1", "after.result.created": "1", "after.result.unchanged": "1",
+				"after.staff.0.code": "liu_fang", "after.staff.0.before.role": "receptionist", "after.staff.0.after.role": "property_manager",
+				"after.staff.1.code": "aud_new", "after.staff.1.before": "<nil>", "after.staff.1.after.department": "finance",
+				"after.staff.2": "<missing>", "after.staff.1.after.phone": "<missing>"}},
 	}
 	seen := len(auditRows(t, st))
 	if seen != 0 {
