@@ -222,6 +222,15 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 			t.Errorf("%s: HTTP %d, want 404", path, code)
 		}
 	}
+	// Nobody named: refused, unaudited.
+	var e apiError
+	if code := call(t, "POST", "/api/v1/complaints/"+created.Number+"/reveal-phone", nil, &e); code != http.StatusUnprocessableEntity ||
+		strings.Contains(fmt.Sprint(e), phone) {
+		t.Errorf("a reveal naming nobody: HTTP %d %+v, want 422", code, e)
+	}
+	if n := count(t, `SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND object_key = $1`, created.Number); n != 1 {
+		t.Errorf("%d reveal rows of %s after a refused reveal, want the one", n, created.Number)
+	}
 	if n := count(t, `SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND object_key IN ('TS20000101-9999', '999999999')`); n != 0 {
 		t.Errorf("%d audit rows for reveals of nothing", n)
 	}
