@@ -95,15 +95,17 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 	body["resident"] = map[string]any{"name": "掩码住户", "phone": phone}
 	body["description"] = marker + "，请回电 " + phone
 	var created struct {
-		Number   string `json:"number"`
-		Resident struct{ Phone string }
+		Number     string    `json:"number"`
+		RecordedAt time.Time `json:"recorded_at"`
+		Resident   struct{ Phone string }
 	}
 	if code := call(t, "POST", "/api/v1/complaints", body, &created); code != http.StatusCreated || created.Resident.Phone != masked {
 		t.Fatalf("create: HTTP %d %+v, want the phone masked as %s", code, created, masked)
 	}
 	var visit struct {
-		ID           int64  `json:"id"`
-		VisitorPhone string `json:"visitor_phone"`
+		ID           int64     `json:"id"`
+		VisitorPhone string    `json:"visitor_phone"`
+		ArrivedAt    time.Time `json:"arrived_at"`
 	}
 	if code := call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry",
 		"visitor_name": "掩码访客", "visitor_phone": phone, "notes": marker + " " + phone}, &visit, "X-Staff-Code", "liu_fang"); code != http.StatusCreated || visit.VisitorPhone != masked {
@@ -125,12 +127,14 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 	}
 
 	// Every list, single answer and the audit trail itself: no full number.
-	today := time.Now().In(sys.loc).Format(time.DateOnly)
+	// The days the records were made, not today: the test may run over midnight.
+	visitDay := visit.ArrivedAt.In(sys.loc).Format(time.DateOnly)
+	caseDay := created.RecordedAt.In(sys.loc).Format(time.DateOnly)
 	pages := map[string]string{}
 	for _, path := range []string{
 		"/api/v1/complaints?page_size=200&q=" + marker,
 		"/api/v1/complaints/" + created.Number,
-		"/api/v1/visits?community=A&limit=2000&from=" + today + "&to=" + today,
+		"/api/v1/visits?community=A&limit=2000&from=" + visitDay + "&to=" + visitDay,
 		fmt.Sprintf("/api/v1/visits/%d", visit.ID),
 		"/api/v1/callbacks?month=" + month,
 		"/api/v1/intake/emails",
@@ -146,19 +150,19 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 		}
 	}
 	for path, want := range map[string]string{
-		"/api/v1/complaints?page_size=200&q=" + marker:                         masked,
-		"/api/v1/complaints/" + created.Number:                                 masked,
-		"/api/v1/visits?community=A&limit=2000&from=" + today + "&to=" + today: masked,
-		fmt.Sprintf("/api/v1/visits/%d", visit.ID):                             masked,
-		"/api/v1/callbacks?month=" + month:                                     demoMasked,
-		"/api/v1/intake/emails":                                                masked,
+		"/api/v1/complaints?page_size=200&q=" + marker:                               masked,
+		"/api/v1/complaints/" + created.Number:                                       masked,
+		"/api/v1/visits?community=A&limit=2000&from=" + visitDay + "&to=" + visitDay: masked,
+		fmt.Sprintf("/api/v1/visits/%d", visit.ID):                                   masked,
+		"/api/v1/callbacks?month=" + month:                                           demoMasked,
+		"/api/v1/intake/emails":                                                      masked,
 	} {
 		if !strings.Contains(pages[path], want) {
 			t.Errorf("%s does not show the masked number %s", path, want)
 		}
 	}
 	// The export carries no phone at all, masked or not.
-	resp, err := http.Get(sys.http.URL + "/api/v1/exports/cases.xlsx?kind=complaint&community=A&from=" + today + "&to=" + today)
+	resp, err := http.Get(sys.http.URL + "/api/v1/exports/cases.xlsx?kind=complaint&community=A&from=" + caseDay + "&to=" + caseDay)
 	if err != nil {
 		t.Fatal(err)
 	}
