@@ -128,6 +128,8 @@ func (s *Server) revealed(c *gin.Context, objectType, key string, body gin.H) er
 		Action: "reveal_phone", ObjectType: objectType, ObjectKey: key}); err != nil {
 		return fmt.Errorf("audit the reveal of %s %s: %w", objectType, key, err)
 	}
+	// No cache on the way may keep the number.
+	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, body)
 	return nil
 }

@@ -155,9 +155,8 @@ func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, positi
 			replaced).Scan(&id); err != nil {
 			return fmt.Errorf("insert fee standard: %w", err)
 		}
-		var err2 error
-		if saved, err2 = feeStandardIn(ctx, tx, id); err2 != nil {
-			return err2
+		if saved, err = feeStandardIn(ctx, tx, id); err != nil {
+			return err
 		}
 		before, after := map[string]any{}, map[string]any{"standard": saved}
 		if cutBefore != nil {
