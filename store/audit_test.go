@@ -373,3 +373,67 @@ func TestAuditLogFiltersAndPages(t *testing.T) {
 		}
 	}
 }
+
+// TestRacingFirstSavesOfACategory: of two first saves of one new entry at
+// once, one is the create and the other an update with the entry it
+// replaced as its "before". The test holds the table so that both saves
+// are under way, waiting, before either can write.
+func TestRacingFirstSavesOfACategory(t *testing.T) {
+	st := demoStore(t)
+	ctx := context.Background()
+	hold, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback(ctx)
+	if _, err := hold.Exec(ctx, `LOCK TABLE handbook_categories IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 2
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := st.PutCategory(ctx, auditor, Category{Code: "racing", Kind: "complaint", Name: fmt.Sprintf("并发%d", i),
+				Department: "cleaning", Priority: domain.PriorityNormal, Policy: domain.DefaultPolicy(),
+				Callback: domain.CallbackAlways, Keywords: []string{}})
+			errs <- err
+		}()
+	}
+	// Both saves wait: for the table (having read the entry) or for the
+	// other save.
+	for waiting, polls := 0, 0; waiting < n; polls++ {
+		if polls == 6000 {
+			t.Fatalf("only %d of the %d saves got under way", waiting, n)
+		}
+		if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type IN ('Lock', 'advisory') AND state = 'active'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, _, err := st.AuditLog(ctx, AuditFilter{ObjectType: "handbook_category", ObjectKey: "racing", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creates := 0
+	for _, r := range rows {
+		switch {
+		case r.Action == "create" && string(r.Before) == "null":
+			creates++
+		case r.Action == "update" && field(t, r.Before, "name") != "<missing>":
+		default:
+			t.Errorf("row %s before %s", r.Action, r.Before)
+		}
+	}
+	if len(rows) != n || creates != 1 {
+		t.Errorf("%d rows, %d creates; want %d rows and one create", len(rows), creates, n)
+	}
+}

@@ -210,8 +210,14 @@ func categoryByCode(ctx context.Context, q rowsQuerier, code, lock string) (Cate
 func (s *Store) PutCategory(ctx context.Context, who Who, c Category) (Category, error) {
 	var saved Category
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// FOR UPDATE cannot lock an entry that does not exist yet: the lock
+		// on the code makes two racing first saves one create and one
+		// update, each with the right "before".
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('handbook_categories'), hashtext($1))`, c.Code); err != nil {
+			return fmt.Errorf("lock category %q: %w", c.Code, err)
+		}
 		var before any
-		old, err := categoryByCode(ctx, tx, c.Code, "FOR UPDATE")
+		old, err := categoryByCode(ctx, tx, c.Code, "")
 		switch {
 		case err == nil:
 			before = old
