@@ -623,7 +623,10 @@ func toResponse(view store.Case, live *workflows.CaseState, events []domain.Time
 	st := workflows.StateOf(view.Kind, snap)
 	resp := caseResponse{
 		Number: snap.Number, Kind: view.Kind, CallRef: view.CallRef, Status: snap.Status, Category: snap.Category, Community: snap.Community,
-		Building: view.Building, Unit: view.Unit, Resident: view.Resident, Description: view.Description,
+		Building: view.Building, Unit: view.Unit, Description: maskText(view.Description, view.Resident.Phone),
+		// Every answer masks the number, the single case too: a full
+		// number is shown only by the audited reveal-phone.
+		Resident:   store.Resident{Name: view.Resident.Name, Phone: domain.MaskPhone(view.Resident.Phone)},
 		Department: snap.Department, Assignee: snap.Assignee, Channel: snap.Channel, Priority: snap.Priority,
 		EscalationLevel: snap.EscalationLevel, EscalatedTo: st.EscalatedTo, SLABreached: snap.SLABreached,
 		Reopens: snap.Reopens, CallbackAttempts: snap.CallbackAttempts, RecordedAt: snap.RecordedAt,

@@ -152,6 +152,9 @@ func (s *Server) listInboundEmails(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range items {
+		items[i] = maskInbound(items[i])
+	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 	return nil
 }
@@ -246,7 +249,7 @@ func (s *Server) dismissInboundEmail(c *gin.Context) error {
 		return err
 	}
 	e, _ = s.inboundEmail(c)
-	c.JSON(http.StatusOK, e)
+	c.JSON(http.StatusOK, maskInbound(e))
 	return nil
 }
 

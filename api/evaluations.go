@@ -96,8 +96,7 @@ func (s *Server) putEvaluationSettings(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
-	actor := actor(c)
-	e, err := s.cfg.Store.SetEvaluationSettings(c.Request.Context(), set, actor)
+	e, err := s.cfg.Store.SetEvaluationSettings(c.Request.Context(), set, who(c))
 	if err != nil {
 		return err
 	}

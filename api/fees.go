@@ -156,11 +156,10 @@ func (s *Server) addFeeStandard(c *gin.Context) error {
 	if err != nil {
 		return invalid(err.Error())
 	}
-	actor := actor(c)
 	if req.Position == 0 {
 		req.Position = 100
 	}
-	saved, err := s.cfg.Store.AddFeeStandard(c.Request.Context(), f, req.Position, actor)
+	saved, err := s.cfg.Store.AddFeeStandard(c.Request.Context(), f, req.Position, who(c))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFoundf("no community %q", community)
@@ -183,8 +182,7 @@ func (s *Server) deleteFeeStandard(c *gin.Context) error {
 	if err != nil || id <= 0 || !codeRE.MatchString(community) {
 		return notFoundf("no fee standard %q in community %q", param, community)
 	}
-	actor := actor(c)
-	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, actor)
+	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, who(c))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return notFoundf("no fee standard %d in community %q", id, community)

@@ -228,13 +228,11 @@ func (s *Server) putCategory(c *gin.Context) error {
 	if err := s.checkHolder(c, cat.Department, "responsible", cat.Responsible); err != nil {
 		return err
 	}
-	saved, err := s.cfg.Store.PutCategory(ctx, cat)
+	// The audit trail records who set the limits new cases will run on.
+	saved, err := s.cfg.Store.PutCategory(ctx, who(c), cat)
 	if err != nil {
 		return err
 	}
-	// The handbook has no column for who changed it yet; the log says who
-	// set the limits new cases will run on.
-	s.cfg.Logger.Info("handbook category saved", "category", saved.Code, "actor", actor(c))
 	c.JSON(http.StatusOK, categoryOut(saved))
 	return nil
 }

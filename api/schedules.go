@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/workflows"
 )
 
@@ -91,7 +92,19 @@ func (s *Server) actOnSchedule(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	h := s.cfg.Temporal.ScheduleClient().GetHandle(ctx, def.ID)
-	switch c.Param("action") {
+	action := c.Param("action")
+	switch action {
+	case "trigger", "pause", "resume":
+	default:
+		return notFoundf("unknown action %q; schedules take trigger, pause, resume", action)
+	}
+	// The state before, for the audit row; a schedule that cannot be
+	// described is not acted on.
+	before, err := s.describeSchedule(c, *def)
+	if err != nil {
+		return err
+	}
+	switch action {
 	case "trigger":
 		// Run now even if a run is going: the supervisor asked for it.
 		err = h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enums.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL})
@@ -99,18 +112,37 @@ func (s *Server) actOnSchedule(c *gin.Context) error {
 		err = h.Pause(ctx, client.SchedulePauseOptions{Note: note})
 	case "resume":
 		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
-	default:
-		return notFoundf("unknown action %q; schedules take trigger, pause, resume", c.Param("action"))
 	}
+	// The schedule lives in Temporal, not in PostgreSQL, so the audit row
+	// cannot share a transaction with the change: it is written after the
+	// call, with its outcome, whether the call worked or not.
+	entry := store.AuditEntry{Action: action, ObjectType: "schedule", ObjectKey: def.ID,
+		Before: scheduleAuditState(before), Outcome: store.OutcomeOK}
 	if err != nil {
-		return fmt.Errorf("%s schedule %s: %w", c.Param("action"), def.ID, err)
+		entry.Outcome = store.OutcomeFailed
+		if aerr := s.cfg.Store.RecordAudit(ctx, who(c), entry); aerr != nil {
+			s.cfg.Logger.Error("schedule action not audited", "schedule", def.ID, "action", action, "error", aerr)
+		}
+		return fmt.Errorf("%s schedule %s: %w", action, def.ID, err)
 	}
-	d, err := s.describeSchedule(c, *def)
-	if err != nil {
-		return err
+	d, derr := s.describeSchedule(c, *def)
+	if derr == nil {
+		entry.After = scheduleAuditState(d)
+	}
+	if err := s.cfg.Store.RecordAudit(ctx, who(c), entry); err != nil {
+		return fmt.Errorf("%s schedule %s was done but not audited: %w", action, def.ID, err)
+	}
+	if derr != nil {
+		return derr
 	}
 	c.JSON(http.StatusOK, d)
 	return nil
+}
+
+// scheduleAuditState is what the audit trail keeps of a schedule's state:
+// whether it is paused and its note (its runs change by themselves).
+func scheduleAuditState(d scheduleJSON) map[string]any {
+	return map[string]any{"paused": d.Paused, "note": d.Note}
 }
 
 func (s *Server) listArchivedReports(c *gin.Context) error {

@@ -176,6 +176,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/calendar/:year", s.handle(s.getCalendar))
 	v1.PUT("/calendar/:year", s.handle(s.putCalendar))
 	s.registerSpreadsheetRoutes(v1)
+	s.registerAuditRoutes(v1)
 	return r
 }
 

@@ -62,7 +62,7 @@ func (s *Server) importReference(c *gin.Context) error {
 	batch, err := parse(kind, bytes.NewReader(data))
 	if err == nil {
 		var res store.ImportResult
-		res, err = s.cfg.Store.ImportReference(c.Request.Context(), batch)
+		res, err = s.cfg.Store.ImportReference(c.Request.Context(), who(c), batch, fileDigest(data))
 		if err == nil {
 			s.cfg.Logger.Info("reference data imported", "kind", res.Kind, "actor", actor, "rows", res.Rows,
 				"created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
@@ -371,6 +371,13 @@ func (s *Server) exportCases(c *gin.Context) error {
 	case err != nil:
 		return err
 	}
+	// Nothing leaves without its audit row: it is written once the
+	// workbook is built and before the first byte is sent.
+	if err := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), store.AuditEntry{
+		Action: "export", ObjectType: "cases", ObjectKey: "cases.xlsx",
+		After: map[string]any{"filter": exportFilterOf(c), "rows": rows}}); err != nil {
+		return fmt.Errorf("audit the case export: %w", err)
+	}
 	attachment(c, "cases-"+time.Now().In(s.cfg.Location).Format("20060102")+".xlsx")
 	c.Header("Content-Type", contentTypeXLSX)
 	c.Status(http.StatusOK)
@@ -379,6 +386,18 @@ func (s *Server) exportCases(c *gin.Context) error {
 		s.cfg.Logger.Warn("case export not fully sent", "rows", rows, "error", err)
 	}
 	return nil
+}
+
+// exportFilterOf is the export's filter as the audit trail keeps it: the
+// known parameters only, which are codes and dates, never personal data.
+func exportFilterOf(c *gin.Context) map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"kind", "status", "category", "department", "community", "from", "to"} {
+		if v := c.Query(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // writeCaseSheet streams the matching cases into the workbook's one sheet

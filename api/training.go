@@ -270,9 +270,20 @@ func (s *Server) startTrainingCycle(c *gin.Context) error {
 	case errors.As(err, &started):
 		return conflict("already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
 	case err != nil:
+		// Like a schedule action (Temporal, not PostgreSQL): audited with
+		// its outcome after the call.
+		entry := store.AuditEntry{Action: "trigger", ObjectType: "training_cycle", ObjectKey: quarter,
+			Outcome: store.OutcomeFailed, After: gin.H{"session_now": body.SessionNow}}
+		if aerr := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), entry); aerr != nil {
+			s.cfg.Logger.Error("training cycle start not audited", "cycle", quarter, "error", aerr)
+		}
 		return fromWorkflow(err)
 	}
 	s.cfg.Logger.Info("training cycle started by hand", "cycle", quarter, "session_now", body.SessionNow, "by", actor)
+	if err := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), store.AuditEntry{Action: "trigger", ObjectType: "training_cycle",
+		ObjectKey: quarter, After: gin.H{"session_now": body.SessionNow, "workflow_id": run.GetID()}}); err != nil {
+		return fmt.Errorf("training cycle %s was started but not audited: %w", quarter, err)
+	}
 	c.JSON(http.StatusAccepted, gin.H{"cycle": quarter, "session_now": body.SessionNow, "workflow_id": run.GetID(), "run_id": run.GetRunID()})
 	return nil
 }
@@ -341,7 +352,7 @@ func (s *Server) createQuestion(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
-	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), q)
+	q, err := s.cfg.Store.CreateQuestion(c.Request.Context(), who(c), q)
 	if err != nil {
 		return err
 	}
@@ -355,7 +366,7 @@ func (s *Server) deactivateQuestion(c *gin.Context) error {
 	if err != nil {
 		return notFoundf("no question %q", c.Param("id"))
 	}
-	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), id); err != nil {
+	if err := s.cfg.Store.DeactivateQuestion(c.Request.Context(), who(c), id); err != nil {
 		return orNotFound(err, notFoundf("no question %d", id))
 	}
 	c.JSON(http.StatusOK, gin.H{"id": id, "active": false})
@@ -440,7 +451,7 @@ func (s *Server) putCalendar(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
-	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), year, days); err != nil {
+	if err := s.cfg.Store.SetCalendarYear(c.Request.Context(), who(c), year, days); err != nil {
 		return err
 	}
 	slices.SortFunc(days, func(a, b store.CalendarDay) int { return strings.Compare(a.Day, b.Day) })

@@ -85,8 +85,13 @@ func (s *Server) createVisit(c *gin.Context) error {
 	return nil
 }
 
+// visitView is a visit as the API shows it: local times, and the
+// visitor's phone masked (POST …/reveal-phone shows it, audited).
 func (s *Server) visitView(v store.Visit) store.Visit {
 	v.ArrivedAt = v.ArrivedAt.In(s.cfg.Location)
+	v.Notes = maskText(v.Notes, v.VisitorPhone)
+	v.ExitComment = maskText(v.ExitComment, v.VisitorPhone)
+	v.VisitorPhone = domain.MaskPhone(v.VisitorPhone)
 	if v.ExitedAt != nil {
 		t := v.ExitedAt.In(s.cfg.Location)
 		v.ExitedAt = &t

@@ -103,7 +103,7 @@ func TestEmailFromResidentOpensCases(t *testing.T) {
 		Resident    struct{ Name, Phone string }
 	}
 	call(t, "GET", "/api/v1/complaints/"+a.Number, nil, &full)
-	if full.Unit != "1-101" || full.Resident.Phone != "13800130000" || !strings.Contains(full.Description, "楼上还有很大的噪音") {
+	if full.Unit != "1-101" || full.Resident.Phone != "138****0000" || !strings.Contains(full.Description, "楼上还有很大的噪音") {
 		t.Fatalf("intake from email: %+v", full)
 	}
 

@@ -462,4 +462,7 @@ func TestStartTrainingCycleRefusals(t *testing.T) {
 	if after := runs(); after != before {
 		t.Fatalf("%d cycles after the refusals, %d before", after, before)
 	}
+	if n := count(t, `SELECT count(*) FROM audit_log WHERE object_type = 'training_cycle' AND object_key IN ($1, '2026-Q5')`, next); n != 0 {
+		t.Errorf("%d audit rows for refused starts", n)
+	}
 }

@@ -20,29 +20,41 @@ type EvaluationSettings struct {
 
 // EvaluationSettings reads the settings in force.
 func (s *Store) EvaluationSettings(ctx context.Context) (EvaluationSettings, error) {
+	return evaluationSettings(ctx, s.pool, "")
+}
+
+func evaluationSettings(ctx context.Context, q querier, lock string) (EvaluationSettings, error) {
 	var e EvaluationSettings
 	w := &e.Weights
-	err := s.pool.QueryRow(ctx, `SELECT weight_ratings, weight_feedback, weight_callbacks, weight_exam, threshold, updated_by, updated_at
-		FROM evaluation_settings`).Scan(&w.Ratings, &w.Feedback, &w.Callbacks, &w.Exam, &e.Threshold, &e.UpdatedBy, &e.UpdatedAt)
+	err := q.QueryRow(ctx, `SELECT weight_ratings, weight_feedback, weight_callbacks, weight_exam, threshold, updated_by, updated_at
+		FROM evaluation_settings `+lock).Scan(&w.Ratings, &w.Feedback, &w.Callbacks, &w.Exam, &e.Threshold, &e.UpdatedBy, &e.UpdatedAt)
 	if err != nil {
 		return e, fmt.Errorf("read evaluation settings: %w", err)
 	}
 	return e, nil
 }
 
-// SetEvaluationSettings replaces the settings; by is the member of staff who
-// changed them. The caller validates them first; the table's checks refuse
-// what slips through.
-func (s *Store) SetEvaluationSettings(ctx context.Context, set domain.EvalSettings, by string) (EvaluationSettings, error) {
-	e := EvaluationSettings{EvalSettings: set, UpdatedBy: by}
+// SetEvaluationSettings replaces the settings; who is the member of staff
+// who changed them, recorded with the settings and, with the settings
+// before and after, in the audit trail. The caller validates them first;
+// the table's checks refuse what slips through.
+func (s *Store) SetEvaluationSettings(ctx context.Context, set domain.EvalSettings, who Who) (EvaluationSettings, error) {
+	e := EvaluationSettings{EvalSettings: set, UpdatedBy: who.Actor}
 	w := set.Weights
-	err := s.pool.QueryRow(ctx, `UPDATE evaluation_settings SET weight_ratings = $1, weight_feedback = $2, weight_callbacks = $3,
-			weight_exam = $4, threshold = $5, updated_by = $6, updated_at = now()
-		RETURNING updated_at`, w.Ratings, w.Feedback, w.Callbacks, w.Exam, set.Threshold, by).Scan(&e.UpdatedAt)
-	if err != nil {
-		return e, fmt.Errorf("update evaluation settings: %w", err)
-	}
-	return e, nil
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		before, err := evaluationSettings(ctx, tx, "FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `UPDATE evaluation_settings SET weight_ratings = $1, weight_feedback = $2, weight_callbacks = $3,
+				weight_exam = $4, threshold = $5, updated_by = $6, updated_at = now()
+			RETURNING updated_at`, w.Ratings, w.Feedback, w.Callbacks, w.Exam, set.Threshold, who.Actor).Scan(&e.UpdatedAt); err != nil {
+			return fmt.Errorf("update evaluation settings: %w", err)
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "update", ObjectType: "evaluation_settings",
+			Before: before, After: e})
+	})
+	return e, err
 }
 
 // EvaluationInputs gathers, for every active receptionist, the counts of

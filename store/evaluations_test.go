@@ -179,7 +179,7 @@ func testEvaluationStorage(t *testing.T, st *Store, inputs []domain.EvalInput) {
 	}
 
 	changed := domain.EvalSettings{Weights: domain.EvalWeights{Ratings: 1, Exam: 1}, Threshold: 60}
-	upd, err := st.SetEvaluationSettings(ctx, changed, "chen_jing")
+	upd, err := st.SetEvaluationSettings(ctx, changed, Who{Actor: "chen_jing"})
 	if err != nil || upd.EvalSettings != changed || upd.UpdatedBy != "chen_jing" {
 		t.Fatalf("set settings: %+v, %v", upd, err)
 	}
@@ -187,7 +187,7 @@ func testEvaluationStorage(t *testing.T, st *Store, inputs []domain.EvalInput) {
 		t.Fatalf("settings after the change %+v, %v", got, err)
 	}
 	// The table refuses what validation should have caught.
-	if _, err := st.SetEvaluationSettings(ctx, domain.EvalSettings{Threshold: 50}, "chen_jing"); err == nil {
+	if _, err := st.SetEvaluationSettings(ctx, domain.EvalSettings{Threshold: 50}, Who{Actor: "chen_jing"}); err == nil {
 		t.Fatal("all-zero weights stored")
 	}
 

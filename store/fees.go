@@ -96,8 +96,11 @@ func (s *Store) communityExists(ctx context.Context, q querier, community string
 // it did so (DeleteFeeStandard undoes it). Any other overlap with a standard
 // in force is ErrConflict, because two rates for one day would make the
 // bill ambiguous.
-func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, position int, by string) (domain.FeeStandard, error) {
-	var id int64
+//
+// The addition, with the standard it cut short before and after, is
+// recorded in the audit trail by who.
+func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, position int, who Who) (domain.FeeStandard, error) {
+	var saved domain.FeeStandard
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockFeeStandards(ctx, tx, f.Community); err != nil {
 			return err
@@ -106,7 +109,22 @@ func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, positi
 		// always open (replaced_to NULL). The overlap check below keeps
 		// at most one open-ended standard per item and unit type.
 		var replaced *int64
+		var cutBefore *domain.FeeStandard
 		err := tx.QueryRow(ctx, `
+			SELECT id FROM fee_standards
+			WHERE community = $1 AND item = $2 AND unit_type = $3 AND deleted_at IS NULL
+				AND effective_to IS NULL AND effective_from < $4
+			ORDER BY effective_from DESC LIMIT 1`, f.Community, f.Item, f.UnitType, f.From).Scan(&replaced)
+		if err == nil {
+			old, err := feeStandardIn(ctx, tx, *replaced)
+			if err != nil {
+				return err
+			}
+			cutBefore = &old
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("find previous standard: %w", err)
+		}
+		err = tx.QueryRow(ctx, `
 			WITH cut AS (
 				UPDATE fee_standards SET effective_to = $4
 				WHERE community = $1 AND item = $2 AND unit_type = $3 AND deleted_at IS NULL
@@ -128,17 +146,33 @@ func (s *Store) AddFeeStandard(ctx context.Context, f domain.FeeStandard, positi
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("check overlap: %w", err)
 		}
-		return tx.QueryRow(ctx, `
+		var id int64
+		if err := tx.QueryRow(ctx, `
 			INSERT INTO fee_standards (community, item, name, name_en, basis, unit_type, rate, effective_from, effective_to,
 				position, created_by, replaced_id, replaced_to)
 			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12, NULL) RETURNING id`,
-			f.Community, f.Item, f.Name, f.NameEn, f.Basis, f.UnitType, f.Rate.String(), f.From, f.To, position, by,
-			replaced).Scan(&id)
+			f.Community, f.Item, f.Name, f.NameEn, f.Basis, f.UnitType, f.Rate.String(), f.From, f.To, position, who.Actor,
+			replaced).Scan(&id); err != nil {
+			return fmt.Errorf("insert fee standard: %w", err)
+		}
+		if saved, err = feeStandardIn(ctx, tx, id); err != nil {
+			return err
+		}
+		before, after := map[string]any{}, map[string]any{"standard": saved}
+		if cutBefore != nil {
+			cutAfter, err := feeStandardIn(ctx, tx, cutBefore.ID)
+			if err != nil {
+				return err
+			}
+			before["replaced"], after["replaced"] = cutBefore, cutAfter
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "create", ObjectType: "fee_standard",
+			ObjectKey: fmt.Sprint(id), Before: before, After: after})
 	})
 	if err != nil {
 		return domain.FeeStandard{}, err
 	}
-	return s.feeStandard(ctx, id)
+	return saved, nil
 }
 
 // lockFeeStandards serialises the writers of one community's standards, so
@@ -155,8 +189,8 @@ func lockFeeStandards(ctx context.Context, tx pgx.Tx, community string) error {
 	return nil
 }
 
-func (s *Store) feeStandard(ctx context.Context, id int64) (domain.FeeStandard, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+feeColumns+` FROM fee_standards WHERE id = $1`, id)
+func feeStandardIn(ctx context.Context, q rowsQuerier, id int64) (domain.FeeStandard, error) {
+	rows, err := q.Query(ctx, `SELECT `+feeColumns+` FROM fee_standards WHERE id = $1`, id)
 	if err != nil {
 		return domain.FeeStandard{}, fmt.Errorf("read fee standard: %w", err)
 	}
@@ -182,10 +216,12 @@ type FeeDeletion struct {
 // had before (open, as a rule), though never past the start of a later
 // standard in force: the period the deleted standard covered falls back to
 // the standard it had replaced, so the bill keeps its line. ErrNotFound for
-// an unknown standard, ErrDeleted for one deleted before.
-func (s *Store) DeleteFeeStandard(ctx context.Context, community string, id int64, by string) (FeeDeletion, error) {
-	var restored *int64
+// an unknown standard, ErrDeleted for one deleted before. The deletion is
+// recorded in the audit trail by who, with both standards before and after.
+func (s *Store) DeleteFeeStandard(ctx context.Context, community string, id int64, who Who) (FeeDeletion, error) {
+	var d FeeDeletion
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var restored *int64
 		if err := lockFeeStandards(ctx, tx, community); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return fmt.Errorf("fee standard %d in community %q: %w", id, community, ErrNotFound)
@@ -211,52 +247,75 @@ func (s *Store) DeleteFeeStandard(ctx context.Context, community string, id int6
 		if deletedAt != nil {
 			return &FeeDeletedError{ID: id, By: *deletedBy, At: *deletedAt}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE fee_standards SET deleted_at = now(), deleted_by = $2 WHERE id = $1`, id, by); err != nil {
+		before := map[string]any{}
+		if before["standard"], err = feeStandardIn(ctx, tx, id); err != nil {
+			return err
+		}
+		if replaced != nil {
+			if before["replaced"], err = feeStandardIn(ctx, tx, *replaced); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE fee_standards SET deleted_at = now(), deleted_by = $2 WHERE id = $1`, id, who.Actor); err != nil {
 			return fmt.Errorf("delete fee standard: %w", err)
 		}
-		if replaced == nil {
-			return nil
+		if err := restoreReplaced(ctx, tx, community, id, from, replaced, replacedTo, &restored); err != nil {
+			return err
 		}
-		// The replaced standard still ends where this one began unless it
-		// was deleted itself. least() ignores NULL, so an open end stays
-		// open unless a later standard in force starts first.
-		err = tx.QueryRow(ctx, `
-			UPDATE fee_standards p SET effective_to = least($4::date, (
-				SELECT min(n.effective_from) FROM fee_standards n
-				WHERE n.community = p.community AND n.item = p.item AND n.unit_type = p.unit_type
-					AND n.deleted_at IS NULL AND n.effective_from >= $3))
-			WHERE p.community = $1 AND p.id = $2 AND p.deleted_at IS NULL AND p.effective_to = $3
-			RETURNING p.id`, community, *replaced, from, replacedTo).Scan(&restored)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("restore fee standard %d: %w", *replaced, err)
+		if d.Deleted, err = feeStandardIn(ctx, tx, id); err != nil {
+			return err
 		}
-		// A standard that later cut this one short now follows the
-		// restored one: deleting it too must restore that one, to the end
-		// it had before this one cut it.
-		if _, err := tx.Exec(ctx, `
-			UPDATE fee_standards SET replaced_id = $2, replaced_to = $3
-			WHERE replaced_id = $1 AND deleted_at IS NULL`, id, *replaced, replacedTo); err != nil {
-			return fmt.Errorf("relink standards that replaced %d: %w", id, err)
+		after := map[string]any{"standard": d.Deleted}
+		if replaced != nil {
+			r, err := feeStandardIn(ctx, tx, *replaced)
+			if err != nil {
+				return err
+			}
+			after["replaced"] = r
+			if restored != nil {
+				d.Restored = &r
+			}
 		}
-		return nil
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "delete", ObjectType: "fee_standard",
+			ObjectKey: fmt.Sprint(id), Before: before, After: after})
 	})
 	if err != nil {
 		return FeeDeletion{}, err
 	}
-	var d FeeDeletion
-	if d.Deleted, err = s.feeStandard(ctx, id); err != nil {
-		return d, err
-	}
-	if restored != nil {
-		r, err := s.feeStandard(ctx, *restored)
-		if err != nil {
-			return d, err
-		}
-		d.Restored = &r
-	}
 	return d, nil
+}
+
+// restoreReplaced gives the standard that id had replaced the end it had
+// before id cut it; restored is set when it did.
+func restoreReplaced(ctx context.Context, tx pgx.Tx, community string, id int64, from time.Time,
+	replaced *int64, replacedTo *time.Time, restored **int64) error {
+	if replaced == nil {
+		return nil
+	}
+	// The replaced standard still ends where this one began unless it
+	// was deleted itself. least() ignores NULL, so an open end stays
+	// open unless a later standard in force starts first.
+	err := tx.QueryRow(ctx, `
+		UPDATE fee_standards p SET effective_to = least($4::date, (
+			SELECT min(n.effective_from) FROM fee_standards n
+			WHERE n.community = p.community AND n.item = p.item AND n.unit_type = p.unit_type
+				AND n.deleted_at IS NULL AND n.effective_from >= $3))
+		WHERE p.community = $1 AND p.id = $2 AND p.deleted_at IS NULL AND p.effective_to = $3
+		RETURNING p.id`, community, *replaced, from, replacedTo).Scan(restored)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("restore fee standard %d: %w", *replaced, err)
+	}
+	// A standard that later cut this one short now follows the
+	// restored one: deleting it too must restore that one, to the end
+	// it had before this one cut it.
+	if _, err := tx.Exec(ctx, `
+		UPDATE fee_standards SET replaced_id = $2, replaced_to = $3
+		WHERE replaced_id = $1 AND deleted_at IS NULL`, id, *replaced, replacedTo); err != nil {
+		return fmt.Errorf("relink standards that replaced %d: %w", id, err)
+	}
+	return nil
 }
 
 // UnitFeeBasis is what the fee breakdown of one unit is computed from.

@@ -49,7 +49,7 @@ func addMgmt(t *testing.T, st *Store, rate, from, to string) domain.FeeStandard 
 		d := day(to)
 		f.To = &d
 	}
-	saved, err := st.AddFeeStandard(context.Background(), f, 10, "he_yan")
+	saved, err := st.AddFeeStandard(context.Background(), f, 10, Who{Actor: "he_yan"})
 	if err != nil {
 		t.Fatalf("add %s from %s: %v", rate, from, err)
 	}
@@ -95,7 +95,7 @@ func TestDeleteFeeStandardRestoresTheOneItReplaced(t *testing.T) {
 	if got, want := periods(t, st, false), "3.00 2025-01-01–2026-07-01, 9.00 2026-07-01–open"; got != want {
 		t.Fatalf("after the change: %s, want %s", got, want)
 	}
-	d, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, "ma_lin")
+	d, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, Who{Actor: "ma_lin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,14 +115,14 @@ func TestDeleteFeeStandardRestoresTheOneItReplaced(t *testing.T) {
 
 	// Twice, unknown, another community's.
 	var gone *FeeDeletedError
-	if _, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, "he_yan"); !errors.Is(err, ErrDeleted) || !errors.As(err, &gone) || gone.By != "ma_lin" {
+	if _, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, Who{Actor: "he_yan"}); !errors.Is(err, ErrDeleted) || !errors.As(err, &gone) || gone.By != "ma_lin" {
 		t.Fatalf("second deletion: %v, want ErrDeleted by ma_lin", err)
 	}
 	for _, tt := range []struct {
 		community string
 		id        int64
 	}{{"FEE", mistake.ID + 100}, {"A", old.ID}, {"NOPE", old.ID}} {
-		if _, err := st.DeleteFeeStandard(ctx, tt.community, tt.id, "he_yan"); !errors.Is(err, ErrNotFound) {
+		if _, err := st.DeleteFeeStandard(ctx, tt.community, tt.id, Who{Actor: "he_yan"}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("delete %d in %s: %v, want ErrNotFound", tt.id, tt.community, err)
 		}
 	}
@@ -150,13 +150,13 @@ func TestDeleteFeeStandardInAChain(t *testing.T) {
 	if last.Replaces == nil || *last.Replaces != middle.ID {
 		t.Fatalf("the last replaces %v, want %d", last.Replaces, middle.ID)
 	}
-	if _, err := st.DeleteFeeStandard(ctx, "FEE", middle.ID, "he_yan"); err != nil {
+	if _, err := st.DeleteFeeStandard(ctx, "FEE", middle.ID, Who{Actor: "he_yan"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := periods(t, st, false), "3.00 2025-01-01–2027-01-01, 3.40 2027-01-01–open"; got != want {
 		t.Fatalf("after deleting the middle one: %s, want %s", got, want)
 	}
-	if _, err := st.DeleteFeeStandard(ctx, "FEE", last.ID, "he_yan"); err != nil {
+	if _, err := st.DeleteFeeStandard(ctx, "FEE", last.ID, Who{Actor: "he_yan"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := periods(t, st, false), "3.00 2025-01-01–open"; got != want {
@@ -169,7 +169,7 @@ func TestDeleteFeeStandardInAChain(t *testing.T) {
 	if got, want := periods(t, st, false), "3.00 2025-01-01–2026-03-01, 2.00 2026-03-01–2026-06-01"; got != want {
 		t.Fatalf("with the temporary standard: %s, want %s", got, want)
 	}
-	if _, err := st.DeleteFeeStandard(ctx, "FEE", temp.ID, "he_yan"); err != nil {
+	if _, err := st.DeleteFeeStandard(ctx, "FEE", temp.ID, Who{Actor: "he_yan"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := periods(t, st, false), "3.00 2025-01-01–open"; got != want {
@@ -179,10 +179,10 @@ func TestDeleteFeeStandardInAChain(t *testing.T) {
 	// Deleting the first standard restores nothing; deleting a standard
 	// whose replaced one is gone restores nothing either.
 	next := addMgmt(t, st, "3.60", "2028-01-01", "")
-	if d, err := st.DeleteFeeStandard(ctx, "FEE", first.ID, "he_yan"); err != nil || d.Restored != nil {
+	if d, err := st.DeleteFeeStandard(ctx, "FEE", first.ID, Who{Actor: "he_yan"}); err != nil || d.Restored != nil {
 		t.Fatalf("delete the first: %+v, %v", d, err)
 	}
-	if d, err := st.DeleteFeeStandard(ctx, "FEE", next.ID, "he_yan"); err != nil || d.Restored != nil {
+	if d, err := st.DeleteFeeStandard(ctx, "FEE", next.ID, Who{Actor: "he_yan"}); err != nil || d.Restored != nil {
 		t.Fatalf("delete the one after a deleted one: %+v, %v", d, err)
 	}
 	if got := periods(t, st, false); got != "" {
@@ -213,7 +213,7 @@ func TestFeeStandardWritesConcurrently(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, "he_yan")
+				_, err := st.DeleteFeeStandard(ctx, "FEE", mistake.ID, Who{Actor: "he_yan"})
 				errs <- err
 			}()
 		}
@@ -223,7 +223,7 @@ func TestFeeStandardWritesConcurrently(t *testing.T) {
 			f := domain.FeeStandard{Community: "FEE", Item: "management", Name: "物业服务费", Basis: domain.BasisArea,
 				UnitType: "commercial", Rate: decimal.RequireFromString("3.40"), From: day("2027-01-01")}
 			<-start
-			_, err := st.AddFeeStandard(ctx, f, 10, "he_yan")
+			_, err := st.AddFeeStandard(ctx, f, 10, Who{Actor: "he_yan"})
 			errs <- err
 		}()
 		close(start)
@@ -275,7 +275,7 @@ func TestDemoFeeRiseCanBeDeleted(t *testing.T) {
 	if rise.Replaces == nil {
 		t.Fatalf("the demo rise %+v records no replaced standard", rise)
 	}
-	d, err := st.DeleteFeeStandard(ctx, "A", rise.ID, "he_yan")
+	d, err := st.DeleteFeeStandard(ctx, "A", rise.ID, Who{Actor: "he_yan"})
 	if err != nil || d.Restored == nil || d.Restored.Rate.StringFixed(2) != "2.50" || d.Restored.To != nil {
 		t.Fatalf("delete the demo rise: %+v, %v; want 2.50 open again", d, err)
 	}
@@ -333,7 +333,7 @@ func TestFeeDeletesMigrationLinksExistingChanges(t *testing.T) {
 		if f.Replaces == nil {
 			t.Fatalf("the 3.50 standard records no replaced standard")
 		}
-		if _, err := st.DeleteFeeStandard(ctx, "FEE", f.ID, "he_yan"); err != nil {
+		if _, err := st.DeleteFeeStandard(ctx, "FEE", f.ID, Who{Actor: "he_yan"}); err != nil {
 			t.Fatal(err)
 		}
 	}

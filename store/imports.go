@@ -60,7 +60,12 @@ var importLocks = map[refdata.Kind][]string{
 //
 // An update whose values equal the stored ones is skipped and the row
 // counts as unchanged.
-func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportResult, error) {
+//
+// A committed import is recorded in the audit trail by who, with what it
+// did (the counts, not the rows: a household file is residents' personal
+// data, which the trail does not hold) and detail (the caller's
+// description of the file, such as its digest).
+func (s *Store) ImportReference(ctx context.Context, who Who, b refdata.Batch, detail map[string]any) (ImportResult, error) {
 	res := ImportResult{Kind: string(b.Kind), Rows: b.Len()}
 	locks, ok := importLocks[b.Kind]
 	if !ok {
@@ -72,18 +77,45 @@ func (s *Store) ImportReference(ctx context.Context, b refdata.Batch) (ImportRes
 				return fmt.Errorf("import %s: lock %s: %w", b.Kind, t, err)
 			}
 		}
+		// A staff file can change who holds which role: the trail keeps
+		// each changed member's role, department and state before and
+		// after (not their contact details).
+		var staffBefore map[string]staffDuty
+		if b.Kind == refdata.Staff {
+			var err error
+			if staffBefore, err = staffDuties(ctx, tx, b.Staff); err != nil {
+				return err
+			}
+		}
+		var err error
 		switch b.Kind {
 		case refdata.Communities:
-			return importCommunities(ctx, tx, b.Communities, &res)
+			err = importCommunities(ctx, tx, b.Communities, &res)
 		case refdata.Buildings:
-			return importBuildings(ctx, tx, b.Buildings, &res)
+			err = importBuildings(ctx, tx, b.Buildings, &res)
 		case refdata.Units:
-			return importUnits(ctx, tx, b.Units, &res)
+			err = importUnits(ctx, tx, b.Units, &res)
 		case refdata.Households:
-			return importHouseholds(ctx, tx, b.Households, &res)
+			err = importHouseholds(ctx, tx, b.Households, &res)
 		default:
-			return importStaff(ctx, tx, b.Staff, &res)
+			err = importStaff(ctx, tx, b.Staff, &res)
 		}
+		if err != nil {
+			return err
+		}
+		after := map[string]any{"result": res}
+		for k, v := range detail {
+			after[k] = v
+		}
+		if b.Kind == refdata.Staff {
+			staffAfter, err := staffDuties(ctx, tx, b.Staff)
+			if err != nil {
+				return err
+			}
+			after["staff"] = staffChanges(b.Staff, staffBefore, staffAfter)
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "import", ObjectType: "reference_data",
+			ObjectKey: string(b.Kind), After: after})
 	})
 	if err != nil {
 		return ImportResult{}, err
@@ -631,4 +663,63 @@ func execAll(ctx context.Context, tx pgx.Tx, kind refdata.Kind, stmts []rowStmt)
 		}
 	}
 	return nil
+}
+
+// staffDuty is what the audit trail keeps of a member of staff an import
+// touches.
+type staffDuty struct {
+	Name       string `json:"name"`
+	Department string `json:"department"`
+	Role       string `json:"role"`
+	Active     bool   `json:"active"`
+}
+
+// staffDuties reads the stored duties of the staff a file names.
+func staffDuties(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember) (map[string]staffDuty, error) {
+	codes := make([]string, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Code
+	}
+	out := map[string]staffDuty{}
+	q, err := tx.Query(ctx, `SELECT code, name, department, role, active FROM staff WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return nil, fmt.Errorf("read staff for the audit trail: %w", err)
+	}
+	var code string
+	var d staffDuty
+	if _, err := pgx.ForEachRow(q, []any{&code, &d.Name, &d.Department, &d.Role, &d.Active}, func() error {
+		out[code] = d
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read staff for the audit trail: %w", err)
+	}
+	return out, nil
+}
+
+// staffChange is one member of staff an import created or changed.
+type staffChange struct {
+	Code   string     `json:"code"`
+	Before *staffDuty `json:"before"`
+	After  staffDuty  `json:"after"`
+}
+
+// staffChanges lists, in file order, the staff whose duties differ.
+func staffChanges(rows []refdata.StaffMember, before, after map[string]staffDuty) []staffChange {
+	out := []staffChange{}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.Code] {
+			continue
+		}
+		seen[r.Code] = true
+		a := after[r.Code]
+		b, existed := before[r.Code]
+		switch {
+		case !existed:
+			out = append(out, staffChange{Code: r.Code, After: a})
+		case b != a:
+			out = append(out, staffChange{Code: r.Code, Before: &b, After: a})
+		}
+	}
+	return out
 }

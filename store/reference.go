@@ -182,7 +182,18 @@ func (s *Store) Categories(ctx context.Context, kind string) ([]Category, error)
 
 // CategoryByCode returns one handbook entry or ErrNotFound.
 func (s *Store) CategoryByCode(ctx context.Context, code string) (Category, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+categoryColumns+` FROM handbook_categories WHERE code = $1`, code)
+	return categoryByCode(ctx, s.pool, code, "")
+}
+
+// rowsQuerier is what a pool and a transaction have in common for reads.
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// categoryByCode reads one entry through q; lock is "" or a locking
+// clause such as "FOR UPDATE".
+func categoryByCode(ctx context.Context, q rowsQuerier, code, lock string) (Category, error) {
+	rows, err := q.Query(ctx, `SELECT `+categoryColumns+` FROM handbook_categories WHERE code = $1 `+lock, code)
 	if err != nil {
 		return Category{}, fmt.Errorf("look up category: %w", err)
 	}
@@ -193,11 +204,45 @@ func (s *Store) CategoryByCode(ctx context.Context, code string) (Category, erro
 	return c, err
 }
 
-// PutCategory creates or replaces a handbook entry. The caller has checked
-// that the department and responsible person exist.
-func (s *Store) PutCategory(ctx context.Context, c Category) (Category, error) {
+// PutCategory creates or replaces a handbook entry, and records the
+// change, with the entry before and after, in the audit trail. The caller
+// has checked that the department and responsible person exist.
+func (s *Store) PutCategory(ctx context.Context, who Who, c Category) (Category, error) {
+	var saved Category
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// FOR UPDATE cannot lock an entry that does not exist yet: the lock
+		// on the code makes two racing first saves one create and one
+		// update, each with the right "before".
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('handbook_categories'), hashtext($1))`, c.Code); err != nil {
+			return fmt.Errorf("lock category %q: %w", c.Code, err)
+		}
+		var before any
+		old, err := categoryByCode(ctx, tx, c.Code, "")
+		switch {
+		case err == nil:
+			before = old
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if err := putCategory(ctx, tx, c); err != nil {
+			return err
+		}
+		if saved, err = categoryByCode(ctx, tx, c.Code, ""); err != nil {
+			return err
+		}
+		action := "update"
+		if before == nil {
+			action = "create"
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: action, ObjectType: "handbook_category", ObjectKey: c.Code,
+			Before: before, After: saved})
+	})
+	return saved, err
+}
+
+func putCategory(ctx context.Context, tx pgx.Tx, c Category) error {
 	p := c.Policy
-	_, err := s.pool.Exec(ctx, `
+	_, err := tx.Exec(ctx, `
 		INSERT INTO handbook_categories (code, kind, name, name_en, department, responsible, priority,
 			dispatch_within, feedback_within, resolve_within, urgent_resolve_within, callback_within, escalate_every, updated_at,
 			callback_policy, keywords)
@@ -212,9 +257,9 @@ func (s *Store) PutCategory(ctx context.Context, c Category) (Category, error) {
 		interval(p.DispatchWithin), interval(p.FeedbackWithin), interval(p.ResolveWithin),
 		interval(p.UrgentResolveWithin), interval(p.CallbackWithin), interval(p.EscalateEvery), c.Callback, c.Keywords)
 	if err != nil {
-		return Category{}, fmt.Errorf("save category %q: %w", c.Code, err)
+		return fmt.Errorf("save category %q: %w", c.Code, err)
 	}
-	return s.CategoryByCode(ctx, c.Code)
+	return nil
 }
 
 // UnitByCode finds a unit of a community and its active household, if any.

@@ -37,7 +37,11 @@ func (s *Store) Calendar(ctx context.Context, years ...int) (domain.Calendar, er
 
 // CalendarYear lists a year's holidays and exchanged working days.
 func (s *Store) CalendarYear(ctx context.Context, year int) ([]CalendarDay, error) {
-	rows, err := s.pool.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), working, name FROM calendar_days
+	return calendarYear(ctx, s.pool, year)
+}
+
+func calendarYear(ctx context.Context, q rowsQuerier, year int) ([]CalendarDay, error) {
+	rows, err := q.Query(ctx, `SELECT to_char(day, 'YYYY-MM-DD'), working, name FROM calendar_days
 		WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1) ORDER BY day`, year)
 	if err != nil {
 		return nil, fmt.Errorf("read the %d calendar: %w", year, err)
@@ -49,9 +53,19 @@ func (s *Store) CalendarYear(ctx context.Context, year int) ([]CalendarDay, erro
 	return days, nil
 }
 
-// SetCalendarYear replaces a year's listed days.
-func (s *Store) SetCalendarYear(ctx context.Context, year int, days []CalendarDay) error {
+// SetCalendarYear replaces a year's listed days, and records the year's
+// days before and after in the audit trail.
+func (s *Store) SetCalendarYear(ctx context.Context, who Who, year int, days []CalendarDay) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		// The lock keeps two replacements of a year from interleaving, so
+		// each audit row's "before" is what its change replaced.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('calendar_days'), $1)`, year); err != nil {
+			return fmt.Errorf("lock the %d calendar: %w", year, err)
+		}
+		before, err := calendarYear(ctx, tx, year)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)`, year); err != nil {
 			return fmt.Errorf("clear the %d calendar: %w", year, err)
 		}
@@ -60,7 +74,12 @@ func (s *Store) SetCalendarYear(ctx context.Context, year int, days []CalendarDa
 				return fmt.Errorf("store calendar day %s: %w", d.Day, err)
 			}
 		}
-		return nil
+		after, err := calendarYear(ctx, tx, year)
+		if err != nil {
+			return err
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "update", ObjectType: "calendar_year", ObjectKey: fmt.Sprint(year),
+			Before: map[string]any{"days": before}, After: map[string]any{"days": after}})
 	})
 }
 
@@ -95,32 +114,51 @@ func (s *Store) Questions(ctx context.Context, activeOnly bool) ([]Question, err
 	return qs, nil
 }
 
-// CreateQuestion adds a question to the bank.
-func (s *Store) CreateQuestion(ctx context.Context, q Question) (Question, error) {
+// CreateQuestion adds a question to the bank, recorded in the audit trail.
+func (s *Store) CreateQuestion(ctx context.Context, who Who, q Question) (Question, error) {
 	choices, err := json.Marshal(q.Choices)
 	if err != nil {
 		return q, fmt.Errorf("encode choices: %w", err)
 	}
 	q.Active = true
-	err = s.pool.QueryRow(ctx, `INSERT INTO training_questions (topic, question, choices, answer, points)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, q.Topic, q.Question, choices, q.Answer, q.Points).Scan(&q.ID)
-	if err != nil {
-		return q, fmt.Errorf("create question: %w", err)
-	}
-	return q, nil
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO training_questions (topic, question, choices, answer, points)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, q.Topic, q.Question, choices, q.Answer, q.Points).Scan(&q.ID); err != nil {
+			return fmt.Errorf("create question: %w", err)
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "create", ObjectType: "training_question",
+			ObjectKey: fmt.Sprint(q.ID), After: q})
+	})
+	return q, err
 }
 
 // DeactivateQuestion keeps a question out of later exams; exams that used
-// it still mark with it.
-func (s *Store) DeactivateQuestion(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE training_questions SET active = false WHERE id = $1`, id)
-	if err != nil {
-		return fmt.Errorf("deactivate question %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+// it still mark with it. A question deactivated before is left as it is,
+// and the audit trail records only an actual change.
+func (s *Store) DeactivateQuestion(ctx context.Context, who Who, id int64) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, topic, question, choices, answer, points, active FROM training_questions
+			WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return fmt.Errorf("read question %d: %w", id, err)
+		}
+		before, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Question])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("read question %d: %w", id, err)
+		}
+		if !before.Active {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE training_questions SET active = false WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("deactivate question %d: %w", id, err)
+		}
+		after := before
+		after.Active = false
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "deactivate", ObjectType: "training_question",
+			ObjectKey: fmt.Sprint(id), Before: before, After: after})
+	})
 }
 
 // CycleSpec is a training cycle as the workflow opens it.
