@@ -36,11 +36,8 @@ func (s *Server) registerAuditRoutes(v1 *gin.RouterGroup) {
 	// A reveal names the person who sees the number: the front desk
 	// default would make its audit row useless.
 	named := requireStaff("the member of staff who sees the number")
-	for _, k := range []struct {
-		path string
-		kind domain.Kind
-	}{{"/complaints", domain.KindComplaint}, {"/repairs", domain.KindRepair}} {
-		v1.POST(k.path+"/:number/reveal-phone", named, s.handle(s.revealCasePhone(k.kind)))
+	for _, k := range domain.Kinds() {
+		v1.POST("/"+k.Path+"/:number/reveal-phone", named, s.handle(s.revealCasePhone(k.Kind)))
 	}
 	v1.POST("/visits/:id/reveal-phone", named, s.handle(s.revealVisitPhone))
 	v1.POST("/callbacks/:id/reveal-phone", named, s.handle(s.revealCallbackPhone))
