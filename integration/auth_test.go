@@ -468,3 +468,67 @@ func TestAccountsThroughTheAPI(t *testing.T) {
 		t.Errorf("list accounts: HTTP %d, %d accounts", code, len(users.Users))
 	}
 }
+
+// TestAttacksWithoutIdentity replays the probes of issue 11 that needed no
+// identity or a claimed X-Staff-Code (even a deactivated member's):
+// changing the handbook, pausing a schedule, deleting a fee standard,
+// editing the calendar and the question bank, closing a case with a score
+// of 5, recording one's own exam at 100, promoting oneself through the
+// staff import, and reading residents' names and phones. Each is now 401
+// and changes nothing.
+func TestAttacksWithoutIdentity(t *testing.T) {
+	t.Parallel()
+	base := sys.http.URL
+	if _, err := sys.store.Pool().Exec(t.Context(), `INSERT INTO staff (code, name, department, role, active)
+		VALUES ('au_left', '离职乙', 'customer_service', 'receptionist', false)`); err != nil {
+		t.Fatal(err)
+	}
+	c := create(t, "noise")
+	var fees struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	if code := call(t, "GET", "/api/v1/communities/A/fees", nil, &fees); code != http.StatusOK || len(fees.Items) == 0 {
+		t.Fatalf("fees: HTTP %d", code)
+	}
+	// What each probe would have changed, counted narrowly so that the
+	// tests running beside this one do not move the figure.
+	changed := func() int {
+		return count(t, `SELECT count(*) FROM fee_standards WHERE id = $1 AND deleted_at IS NOT NULL`, fees.Items[0].ID) +
+			count(t, `SELECT count(*) FROM training_questions WHERE question = '攻击?'`) +
+			count(t, `SELECT count(*) FROM staff WHERE code = 'liu_fang' AND role <> 'receptionist'`) +
+			count(t, `SELECT count(*) FROM calendar_days WHERE day >= '2031-01-01'`) +
+			count(t, `SELECT count(*) FROM handbook_categories WHERE code = 'noise' AND name <> '噪音扰民'`)
+	}
+	if n := changed(); n != 0 {
+		t.Fatalf("%d changes before the probes", n)
+	}
+	for _, who := range [][]string{nil, {"X-Staff-Code", "chen_jing"}, {"X-Staff-Code", "au_left"}} {
+		for _, a := range []struct{ method, path, body, contentType string }{
+			{"PUT", "/api/v1/handbook/categories/noise", `{"name": "改", "department": "security", "priority": "normal"}`, "application/json"},
+			{"POST", "/api/v1/schedules/monthly-complaint-analysis/pause", `{"note": "x"}`, "application/json"},
+			{"DELETE", "/api/v1/communities/A/fees/" + strconv.FormatInt(fees.Items[0].ID, 10), "", ""},
+			{"PUT", "/api/v1/calendar/2031", `{"days": [{"day": "2031-01-01", "working": false, "name": "元旦"}]}`, "application/json"},
+			{"POST", "/api/v1/training/questions", `{"topic": "emergency", "question": "攻击?", "choices": [{"key": "A", "text": "a"}, {"key": "B", "text": "b"}], "answer": "A"}`, "application/json"},
+			{"POST", "/api/v1/complaints/" + c.Number + "/callback", `{"reached": true, "score": 5}`, "application/json"},
+			{"POST", "/api/v1/training/cycles/2026-Q1/results", `{"staff": "liu_fang", "score": 100}`, "application/json"},
+			{"POST", "/api/v1/imports/staff", "code,name,department,role\nliu_fang,刘芳,customer_service,property_manager\n", "text/csv"},
+			{"GET", "/api/v1/callbacks?month=2026-01", "", ""},
+			{"GET", "/api/v1/complaints/" + c.Number, "", ""},
+			{"GET", "/api/v1/visits", "", ""},
+			{"GET", "/api/v1/intake/emails", "", ""},
+		} {
+			code, _, body := raw(t, base, a.method, a.path, a.contentType, a.body, who...)
+			if code != http.StatusUnauthorized || errorCode(t, body) != "unauthenticated" {
+				t.Errorf("%s %s as %v: HTTP %d %s, want 401", a.method, a.path, who, code, body)
+			}
+		}
+	}
+	if n := changed(); n != 0 {
+		t.Errorf("the refused probes made %d changes", n)
+	}
+	if got := get(t, c.Number); got.Status != "routed" {
+		t.Errorf("the case is %s after the refused callback", got.Status)
+	}
+}
