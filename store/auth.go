@@ -193,8 +193,14 @@ func (s *Store) RecordLoginFailure(ctx context.Context, username string, l auth.
 		if !lockedUntil.IsZero() {
 			lock = &lockedUntil
 		}
-		_, err = tx.Exec(ctx, `UPDATE login_failures SET failures = $2, last_failed_at = $3, locked_until = $4 WHERE username = $1`,
-			username, failures, now, lock)
+		if _, err := tx.Exec(ctx, `UPDATE login_failures SET failures = $2, last_failed_at = $3, locked_until = $4 WHERE username = $1`,
+			username, failures, now, lock); err != nil {
+			return fmt.Errorf("count login failure: %w", err)
+		}
+		// Names tried once and never again (typos, guesses) are forgotten
+		// after a day, so the table stays small; a lock lasts its time.
+		_, err = tx.Exec(ctx, `DELETE FROM login_failures WHERE last_failed_at < $1 - interval '1 day'
+			AND (locked_until IS NULL OR locked_until < $1)`, now)
 		return err
 	})
 	return failures, lockedUntil, err
