@@ -199,8 +199,8 @@ func (s *Store) RecordLoginFailure(ctx context.Context, username string, l auth.
 		}
 		// Names tried once and never again (typos, guesses) are forgotten
 		// after a day, so the table stays small; a lock lasts its time.
-		_, err = tx.Exec(ctx, `DELETE FROM login_failures WHERE last_failed_at < $1 - interval '1 day'
-			AND (locked_until IS NULL OR locked_until < $1)`, now)
+		_, err = tx.Exec(ctx, `DELETE FROM login_failures WHERE last_failed_at < $1::timestamptz - interval '1 day'
+			AND (locked_until IS NULL OR locked_until < $1::timestamptz)`, now)
 		return err
 	})
 	return failures, lockedUntil, err
