@@ -66,6 +66,22 @@ func (s *Store) CreateAccount(ctx context.Context, username, staffCode, password
 	return nil
 }
 
+// SystemRoles are the roles that run the system rather than the desk;
+// only `concierge users create --role` gives them (the staff import does
+// not).
+func SystemRoles() []string { return []string{"admin", "auditor"} }
+
+// EnsureSystemStaff adds a member of staff with a system role (admin or
+// auditor) unless the code exists; an existing member keeps their role.
+func (s *Store) EnsureSystemStaff(ctx context.Context, code, name, department, role string) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO staff (code, name, department, role) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (code) DO NOTHING`, code, name, department, role)
+	if err != nil {
+		return fmt.Errorf("add staff %q: %w", code, err)
+	}
+	return nil
+}
+
 // CreateMissingAccounts gives every member of staff without an account
 // one, their staff code as username, with the one password hash given;
 // `concierge dev` uses it for the demo set. It answers how many it made.

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,9 @@ const usersUsage = `concierge users — staff accounts and API tokens
 
 Usage:
   concierge users create --staff CODE [--username NAME]   give a member of staff an account
+  concierge users create --staff CODE --role admin|auditor --name NAME --department DEPT
+                                                          the same, adding the member with that
+                                                          system role first if the code is new
   concierge users set-password NAME                       set an account's password (its sessions end)
   concierge users disable NAME [--enable]                 disable (or enable again) an account
   concierge users token (--staff CODE | --service ROLE) --name TEXT [--scopes read,write] [--days 90]
@@ -47,7 +51,9 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 	username := fs.String("username", "", "account name (default: the staff code)")
 	enable := fs.Bool("enable", false, "enable the account again instead")
 	service := fs.String("service", "", "service role of a token that names no member of staff")
-	name := fs.String("name", "", "what the token is for")
+	name := fs.String("name", "", "what the token is for; with create --role, the member's name")
+	role := fs.String("role", "", "create: add the member of staff with this system role (admin, auditor) if new")
+	department := fs.String("department", "customer_service", "create --role: the new member's department")
 	scopes := fs.String("scopes", "read,write", "the token's scopes: read, write, admin")
 	days := fs.Int("days", 90, "days until the token expires (1–365)")
 	var positional []string
@@ -89,6 +95,14 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		}
 		if *username == "" {
 			*username = *staff
+		}
+		if *role != "" {
+			if !slices.Contains(store.SystemRoles(), *role) || *name == "" {
+				return errors.New("--role takes admin or auditor, with --name (the staff import gives every other role)")
+			}
+			if err := st.EnsureSystemStaff(ctx, *staff, *name, *department, *role); err != nil {
+				return err
+			}
 		}
 		pw, generated, err := readPassword(in)
 		if err != nil {

@@ -100,6 +100,15 @@ func TestUsersCommand(t *testing.T) {
 		t.Fatalf("list: %v %q", err, out)
 	}
 
+	// The first admin of a database without one.
+	if out, err := run("admin-password\n", "create", "--staff", "it_admin", "--role", "admin", "--name", "系统管理员"); err != nil ||
+		!strings.Contains(out, "account it_admin created") {
+		t.Fatalf("create an admin: %v %q", err, out)
+	}
+	if acct, err := st.AccountByName(ctx, "it_admin"); err != nil || acct.Role != "admin" || acct.Department != "customer_service" {
+		t.Fatalf("the admin: %+v %v", acct, err)
+	}
+
 	for _, tt := range []struct {
 		name  string
 		stdin string
@@ -115,6 +124,7 @@ func TestUsersCommand(t *testing.T) {
 		{"a token for both", "", []string{"token", "--staff", "liu_fang", "--service", "erp", "--name", "x"}, "one of"},
 		{"a bad scope", "", []string{"token", "--staff", "liu_fang", "--name", "x", "--scopes", "root"}, `scope "root"`},
 		{"too many days", "", []string{"token", "--staff", "liu_fang", "--name", "x", "--days", "400"}, "--days"},
+		{"a desk role", "long-enough-pw\n", []string{"create", "--staff", "chen_jing", "--role", "property_manager", "--name", "x"}, "--role takes admin or auditor"},
 	} {
 		if _, err := run(tt.stdin, tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want an error saying %q", tt.name, err, tt.want)
