@@ -16,7 +16,8 @@ import (
 )
 
 // newMember adds an active member of staff with an account whose password
-// is testPassword, for a test that changes them.
+// is testPassword, for a test that changes them. Not a receptionist, nor in
+// engineering: other tests count those.
 func newMember(t *testing.T, code, role string) {
 	t.Helper()
 	if _, err := sys.store.Pool().Exec(t.Context(), `INSERT INTO staff (code, name, department, role)
@@ -86,7 +87,7 @@ func sessionHeaders(se session) []string {
 func TestSignInAndSessions(t *testing.T) {
 	t.Parallel()
 	base := sys.http.URL
-	newMember(t, "au_desk", "receptionist")
+	newMember(t, "au_desk", "handler")
 
 	code, hdr, body := raw(t, base, "POST", "/api/v1/auth/login", "application/json", loginBody("AU_DESK ", testPassword))
 	if code != http.StatusOK {
@@ -100,7 +101,7 @@ func TestSignInAndSessions(t *testing.T) {
 		} `json:"user"`
 	}
 	if err := json.Unmarshal([]byte(body), &in); err != nil || !strings.HasPrefix(in.CSRF, "cx_") ||
-		in.User.StaffCode != "au_desk" || in.User.Role != "receptionist" {
+		in.User.StaffCode != "au_desk" || in.User.Role != "handler" {
 		t.Fatalf("sign-in answer %s", body)
 	}
 	resp := http.Response{Header: hdr}
@@ -411,7 +412,7 @@ func TestAccountsThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	base := sys.http.URL
 	if _, err := sys.store.Pool().Exec(t.Context(), `INSERT INTO staff (code, name, department, role)
-		VALUES ('au_new', '新员工', 'engineering', 'handler')`); err != nil {
+		VALUES ('au_new', '新员工', 'customer_service', 'handler')`); err != nil {
 		t.Fatal(err)
 	}
 	create := map[string]any{"staff_code": "au_new", "password": "first-password"}
