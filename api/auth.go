@@ -26,8 +26,8 @@ type AuthConfig struct {
 	// SecureCookies marks the cookie Secure on plain HTTP too; it always is
 	// on a TLS request.
 	SecureCookies bool
-	// Lockout is the schedule of failed sign-ins (auth.DefaultLockout when
-	// zero); Params the cost of new password hashes (auth.DefaultParams
+	// Lockout is the schedule of failed sign-ins (auth.DefaultLockout() when
+	// zero); Params the cost of new password hashes (auth.DefaultParams()
 	// when zero): hashes made with less are replaced at sign-in.
 	Lockout auth.Lockout
 	Params  auth.Params
@@ -41,10 +41,10 @@ func (a *AuthConfig) defaults() {
 		a.SessionMax = 12 * time.Hour
 	}
 	if a.Lockout == (auth.Lockout{}) {
-		a.Lockout = auth.DefaultLockout
+		a.Lockout = auth.DefaultLockout()
 	}
 	if a.Params == (auth.Params{}) {
-		a.Params = auth.DefaultParams
+		a.Params = auth.DefaultParams()
 	}
 }
 

@@ -30,7 +30,9 @@ type Params struct {
 
 // DefaultParams follow RFC 9106's second recommendation (64 MiB, 3 passes)
 // with one lane per core of a small server.
-var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, SaltLen: 16, KeyLen: 32}
+func DefaultParams() Params {
+	return Params{Memory: 64 * 1024, Time: 3, Threads: 2, SaltLen: 16, KeyLen: 32}
+}
 
 // MinPasswordLen is the shortest password an account may be given.
 const MinPasswordLen = 10
@@ -41,8 +43,6 @@ var ErrMismatch = errors.New("password does not match")
 // ErrMalformed is a stored hash that is not an argon2id encoding.
 var ErrMalformed = errors.New("malformed password hash")
 
-var b64 = base64.RawStdEncoding
-
 // HashPassword hashes pw with argon2id and a fresh salt and encodes it as
 // $argon2id$v=19$m=<KiB>,t=<passes>,p=<threads>$<salt>$<hash>.
 func HashPassword(pw string, p Params) (string, error) {
@@ -52,7 +52,7 @@ func HashPassword(pw string, p Params) (string, error) {
 	}
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // VerifyPassword checks pw against an encoded hash with the parameters the
@@ -90,8 +90,8 @@ func decode(encoded string) (Params, []byte, []byte, error) {
 		p.Memory < 8 || p.Time < 1 || p.Threads < 1 || p.Memory > 4<<20 || p.Time > 100 {
 		return Params{}, nil, nil, ErrMalformed
 	}
-	salt, err1 := b64.DecodeString(parts[4])
-	key, err2 := b64.DecodeString(parts[5])
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < 16 {
 		return Params{}, nil, nil, ErrMalformed
 	}
@@ -134,7 +134,9 @@ type Lockout struct {
 }
 
 // DefaultLockout: 3 free tries, lock at 10 for 15 minutes.
-var DefaultLockout = Lockout{Free: 3, LockAfter: 10, LockFor: 15 * time.Minute, MaxDelay: time.Minute}
+func DefaultLockout() Lockout {
+	return Lockout{Free: 3, LockAfter: 10, LockFor: 15 * time.Minute, MaxDelay: time.Minute}
+}
 
 // Delay is how long after the failures-th failure the next attempt must
 // wait; 0 while the failures are free.

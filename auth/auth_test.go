@@ -8,17 +8,17 @@ import (
 )
 
 // cheap keeps the tests fast; the encoding is the same at any cost.
-var cheap = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+func cheap() Params { return Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32} }
 
 func TestPasswordHash(t *testing.T) {
-	h, err := HashPassword("correct horse", cheap)
+	h, err := HashPassword("correct horse", cheap())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("encoding %q does not carry its parameters", h)
 	}
-	h2, _ := HashPassword("correct horse", cheap)
+	h2, _ := HashPassword("correct horse", cheap())
 	if h == h2 {
 		t.Fatal("two hashes of one password are equal: the salt is not fresh")
 	}
@@ -47,7 +47,7 @@ func TestPasswordHash(t *testing.T) {
 }
 
 func TestNeedsRehash(t *testing.T) {
-	h, err := HashPassword("pw", cheap)
+	h, err := HashPassword("pw", cheap())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestNeedsRehash(t *testing.T) {
 		p    Params
 		want bool
 	}{
-		{"same", cheap, false},
+		{"same", cheap(), false},
 		{"more memory", Params{Memory: 128, Time: 1}, true},
 		{"more passes", Params{Memory: 64, Time: 2}, true},
 		{"fewer", Params{Memory: 8, Time: 1}, false},
@@ -66,7 +66,7 @@ func TestNeedsRehash(t *testing.T) {
 			t.Errorf("%s: NeedsRehash = %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	if !NeedsRehash("garbage", cheap) {
+	if !NeedsRehash("garbage", cheap()) {
 		t.Error("a malformed hash does not need replacing")
 	}
 }

@@ -295,7 +295,7 @@ func signIn(ctx context.Context, st *store.Store, hc *http.Client, base string) 
 	if err != nil {
 		return session{}, err
 	}
-	h, err := auth.HashPassword(pw, auth.DefaultParams)
+	h, err := auth.HashPassword(pw, auth.DefaultParams())
 	if err != nil {
 		return session{}, err
 	}

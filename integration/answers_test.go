@@ -48,7 +48,7 @@ func apiServer(t *testing.T, st *store.Store, queryTimeout time.Duration) string
 	h := httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc, Tracking: sys.tracking,
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout, EmailSecret: []byte(testEmailSecret), Auth: testAuth,
+		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout, EmailSecret: []byte(testEmailSecret), Auth: testAuth(),
 	}))
 	t.Cleanup(h.Close)
 	return h.URL

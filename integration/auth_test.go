@@ -24,7 +24,7 @@ func newMember(t *testing.T, code, role string) {
 		VALUES ($1, '测试员工', 'customer_service', $2)`, code, role); err != nil {
 		t.Fatal(err)
 	}
-	h, err := auth.HashPassword(testPassword, cheapHash)
+	h, err := auth.HashPassword(testPassword, cheapHash())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestLoginSlowsDownThenLocks(t *testing.T) {
 	newMember(t, "au_lock", "handler")
 	server := func(l auth.Lockout) string {
 		h := httptest.NewServer(api.New(api.Config{Store: sys.store, Temporal: sys.temporal, TaskQueue: taskQueue,
-			Auth: api.AuthConfig{Params: cheapHash, Lockout: l}}))
+			Auth: api.AuthConfig{Params: cheapHash(), Lockout: l}}))
 		t.Cleanup(h.Close)
 		return h.URL
 	}
@@ -254,7 +254,7 @@ func TestLoginSlowsDownThenLocks(t *testing.T) {
 		}
 	}
 	// Another name is not affected, and a success forgets the failures.
-	if _, _, err := sys.store.RecordLoginFailure(t.Context(), "zhao_min", auth.DefaultLockout); err != nil {
+	if _, _, err := sys.store.RecordLoginFailure(t.Context(), "zhao_min", auth.DefaultLockout()); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, _ := try(lock, "zhao_min", testPassword); code != http.StatusOK {

@@ -43,10 +43,12 @@ import (
 const taskQueue = "concierge-it"
 
 // cheapHash is the argon2id cost of the test accounts' passwords.
-var cheapHash = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+func cheapHash() auth.Params {
+	return auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+}
 
 // testAuth is the sign-in configuration of the tests' API servers.
-var testAuth = api.AuthConfig{Params: cheapHash}
+func testAuth() api.AuthConfig { return api.AuthConfig{Params: cheapHash()} }
 
 // testEmailSecret signs the inbound-mail webhook in the tests.
 const testEmailSecret = "integration-email-secret"
@@ -130,7 +132,7 @@ func run(m *testing.M) int {
 	// Every member of staff signs in with the one test password, hashed
 	// cheaply: the encoding carries its cost, and the API below asks for no
 	// more, so signing in stays fast.
-	pwHash, err := auth.HashPassword(testPassword, cheapHash)
+	pwHash, err := auth.HashPassword(testPassword, cheapHash())
 	if err != nil {
 		return failed("hash the test password", err)
 	}
@@ -184,7 +186,7 @@ func run(m *testing.M) int {
 		WorkflowTimeout: 5 * time.Second,
 		EmailSecret:     []byte(testEmailSecret),
 		Tracking:        sys.tracking, // links are relative: the test server's address is not known yet
-		Auth:            testAuth,
+		Auth:            testAuth(),
 	}))
 	defer sys.http.Close()
 	code := m.Run()

@@ -92,7 +92,7 @@ func TestEmbeddedServerKeepsCasesAcrossRestart(t *testing.T) {
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
-		h := httptest.NewServer(api.New(api.Config{Store: sys.store, Temporal: tc, TaskQueue: queue, Logger: logger, Auth: testAuth}))
+		h := httptest.NewServer(api.New(api.Config{Store: sys.store, Temporal: tc, TaskQueue: queue, Logger: logger, Auth: testAuth()}))
 		return devSet{srv: srv, tc: tc, url: h.URL, stop: func() { h.Close(); w.Stop(); tc.Close(); srv.Stop() }}
 	}
 	post := func(base, path string, body any, out any) int {

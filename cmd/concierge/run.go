@@ -68,7 +68,7 @@ func demoAccounts(ctx context.Context, st *store.Store, given config.Secret) (st
 	}
 	// One hash for all: they share the password anyway, and argon2id at
 	// full cost per account would slow the first start.
-	h, err := auth.HashPassword(pw, auth.DefaultParams)
+	h, err := auth.HashPassword(pw, auth.DefaultParams())
 	if err != nil {
 		return "", err
 	}
@@ -84,7 +84,7 @@ func demoAccounts(ctx context.Context, st *store.Store, given config.Secret) (st
 
 // apiConfig wires the API.
 func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) api.Config {
-	lockout := auth.DefaultLockout
+	lockout := auth.DefaultLockout()
 	lockout.LockAfter, lockout.LockFor = cfg.Auth.LockAfter, cfg.Auth.LockFor
 	return api.Config{Store: st, Temporal: tc, TaskQueue: cfg.Temporal.TaskQueue, Location: cfg.Location, Logger: logger,
 		EmailSecret: []byte(cfg.EmailSecret),

@@ -108,7 +108,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		h, err := auth.HashPassword(pw, auth.DefaultParams)
+		h, err := auth.HashPassword(pw, auth.DefaultParams())
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		h, err := auth.HashPassword(pw, auth.DefaultParams)
+		h, err := auth.HashPassword(pw, auth.DefaultParams())
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ func TestUsersCommand(t *testing.T) {
 		t.Fatalf("create: %v %q", err, out)
 	}
 	acct, err := st.AccountByName(ctx, "liu_fang")
-	if err != nil || auth.VerifyPassword("first-password", acct.PasswordHash) != nil || auth.NeedsRehash(acct.PasswordHash, auth.DefaultParams) {
+	if err != nil || auth.VerifyPassword("first-password", acct.PasswordHash) != nil || auth.NeedsRehash(acct.PasswordHash, auth.DefaultParams()) {
 		t.Fatalf("the account after create: %+v %v", acct, err)
 	}
 	// Without a password on stdin one is generated and printed once.
