@@ -1,75 +1,181 @@
 package api
 
 import (
+	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/store"
 )
 
-// actorKey is where resolveActor keeps the acting member of staff in the
-// request's gin context.
-const actorKey = "concierge.actor"
+// actorKey is where authenticate keeps the acting member of staff's code
+// in the request's gin context, identityKey the whole store.Identity (role,
+// department, token scopes) for the checks that need more.
+const (
+	actorKey    = "concierge.actor"
+	identityKey = "concierge.identity"
+)
 
-// defaultActor acts on endpoints that do not require a named person when
-// the request names none: the front desk.
+// defaultActor acts for a service-role token, which names no member of
+// staff: the front desk, as before sign-in existed.
 const defaultActor = "front_desk"
 
-// resolveActor reads X-Staff-Code once for every API request: a header
-// that is sent must be a staff code of an existing, active member of
-// staff, or the request is refused with 422 before its handler runs. The
-// member it names is kept in the context for actor and requireStaff.
+// sessionCookie holds the session id; csrfHeader carries the session's
+// CSRF token on every state-changing request.
+const (
+	sessionCookie = "concierge_session"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+// Token scopes (docs/DESIGN.md §7.2): read allows GET; write allows every
+// other method on the desk's endpoints; admin allows the account and token
+// endpoints (/users, /tokens), for an admin's token.
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+	ScopeAdmin = "admin"
+)
+
+// scopeNames are the scopes a token may carry.
+func scopeNames() []string { return []string{ScopeRead, ScopeWrite, ScopeAdmin} }
+
+// authenticate resolves every /api/v1 request (but sign-in and the routes
+// with their own authentication) to the identity that sends it: a bearer
+// API token, else the session cookie. Without one it answers 401; a
+// session request that changes something must also carry the session's
+// CSRF token, or it is 403 before its handler runs. Accounts, members of
+// staff and tokens are checked on every request, so deactivating someone
+// stops their sessions and tokens at once.
 //
-// Authentication comes later (docs/DESIGN.md §7.2); until then the header
-// is taken on trust, and this is the one place that replaces it.
-func (s *Server) resolveActor(c *gin.Context) {
-	code := strings.TrimSpace(c.GetHeader("X-Staff-Code"))
-	if code == "" {
-		c.Next()
+// X-Staff-Code identifies nobody any more: the code of the member acting
+// is the signed-in one (actor), and the role is kept for the permission
+// checks (identity).
+func (s *Server) authenticate(c *gin.Context) {
+	ctx := c.Request.Context()
+	var id store.Identity
+	var err error
+	cookie, cookieErr := c.Cookie(sessionCookie)
+	switch bearer, ok := bearerToken(c.GetHeader("Authorization")); {
+	case ok:
+		id, err = s.cfg.Store.TokenIdentity(ctx, auth.Hash(bearer))
+	case c.GetHeader("Authorization") != "":
+		fail(c, http.StatusUnauthorized, "unauthenticated", "the Authorization header must be Bearer <token>")
+		return
+	case cookieErr == nil && cookie != "":
+		id, err = s.cfg.Store.SessionIdentity(ctx, auth.Hash(cookie), s.cfg.Auth.SessionIdle)
+	default:
+		msg := "sign in first (POST /api/v1/auth/login) or send an API token (Authorization: Bearer …)"
+		if c.GetHeader("X-Staff-Code") != "" {
+			msg = "X-Staff-Code identifies nobody: " + msg
+		}
+		fail(c, http.StatusUnauthorized, "unauthenticated", msg)
 		return
 	}
-	if err := checkCodes([2]string{"X-Staff-Code", code}); err != nil {
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", err.Error())
-		return
-	}
-	st, err := s.cfg.Store.StaffMember(c.Request.Context(), code)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("X-Staff-Code %q is not a member of staff", code))
+		c.Header("WWW-Authenticate", `Bearer realm="concierge"`)
+		fail(c, http.StatusUnauthorized, "unauthenticated", "the session or token is unknown, expired, revoked or its account is disabled: sign in again")
 		return
 	case err != nil:
 		s.internal(c, err)
 		return
-	case !st.Active:
-		fail(c, http.StatusUnprocessableEntity, "invalid_input", fmt.Sprintf("X-Staff-Code %q is not an active member of staff", code))
-		return
 	}
-	c.Set(actorKey, st.Code)
+	changes := !slices.Contains([]string{http.MethodGet, http.MethodHead, http.MethodOptions}, c.Request.Method)
+	if id.Via == "session" && changes {
+		sent := c.GetHeader(csrfHeader)
+		if sent == "" || subtle.ConstantTimeCompare(auth.Hash(sent), id.CSRFHash) != 1 {
+			fail(c, http.StatusForbidden, "csrf", "this request changes something: send the session's CSRF token (from sign-in) in "+csrfHeader)
+			return
+		}
+	}
+	if id.Via == "token" {
+		if p := scopeProblem(id.Scopes, changes, isAccountRoute(c.FullPath())); p != nil {
+			fail(c, p.Status, p.Code, p.Message)
+			return
+		}
+	}
+	code := id.StaffCode
+	if code == "" {
+		code = defaultActor
+	}
+	c.Set(actorKey, code)
+	c.Set(identityKey, id)
 	c.Next()
 }
 
-// requireStaff marks an endpoint whose record needs a named person: without
-// X-Staff-Code it answers 422 and says who it needs (for example "the
-// receptionist who records the visit").
+// bearerToken is the token of an "Authorization: Bearer <token>" header.
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	token = strings.TrimSpace(token)
+	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// isAccountRoute says whether a route manages accounts or tokens.
+func isAccountRoute(route string) bool {
+	return strings.HasPrefix(route, "/api/v1/users") || strings.HasPrefix(route, "/api/v1/tokens")
+}
+
+// scopeProblem is the refusal of a token request its scopes do not allow.
+func scopeProblem(scopes []string, changes, accounts bool) *Problem {
+	need := ScopeRead
+	switch {
+	case accounts:
+		need = ScopeAdmin
+	case changes:
+		need = ScopeWrite
+	}
+	if slices.Contains(scopes, need) {
+		return nil
+	}
+	return &Problem{Status: http.StatusForbidden, Code: "insufficient_scope", Message: "this token lacks the " + need + " scope"}
+}
+
+// requireStaff marks an endpoint whose record needs a named person: a
+// service token, which names nobody, is refused with 422 that says who it
+// needs (for example "the receptionist who records the visit").
 func requireStaff(who string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, ok := c.Get(actorKey); !ok {
-			fail(c, http.StatusUnprocessableEntity, "invalid_input", "X-Staff-Code is required: "+who)
+		if id, ok := identity(c); !ok || id.StaffCode == "" {
+			fail(c, http.StatusUnprocessableEntity, "invalid_input", "a member of staff's sign-in or token is required: "+who)
 			return
 		}
 		c.Next()
 	}
 }
 
-// actor is the member of staff acting on this request, as resolveActor
-// found it, or the front desk when the request names nobody.
+// requireRole lets only the given roles through (403 otherwise). The full
+// permission table comes later (docs/DESIGN.md §7.2); for now it guards
+// accounts and tokens.
+func requireRole(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if id, ok := identity(c); !ok || !slices.Contains(roles, id.Role) {
+			fail(c, http.StatusForbidden, "forbidden", "this needs the role "+strings.Join(roles, " or "))
+			return
+		}
+		c.Next()
+	}
+}
+
+// actor is the member of staff acting on this request, as authenticate
+// found them (the front desk for a service token).
 func actor(c *gin.Context) string {
 	if code, ok := c.Get(actorKey); ok {
 		return code.(string)
 	}
 	return defaultActor
+}
+
+// identity is the signed-in identity of this request.
+func identity(c *gin.Context) (store.Identity, bool) {
+	v, ok := c.Get(identityKey)
+	if !ok {
+		return store.Identity{}, false
+	}
+	id, ok := v.(store.Identity)
+	return id, ok
 }

@@ -36,7 +36,16 @@ func bindJSON(c *gin.Context, v any) bool {
 // into U+FFFD, and a garbled name or description would then be stored and
 // shown, even on the resident's tracking page. Checking the raw bytes here
 // covers every JSON body in one place.
+//
+// A body must be sent as application/json: a web page can make a browser
+// send text/plain or a form to any site without asking it first, so
+// accepting those would let any page a member of staff opens act on the
+// API (a CORS preflight guards application/json).
 func bindBody(c *gin.Context, v any) error {
+	if c.Request.ContentLength != 0 && !isJSON(c.ContentType()) {
+		return &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+			Message: "send the body as Content-Type: application/json"}
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -57,6 +66,9 @@ func bindBody(c *gin.Context, v any) error {
 	}
 	return nil
 }
+
+// isJSON says whether a media type (without parameters) is JSON's.
+func isJSON(mediaType string) bool { return strings.EqualFold(mediaType, "application/json") }
 
 // invalidUTF8At is the offset of the first byte of b that is not UTF-8.
 func invalidUTF8At(b []byte) int {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/store"
 )
 
 type errorBody struct {
@@ -41,7 +43,7 @@ func checkMessage(t *testing.T, what string, rec *httptest.ResponseRecorder, sta
 // none: a request that got that far would panic and answer 500).
 func TestQueryAndHeaderMessages(t *testing.T) {
 	gin.SetMode(gin.TestMode)
-	h := New(Config{})
+	h := New(Config{signedIn: &store.Identity{StaffCode: "liu_fang", Role: "receptionist", Via: "token"}})
 	complaint := `{"community":"A","unit":"1-101","resident":{"name":"王秀英","phone":"13800130000"},` +
 		`"channel":"walk_in","category":"leak","description":"卫生间漏水"}`
 	badDescription := strings.Replace(complaint, "卫生间漏水", "卫生间\xe6\xbc漏水", 1) // a character cut in half
@@ -87,6 +89,12 @@ func TestQueryAndHeaderMessages(t *testing.T) {
 		{"a lone surrogate escape", "POST", "/api/v1/complaints",
 			strings.Replace(complaint, "卫生间漏水", `漏水\udc00`, 1), nil,
 			422, "invalid_input", "description contains U+FFFD (\ufffd), the mark of characters lost to a wrong encoding: send the original text"},
+		{"JSON sent as text/plain", "POST", "/api/v1/complaints", complaint, map[string]string{"Content-Type": "text/plain"},
+			415, "unsupported_media_type", "send the body as Content-Type: application/json"},
+		{"JSON sent as a form", "PUT", "/api/v1/calendar/2027", `{"days":[]}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			415, "unsupported_media_type", "send the body as Content-Type: application/json"},
+		{"JSON without a type", "POST", "/api/v1/auth/login", `{"username":"a","password":"b"}`, map[string]string{"Content-Type": ""},
+			415, "unsupported_media_type", "send the body as Content-Type: application/json"},
 		{"body too large", "POST", "/api/v1/complaints",
 			strings.Replace(complaint, "卫生间漏水", strings.Repeat("x", maxJSONBody), 1), nil,
 			413, "too_large", "the body may be at most 1048576 bytes"},
@@ -158,6 +166,40 @@ func TestBodyMessages(t *testing.T) {
 				t.Errorf("message %q, want it to say %q", e.Error.Message, tt.want)
 			}
 			checkMessage(t, tt.name, rec, 422, "invalid_input", e.Error.Message)
+		})
+	}
+}
+
+// TestUnauthenticated: without a session or token every /api/v1 endpoint
+// but sign-in and the routes with their own authentication answers 401
+// before it looks at anything, whatever X-Staff-Code claims.
+func TestUnauthenticated(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	h := New(Config{})
+	for _, tt := range []struct {
+		name, method, target string
+		headers              map[string]string
+		want                 string
+	}{
+		{"no identity", "GET", "/api/v1/complaints", nil,
+			"sign in first (POST /api/v1/auth/login) or send an API token (Authorization: Bearer …)"},
+		{"X-Staff-Code alone", "POST", "/api/v1/complaints/TS20260101-0001/close", map[string]string{"X-Staff-Code": "chen_jing"},
+			"X-Staff-Code identifies nobody: sign in first (POST /api/v1/auth/login) or send an API token (Authorization: Bearer …)"},
+		{"X-Staff-Code on a delete", "DELETE", "/api/v1/communities/A/fees/1", map[string]string{"X-Staff-Code": "he_yan"},
+			"X-Staff-Code identifies nobody: sign in first (POST /api/v1/auth/login) or send an API token (Authorization: Bearer …)"},
+		{"another scheme", "GET", "/api/v1/auth/me", map[string]string{"Authorization": "Basic YTpi"},
+			"the Authorization header must be Bearer <token>"},
+		{"an empty bearer", "GET", "/api/v1/users", map[string]string{"Authorization": "Bearer "},
+			"the Authorization header must be Bearer <token>"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, nil)
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			checkMessage(t, tt.name, rec, http.StatusUnauthorized, "unauthenticated", tt.want)
 		})
 	}
 }

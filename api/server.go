@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,12 +45,23 @@ type Config struct {
 	Tracking    *tracking.Signer
 	PublicURL   string
 	TrackingTTL time.Duration
+	// Auth is how staff sign in.
+	Auth AuthConfig
+
+	// signedIn, in this package's tests only, replaces authentication with
+	// a fixed identity, for the input checks that need no database.
+	signedIn *store.Identity
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	cfg     Config
 	metrics *metrics
+
+	// dummy is a password hash no password matches, made once, for the
+	// sign-in of unknown names.
+	dummyOnce sync.Once
+	dummy     string
 }
 
 type metrics struct {
@@ -102,6 +114,7 @@ func New(cfg Config) http.Handler {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 500 * time.Millisecond
 	}
+	cfg.Auth.defaults()
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()
 	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, s.localTimes)
@@ -119,9 +132,21 @@ func New(cfg Config) http.Handler {
 	r.GET("/t/:token", s.trackPageHTML)
 	r.POST("/t/:token/rating", s.trackRateForm)
 
-	// Every API request names its actor once, here; the endpoints whose
-	// record needs a named person say so with requireStaff.
-	v1 := r.Group("/api/v1", s.resolveActor)
+	// Every API request is authenticated once, here, and acts as the
+	// member of staff signed in (docs/DESIGN.md §7.2); only sign-in, the
+	// signed email webhook and the residents' signed tracking links are
+	// open. The endpoints whose record needs a named person (not a service
+	// token) say so with requireStaff.
+	open := r.Group("/api/v1")
+	authn := s.authenticate
+	if cfg.signedIn != nil {
+		authn = func(c *gin.Context) {
+			c.Set(actorKey, cfg.signedIn.StaffCode)
+			c.Set(identityKey, *cfg.signedIn)
+		}
+	}
+	v1 := open.Group("", authn)
+	s.registerAuthRoutes(open, v1)
 	// Each kind of case of the registry has the same six endpoints.
 	for _, k := range domain.Kinds() {
 		path := "/" + k.Path
@@ -159,9 +184,9 @@ func New(cfg Config) http.Handler {
 	v1.GET("/callbacks/coverage", s.handle(s.callbackCoverage))
 	v1.POST("/callbacks/:id/result", s.handle(s.recordCallResult))
 	v1.POST("/schedules/:id/:action", s.handle(s.actOnSchedule))
-	v1.GET("/track/:token", s.trackJSON)
-	v1.POST("/track/:token/rating", s.trackRateJSON)
-	v1.POST("/intake/email", s.handle(s.receiveEmail))
+	open.GET("/track/:token", s.trackJSON)
+	open.POST("/track/:token/rating", s.trackRateJSON)
+	open.POST("/intake/email", s.handle(s.receiveEmail))
 	v1.GET("/intake/emails", s.handle(s.listInboundEmails))
 	v1.POST("/intake/emails/:id/open", s.handle(s.openInboundEmail))
 	v1.POST("/intake/emails/:id/dismiss", s.handle(s.dismissInboundEmail))

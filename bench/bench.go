@@ -29,6 +29,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/concierge-pm/concierge/api"
+	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
@@ -153,9 +154,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency}, Timeout: time.Minute}
+	se, err := signIn(ctx, st, hc, base)
+	if err != nil {
+		return res, err
+	}
 
 	// Warm up both paths so neither pays for first-use costs.
-	if _, err := happyPath(ctx, hc, base, 0); err != nil {
+	if _, err := happyPath(ctx, hc, se, base, 0); err != nil {
 		return res, fmt.Errorf("warm-up complaint: %w", err)
 	}
 	if _, err := bareOne(ctx, tc, -1); err != nil {
@@ -171,7 +176,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("bare workflows: %w", err)
 	}
 	res.ComplaintDuration, err = parallel(o.N, o.Concurrency, func(i int) error {
-		n, err := happyPath(ctx, hc, base, i+1)
+		n, err := happyPath(ctx, hc, se, base, i+1)
 		numbers[i] = n
 		return err
 	})
@@ -243,7 +248,7 @@ func bareOne(ctx context.Context, tc client.Client, i int) (string, error) {
 }
 
 // happyPath records one complaint and takes it to closed over HTTP.
-func happyPath(ctx context.Context, hc *http.Client, base string, i int) (string, error) {
+func happyPath(ctx context.Context, hc *http.Client, se session, base string, i int) (string, error) {
 	var c struct {
 		Number string `json:"number"`
 		Status string `json:"status"`
@@ -253,7 +258,7 @@ func happyPath(ctx context.Context, hc *http.Client, base string, i int) (string
 		"resident": map[string]any{"name": "压测住户", "phone": "13900000000"},
 		"channel":  "phone", "category": "leak", "description": "压测投诉 " + strconv.Itoa(i),
 	}
-	if err := post(ctx, hc, base+"/api/v1/complaints", body, &c); err != nil {
+	if err := post(ctx, hc, se, base+"/api/v1/complaints", body, &c); err != nil {
 		return "", err
 	}
 	steps := []struct {
@@ -266,7 +271,7 @@ func happyPath(ctx context.Context, hc *http.Client, base string, i int) (string
 		{"callback", map[string]any{"reached": true, "score": 5}},
 	}
 	for _, s := range steps {
-		if err := post(ctx, hc, base+"/api/v1/complaints/"+c.Number+"/"+s.action, s.body, &c); err != nil {
+		if err := post(ctx, hc, se, base+"/api/v1/complaints/"+c.Number+"/"+s.action, s.body, &c); err != nil {
 			return c.Number, err
 		}
 	}
@@ -276,7 +281,58 @@ func happyPath(ctx context.Context, hc *http.Client, base string, i int) (string
 	return c.Number, nil
 }
 
-func post(ctx context.Context, hc *http.Client, url string, body, out any) error {
+// session is the benchmark's sign-in: every request carries it as a
+// browser would, so the numbers include resolving the session.
+type session struct{ cookie, csrf string }
+
+// benchStaff is the receptionist the benchmark signs in as.
+const benchStaff = "liu_fang"
+
+// signIn gives benchStaff a fresh random password and signs in with it
+// through the API.
+func signIn(ctx context.Context, st *store.Store, hc *http.Client, base string) (session, error) {
+	pw, err := auth.NewSecret("")
+	if err != nil {
+		return session{}, err
+	}
+	h, err := auth.HashPassword(pw, auth.DefaultParams())
+	if err != nil {
+		return session{}, err
+	}
+	if err := st.CreateAccount(ctx, benchStaff, benchStaff, h); errors.Is(err, store.ErrConflict) {
+		err = st.SetPassword(ctx, benchStaff, h)
+		if err != nil {
+			return session{}, err
+		}
+	} else if err != nil {
+		return session{}, err
+	}
+	raw, _ := json.Marshal(map[string]string{"username": benchStaff, "password": pw})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/auth/login", bytes.NewReader(raw))
+	if err != nil {
+		return session{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return session{}, fmt.Errorf("sign in: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return session{}, fmt.Errorf("sign in: HTTP %d %v", resp.StatusCode, err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "concierge_session" {
+			return session{cookie: c.Name + "=" + c.Value, csrf: out.CSRF}, nil
+		}
+	}
+	return session{}, errors.New("sign in: no session cookie")
+}
+
+func post(ctx context.Context, hc *http.Client, se session, url string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -286,6 +342,8 @@ func post(ctx context.Context, hc *http.Client, url string, body, out any) error
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", se.cookie)
+	req.Header.Set("X-CSRF-Token", se.csrf)
 	resp, err := hc.Do(req)
 	if err != nil {
 		return err

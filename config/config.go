@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
@@ -85,6 +86,7 @@ type Config struct {
 	Channels []notify.Settings
 	Tracking Tracking
 	Standard Standard
+	Auth     Auth
 
 	// publicURLGiven says CONCIERGE_PUBLIC_URL was set, so a listener on
 	// another port than asked for (port 0) does not change it.
@@ -120,6 +122,23 @@ type Tracking struct {
 	TTL    time.Duration
 	// PublicURL is the links' base, as residents reach the API.
 	PublicURL string
+}
+
+// Auth is how staff sign in (docs/DESIGN.md §7.2).
+type Auth struct {
+	// SessionIdle ends a session unused for that long; SessionMax ends
+	// every session that long after sign-in.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// requests (behind a proxy that ends TLS); it always is over TLS.
+	SecureCookies bool
+	// LockAfter failed sign-ins of a name lock it for LockFor.
+	LockAfter int
+	LockFor   time.Duration
+	// DemoPassword is the password of the demo accounts of `concierge
+	// dev`; empty means one generated once and kept in PostgreSQL.
+	DemoPassword Secret
 }
 
 // Standard holds the adjustable figures of the service standard.
@@ -170,6 +189,7 @@ var (
 	serving  = []Process{Dev, API, Worker}
 	database = []Process{Dev, API, Worker, Migrate}
 	delivery = []Process{Dev, Worker}
+	signIn   = []Process{Dev, API}
 )
 
 // settings declares every setting, with those of the notification
@@ -235,6 +255,49 @@ func settings(chs []notify.Channel) []setting {
 				return checkHTTPURL(v)
 			},
 			show: func(c *Config) string { return redactURL(c.Tracking.PublicURL) }},
+		{env: "CONCIERGE_SESSION_IDLE", flag: "session-idle", procs: signIn, def: "2h",
+			usage: "a session unused this long ends",
+			apply: func(c *Config, v string) (err error) {
+				c.Auth.SessionIdle, err = durationIn(v, time.Minute, 30*24*time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.Auth.SessionIdle) }},
+		{env: "CONCIERGE_SESSION_MAX", flag: "session-max", procs: signIn, def: "12h",
+			usage: "every session ends this long after sign-in",
+			apply: func(c *Config, v string) (err error) {
+				c.Auth.SessionMax, err = durationIn(v, time.Minute, 90*24*time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.Auth.SessionMax) }},
+		{env: "CONCIERGE_SECURE_COOKIES", flag: "secure-cookies", procs: signIn, def: "false", boolean: true,
+			usage: "mark the session cookie Secure on plain HTTP too (behind a TLS proxy)",
+			apply: func(c *Config, v string) (err error) {
+				c.Auth.SecureCookies, err = strconv.ParseBool(v)
+				return boolError(err)
+			},
+			show: func(c *Config) string { return strconv.FormatBool(c.Auth.SecureCookies) }},
+		{env: "CONCIERGE_LOGIN_LOCK_AFTER", flag: "login-lock-after", procs: signIn, def: "10",
+			usage: "failed sign-ins of a name that lock it",
+			apply: func(c *Config, v string) (err error) { c.Auth.LockAfter, err = intIn(v, 3, 1000); return err },
+			show:  func(c *Config) string { return strconv.Itoa(c.Auth.LockAfter) }},
+		{env: "CONCIERGE_LOGIN_LOCK_FOR", flag: "login-lock-for", procs: signIn, def: "15m",
+			usage: "how long a locked name stays locked",
+			apply: func(c *Config, v string) (err error) {
+				c.Auth.LockFor, err = durationIn(v, time.Second, 7*24*time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.Auth.LockFor) }},
+		{env: "CONCIERGE_DEMO_PASSWORD", procs: []Process{Dev}, secret: true,
+			defDoc: "generated once, kept in PostgreSQL and printed at start",
+			usage:  "password of the demo accounts",
+			apply: func(c *Config, v string) error {
+				c.Auth.DemoPassword = Secret(v)
+				if v != "" && len(v) < auth.MinPasswordLen {
+					return fmt.Errorf("want at least %d characters", auth.MinPasswordLen)
+				}
+				return nil
+			},
+			show: func(c *Config) string { return c.Auth.DemoPassword.String() }},
 		{env: "CONCIERGE_TZ", flag: "tz", procs: serving, def: DefaultTimeZone,
 			usage: "time zone of the service centre",
 			apply: func(c *Config, v string) error {
@@ -649,6 +712,15 @@ func daysIn(v string, lo, hi float64) (time.Duration, error) {
 		return 0, fmt.Errorf("want a number of days from %g to %g", lo, hi)
 	}
 	return time.Duration(f * float64(24*time.Hour)), nil
+}
+
+// durationIn parses a Go duration between lo and hi.
+func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("want a duration from %s to %s such as 2h or 30m", domain.FormatDuration(lo), domain.FormatDuration(hi))
+	}
+	return d, nil
 }
 
 func boolError(err error) error {

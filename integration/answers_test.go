@@ -48,7 +48,7 @@ func apiServer(t *testing.T, st *store.Store, queryTimeout time.Duration) string
 	h := httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc, Tracking: sys.tracking,
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout, EmailSecret: []byte(testEmailSecret),
+		WorkflowTimeout: 10 * time.Second, QueryTimeout: queryTimeout, EmailSecret: []byte(testEmailSecret), Auth: testAuth(),
 	}))
 	t.Cleanup(h.Close)
 	return h.URL
@@ -231,13 +231,13 @@ func TestEmailCaseOpenedButNotFiledSaysSo(t *testing.T) {
 	open := map[string]any{"kind": "repair", "community": "A", "unit": "3-102", "category": "door_lock",
 		"resident": map[string]any{"name": "来信人", "phone": "13900000019"}}
 	var e apiError
-	code = callAt(t, limited, "POST", path, open, &e, "X-Staff-Code", "chen_jing")
+	code = callAt(t, limited, "POST", path, open, &e, signedInAs, "chen_jing")
 	m := opened.FindStringSubmatch(e.Error.Message)
 	if code != http.StatusInternalServerError || e.Error.Code != "incomplete" || m == nil || !strings.Contains(e.Error.Message, "same request again") {
 		t.Fatalf("open whose email cannot be marked: HTTP %d %+v", code, e)
 	}
 	var r answer
-	if code := call(t, "POST", path, open, &r, "X-Staff-Code", "chen_jing"); code != http.StatusOK || r.Number != m[2] {
+	if code := call(t, "POST", path, open, &r, signedInAs, "chen_jing"); code != http.StatusOK || r.Number != m[2] {
 		t.Fatalf("the same request again: HTTP %d %+v, want 200 with %s", code, r, m[2])
 	}
 	if n := count(t, `SELECT count(*) FROM inbound_emails WHERE id = $1 AND status = 'opened' AND case_number = $2`, *tr.TriageID, m[2]); n != 1 {

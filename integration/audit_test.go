@@ -60,7 +60,7 @@ func auditOf(t *testing.T, query string) []auditRow {
 // rawGet answers a GET's body as text.
 func rawGet(t *testing.T, path string) string {
 	t.Helper()
-	resp, err := http.Get(sys.http.URL + path)
+	resp, err := staffClient().Get(sys.http.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 		ArrivedAt    time.Time `json:"arrived_at"`
 	}
 	if code := call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry",
-		"visitor_name": "掩码访客", "visitor_phone": phone, "notes": marker + " " + phone}, &visit, "X-Staff-Code", "liu_fang"); code != http.StatusCreated || visit.VisitorPhone != masked {
+		"visitor_name": "掩码访客", "visitor_phone": phone, "notes": marker + " " + phone}, &visit, signedInAs, "liu_fang"); code != http.StatusCreated || visit.VisitorPhone != masked {
 		t.Fatalf("visit: HTTP %d %+v", code, visit)
 	}
 	id := fmt.Sprintf("mask-%d@example.com", time.Now().UnixNano())
@@ -162,7 +162,7 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 		}
 	}
 	// The export carries no phone at all, masked or not.
-	resp, err := http.Get(sys.http.URL + "/api/v1/exports/cases.xlsx?kind=complaint&community=A&from=" + caseDay + "&to=" + caseDay)
+	resp, err := staffClient().Get(sys.http.URL + "/api/v1/exports/cases.xlsx?kind=complaint&community=A&from=" + caseDay + "&to=" + caseDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 			t.Fatalf("%s: %d audit rows before the reveal", r.path, n)
 		}
 		var answer json.RawMessage
-		if code := call(t, "POST", r.path, nil, &answer, "X-Staff-Code", revealActor, "User-Agent", "mask-test/1"); code != http.StatusOK ||
+		if code := call(t, "POST", r.path, nil, &answer, signedInAs, revealActor, "User-Agent", "mask-test/1"); code != http.StatusOK ||
 			!strings.Contains(string(answer), r.want) {
 			t.Errorf("%s: HTTP %d %s, want %s", r.path, code, answer, r.want)
 		}
@@ -222,15 +222,15 @@ func TestPhonesAreMaskedAndRevealsAudited(t *testing.T) {
 	for _, path := range []string{"/api/v1/complaints/TS20000101-9999/reveal-phone", "/api/v1/repairs/" + created.Number + "/reveal-phone",
 		"/api/v1/visits/999999999/reveal-phone", "/api/v1/callbacks/999999999/reveal-phone", "/api/v1/intake/emails/999999999/reveal-phone"} {
 		var e apiError
-		if code := call(t, "POST", path, nil, &e, "X-Staff-Code", revealActor); code != http.StatusNotFound {
+		if code := call(t, "POST", path, nil, &e, signedInAs, revealActor); code != http.StatusNotFound {
 			t.Errorf("%s: HTTP %d, want 404", path, code)
 		}
 	}
-	// Nobody named: refused, unaudited.
+	// A service token names no person: refused, unaudited.
 	var e apiError
-	if code := call(t, "POST", "/api/v1/complaints/"+created.Number+"/reveal-phone", nil, &e); code != http.StatusUnprocessableEntity ||
+	if code := call(t, "POST", "/api/v1/complaints/"+created.Number+"/reveal-phone", nil, &e, signedInAs, asService); code != http.StatusUnprocessableEntity ||
 		strings.Contains(fmt.Sprint(e), phone) {
-		t.Errorf("a reveal naming nobody: HTTP %d %+v, want 422", code, e)
+		t.Errorf("a reveal by a service token: HTTP %d %+v, want 422", code, e)
 	}
 	if n := count(t, `SELECT count(*) FROM audit_log WHERE action = 'reveal_phone' AND object_key = $1`, created.Number); n != 1 {
 		t.Errorf("%d reveal rows of %s after a refused reveal, want the one", n, created.Number)
@@ -253,7 +253,7 @@ func TestAuditTrailOfChanges(t *testing.T) {
 	put := func(body map[string]any, want int) {
 		t.Helper()
 		var out json.RawMessage
-		if got := call(t, "PUT", path, body, &out, "X-Staff-Code", "chen_jing", "User-Agent", "audit-it/1"); got != want {
+		if got := call(t, "PUT", path, body, &out, signedInAs, "chen_jing", "User-Agent", "audit-it/1"); got != want {
 			t.Fatalf("PUT %v: HTTP %d %s, want %d", body, got, out, want)
 		}
 	}
@@ -316,7 +316,7 @@ func TestAuditTrailOfChanges(t *testing.T) {
 	const sched = "monthly-complaint-analysis"
 	before := len(auditOf(t, "object_type=schedule&object_key="+sched))
 	for _, action := range []string{"pause", "resume"} {
-		if got := call(t, "POST", "/api/v1/schedules/"+sched+"/"+action, map[string]any{"note": "审计测试"}, nil, "X-Staff-Code", "chen_jing"); got != http.StatusOK {
+		if got := call(t, "POST", "/api/v1/schedules/"+sched+"/"+action, map[string]any{"note": "审计测试"}, nil, signedInAs, "chen_jing"); got != http.StatusOK {
 			t.Fatalf("%s: HTTP %d", action, got)
 		}
 	}
@@ -327,7 +327,7 @@ func TestAuditTrailOfChanges(t *testing.T) {
 		t.Errorf("schedule rows %+v", srows[:min(2, len(srows))])
 	}
 	var e apiError
-	if got := call(t, "POST", "/api/v1/schedules/nope/pause", nil, &e, "X-Staff-Code", "chen_jing"); got != http.StatusNotFound {
+	if got := call(t, "POST", "/api/v1/schedules/nope/pause", nil, &e, signedInAs, "chen_jing"); got != http.StatusNotFound {
 		t.Errorf("unknown schedule: HTTP %d", got)
 	}
 	if n := len(auditOf(t, "object_type=schedule&object_key=nope")); n != 0 {
@@ -337,8 +337,8 @@ func TestAuditTrailOfChanges(t *testing.T) {
 	// An export is audited with its filter and size.
 	before = len(auditOf(t, "action=export&actor=ma_lin"))
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", sys.http.URL+"/api/v1/exports/cases.xlsx?kind=repair", nil)
-	req.Header.Set("X-Staff-Code", "ma_lin")
-	resp, err := http.DefaultClient.Do(req)
+	req.Header.Set(signedInAs, "ma_lin")
+	resp, err := staffClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

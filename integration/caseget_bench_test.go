@@ -92,7 +92,7 @@ func BenchmarkCaseGET(b *testing.B) {
 
 func benchCreate() (string, error) {
 	raw, _ := json.Marshal(newComplaintBody("hygiene"))
-	resp, err := http.Post(sys.http.URL+"/api/v1/complaints", "application/json", bytes.NewReader(raw))
+	resp, err := staffClient().Post(sys.http.URL+"/api/v1/complaints", "application/json", bytes.NewReader(raw))
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +106,7 @@ func benchCreate() (string, error) {
 
 func benchPost(path string, body any) (int, error) {
 	raw, _ := json.Marshal(body)
-	resp, err := http.Post(sys.http.URL+path, "application/json", bytes.NewReader(raw))
+	resp, err := staffClient().Post(sys.http.URL+path, "application/json", bytes.NewReader(raw))
 	if err != nil {
 		return 0, err
 	}
@@ -117,7 +117,7 @@ func benchPost(path string, body any) (int, error) {
 
 // benchGet reads one case and says whether the answer was live.
 func benchGet(number string) (bool, error) {
-	resp, err := http.Get(sys.http.URL + "/api/v1/complaints/" + number)
+	resp, err := staffClient().Get(sys.http.URL + "/api/v1/complaints/" + number)
 	if err != nil {
 		return false, err
 	}

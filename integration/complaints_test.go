@@ -73,7 +73,7 @@ func TestComplaintAwaitingTriageIsRoutedBySupervisor(t *testing.T) {
 	act(t, c.Number, "route", map[string]any{"department": "cleaning", "assignee": "li_qiang"}, http.StatusUnprocessableEntity)
 	var c2 complaint
 	code := call(t, "POST", "/api/v1/complaints/"+c.Number+"/route", map[string]any{"department": "cleaning", "assignee": "feng_xia"}, &c2,
-		"X-Staff-Code", "chen_jing")
+		signedInAs, "chen_jing")
 	if code != http.StatusOK || c2.Status != "routed" || c2.Assignee != "feng_xia" {
 		t.Fatalf("route: HTTP %d %+v", code, c2)
 	}
@@ -181,7 +181,7 @@ func TestRejectedRequestsWriteNothing(t *testing.T) {
 		{"unknown action", "POST", "/complaints/" + c.Number + "/escalate", nil, 404, "not_found"},
 		{"unknown case", "POST", "/complaints/TS20200101-9999/acknowledge", nil, 404, "not_found"},
 		{"garbage case number", "GET", "/complaints/DROP%20TABLE", nil, 404, "not_found"},
-		{"unknown staff header", "POST", "/complaints/" + c.Number + "/acknowledge", nil, 422, "invalid_input"},
+		{"unknown staff header", "POST", "/complaints/" + c.Number + "/acknowledge", nil, 401, "unauthenticated"},
 		{"create unknown unit", "POST", "/complaints", map[string]any{"community": "A", "unit": "9-999", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "phone", "category": "noise", "description": "x"}, 422, "invalid_input"},
 		{"create unknown category", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "phone", "category": "ghosts", "description": "x"}, 422, "invalid_input"},
 		{"create bad channel", "POST", "/complaints", map[string]any{"community": "A", "unit": "1-101", "resident": map[string]any{"name": "x", "phone": "13900000000"}, "channel": "fax", "category": "noise", "description": "x"}, 422, "invalid_input"},

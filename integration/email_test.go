@@ -165,7 +165,7 @@ func TestEmailLeftForTriage(t *testing.T) {
 	open := map[string]any{"kind": "complaint", "community": "A", "unit": "3-101", "category": "elevator",
 		"resident": map[string]any{"name": "来信人", "phone": "13900000009"}}
 	path := fmt.Sprintf("/api/v1/intake/emails/%d/open", *b.TriageID)
-	if code := call(t, "POST", path, open, &c, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || c.Category != "elevator" || c.Channel != "email" {
+	if code := call(t, "POST", path, open, &c, signedInAs, "chen_jing"); code != http.StatusCreated || c.Category != "elevator" || c.Channel != "email" {
 		t.Fatalf("open from triage: HTTP %d %+v", code, c)
 	}
 	// Like every create, the answer carries the resident's tracking link.
@@ -175,11 +175,11 @@ func TestEmailLeftForTriage(t *testing.T) {
 	}
 	first := c.Number
 	c.TrackURL = ""
-	if code := call(t, "POST", path, open, &c, "X-Staff-Code", "chen_jing"); code != http.StatusOK || c.Number != first || c.TrackURL == "" {
+	if code := call(t, "POST", path, open, &c, signedInAs, "chen_jing"); code != http.StatusOK || c.Number != first || c.TrackURL == "" {
 		t.Fatalf("repeated open: HTTP %d %+v", code, c)
 	}
 	dismiss := fmt.Sprintf("/api/v1/intake/emails/%d/dismiss", *a.TriageID)
-	if code := call(t, "POST", dismiss, map[string]any{"reason": "感谢信"}, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+	if code := call(t, "POST", dismiss, map[string]any{"reason": "感谢信"}, nil, signedInAs, "chen_jing"); code != http.StatusOK {
 		t.Fatalf("dismiss: HTTP %d", code)
 	}
 	var e apiError

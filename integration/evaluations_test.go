@@ -209,7 +209,7 @@ func seedEvaluationSeptember(t *testing.T) {
 func TestStaffEvaluation(t *testing.T) {
 	seedEvaluationSeptember(t)
 	defaults := map[string]any{"weights": map[string]any{"ratings": 0.35, "feedback": 0.25, "callbacks": 0.2, "exam": 0.2}, "threshold": 80}
-	t.Cleanup(func() { call(t, "PUT", "/api/v1/evaluations/settings", defaults, nil, "X-Staff-Code", "chen_jing") })
+	t.Cleanup(func() { call(t, "PUT", "/api/v1/evaluations/settings", defaults, nil, signedInAs, "chen_jing") })
 
 	var ev evaluation
 	if code := call(t, "GET", "/api/v1/evaluations?month=2026-09", nil, &ev); code != http.StatusOK {
@@ -241,7 +241,7 @@ func TestStaffEvaluation(t *testing.T) {
 	// A supervisor weighs ratings more and lowers the threshold.
 	var set evalSettings
 	newSettings := map[string]any{"weights": map[string]any{"ratings": 0.5, "feedback": 0.1, "callbacks": 0.2, "exam": 0.2}, "threshold": 75}
-	if code := call(t, "PUT", "/api/v1/evaluations/settings", newSettings, &set, "X-Staff-Code", "chen_jing"); code != http.StatusOK ||
+	if code := call(t, "PUT", "/api/v1/evaluations/settings", newSettings, &set, signedInAs, "chen_jing"); code != http.StatusOK ||
 		set.Weights != (evalWeights{0.5, 0.1, 0.2, 0.2}) || set.Threshold != 75 || set.UpdatedBy != "chen_jing" {
 		t.Fatalf("put settings: HTTP %d %+v", code, set)
 	}
@@ -262,7 +262,7 @@ func TestStaffEvaluation(t *testing.T) {
 	w := func(r, f, c, e any) map[string]any {
 		return map[string]any{"ratings": r, "feedback": f, "callbacks": c, "exam": e}
 	}
-	staff := []string{"X-Staff-Code", "chen_jing"}
+	staff := []string{signedInAs, "chen_jing"}
 	for _, tt := range []struct {
 		name    string
 		body    any
@@ -276,14 +276,17 @@ func TestStaffEvaluation(t *testing.T) {
 		{"weight missing", map[string]any{"weights": map[string]any{"ratings": 1, "feedback": 1, "callbacks": 1}, "threshold": 80}, staff, "weights.exam is required"},
 		{"threshold missing", map[string]any{"weights": w(1, 1, 1, 1)}, staff, "threshold is required"},
 		{"weight as text", map[string]any{"weights": w("1", 1, 1, 1), "threshold": 80}, staff, "weights.ratings must be"},
-		{"no staff code", map[string]any{"weights": w(1, 1, 1, 1), "threshold": 80}, nil, "X-Staff-Code is required"},
-		{"unknown staff code", map[string]any{"weights": w(1, 1, 1, 1), "threshold": 80}, []string{"X-Staff-Code", "nobody"}, "not a member of staff"},
+		{"no member of staff: a service token", map[string]any{"weights": w(1, 1, 1, 1), "threshold": 80}, []string{signedInAs, asService}, "sign-in or token is required"},
 	} {
 		var e apiError
 		if code := call(t, "PUT", "/api/v1/evaluations/settings", tt.body, &e, tt.headers...); code != http.StatusUnprocessableEntity ||
 			e.Error.Code != "invalid_input" || !strings.Contains(e.Error.Message, tt.want) {
 			t.Errorf("%s: HTTP %d %+v, want 422 saying %q", tt.name, code, e.Error, tt.want)
 		}
+	}
+	if code := call(t, "PUT", "/api/v1/evaluations/settings", map[string]any{"weights": w(1, 1, 1, 1), "threshold": 80}, nil,
+		"X-Staff-Code", "chen_jing"); code != http.StatusUnauthorized {
+		t.Errorf("settings with X-Staff-Code alone: HTTP %d, want 401", code)
 	}
 	var after evalSettings
 	if code := call(t, "GET", "/api/v1/evaluations/settings", nil, &after); code != http.StatusOK || after.Weights != set.Weights ||

@@ -165,7 +165,7 @@ func TestNewReceptionistHasNoScore(t *testing.T) {
 	const code = "fig_new"
 	var res struct{ Created int }
 	csv := "code,name,department,role\n" + code + ",新同事,customer_service,receptionist\n"
-	if status := call(t, "POST", "/api/v1/imports/staff", csv, &res, "Content-Type", "text/csv", "X-Staff-Code", "ma_lin"); status != http.StatusOK || res.Created != 1 {
+	if status := call(t, "POST", "/api/v1/imports/staff", csv, &res, "Content-Type", "text/csv", signedInAs, "ma_lin"); status != http.StatusOK || res.Created != 1 {
 		t.Fatalf("import the receptionist: HTTP %d %+v", status, res)
 	}
 	figuresCommunity(t, "FIGEV", 3, 3)
@@ -250,7 +250,7 @@ func summaryCell(t *testing.T, f *excelize.File, label string) (shown, raw strin
 
 func reportWorkbook(t *testing.T, path string) *excelize.File {
 	t.Helper()
-	resp, err := http.Get(sys.http.URL + path)
+	resp, err := staffClient().Get(sys.http.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}

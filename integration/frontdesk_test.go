@@ -96,7 +96,7 @@ func TestManageFeeStandards(t *testing.T) {
 	post := func(body map[string]any, want int) {
 		t.Helper()
 		var e apiError
-		if code := call(t, "POST", "/api/v1/communities/FEE/fees", body, &e, "X-Staff-Code", "he_yan"); code != want {
+		if code := call(t, "POST", "/api/v1/communities/FEE/fees", body, &e, signedInAs, "he_yan"); code != want {
 			t.Fatalf("post %v: HTTP %d, want %d (%+v)", body, code, want, e)
 		}
 	}
@@ -151,10 +151,10 @@ func TestManageFeeStandards(t *testing.T) {
 	if first := list.Items[0]; first.Rate != "3.3333" || first.EffectiveTo == nil || *first.EffectiveTo != "2026-07-01" {
 		t.Errorf("first standard %+v, want 3.3333 ending 2026-07-01", first)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, "X-Staff-Code", "he_yan"); code != http.StatusOK {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "he_yan"); code != http.StatusOK {
 		t.Fatalf("delete: HTTP %d", code)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, "X-Staff-Code", "he_yan"); code != http.StatusConflict {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "he_yan"); code != http.StatusConflict {
 		t.Fatalf("second delete: HTTP %d", code)
 	}
 }
@@ -190,7 +190,7 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		var f feeStandardView
 		body := map[string]any{"item": "management", "name": "物业服务费", "basis": "area", "unit_type": "residential",
 			"rate": rate, "effective_from": from}
-		if code := call(t, "POST", fees, body, &f, "X-Staff-Code", "he_yan"); code != http.StatusCreated {
+		if code := call(t, "POST", fees, body, &f, signedInAs, "he_yan"); code != http.StatusCreated {
 			t.Fatalf("add %s from %s: HTTP %d", rate, from, code)
 		}
 		return f
@@ -219,14 +219,14 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		headers []string
 		want    int
 	}{
-		{fees + "/abc", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{fees + "/0", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{fees + "/-1", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{fees + "/99999999999999999999", []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{fees + "/" + itoa(mistake.ID+1_000_000), []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{"/api/v1/communities/A/fees/" + itoa(mistake.ID), []string{"X-Staff-Code", "he_yan"}, http.StatusNotFound},
-		{fees + "/" + itoa(mistake.ID), nil, http.StatusUnprocessableEntity},
-		{fees + "/" + itoa(mistake.ID), []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+		{fees + "/abc", []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/0", []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/-1", []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/99999999999999999999", []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/" + itoa(mistake.ID+1_000_000), []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{"/api/v1/communities/A/fees/" + itoa(mistake.ID), []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/" + itoa(mistake.ID), []string{signedInAs, asService}, http.StatusUnprocessableEntity},
+		{fees + "/" + itoa(mistake.ID), []string{"X-Staff-Code", "nobody"}, http.StatusUnauthorized},
 	} {
 		e = apiError{}
 		if code := call(t, "DELETE", tt.path, nil, &e, tt.headers...); code != tt.want || e.Error.Code == "" || e.Error.Message == "" {
@@ -242,7 +242,7 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		Restored *feeStandardView `json:"restored"`
 	}
 	before := time.Now().Add(-time.Second)
-	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &del, "X-Staff-Code", "ma_lin"); code != http.StatusOK {
+	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &del, signedInAs, "ma_lin"); code != http.StatusOK {
 		t.Fatalf("delete: HTTP %d", code)
 	}
 	if d := del.Deleted; d.ID != mistake.ID || d.DeletedBy == nil || *d.DeletedBy != "ma_lin" || d.DeletedAt == nil || d.DeletedAt.Before(before) {
@@ -277,7 +277,7 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 
 	// Twice: 409, saying by whom; the bill stays.
 	e = apiError{}
-	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &e, "X-Staff-Code", "he_yan"); code != http.StatusConflict ||
+	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &e, signedInAs, "he_yan"); code != http.StatusConflict ||
 		e.Error.Code != "already_deleted" || !strings.Contains(e.Error.Message, "ma_lin") {
 		t.Fatalf("second delete: HTTP %d %+v, want 409 already_deleted naming ma_lin", code, e)
 	}
@@ -312,14 +312,14 @@ func TestVisitExitRatingAndSpawnedComplaint(t *testing.T) {
 	const desk = "liu_fang"
 	var v visit
 	body := map[string]any{"community": "A", "unit": "2-301", "purpose": "complaint", "notes": "楼上噪音"}
-	if code := call(t, "POST", "/api/v1/visits", body, &v, "X-Staff-Code", desk, "Idempotency-Key", "visit-1"); code != http.StatusCreated {
+	if code := call(t, "POST", "/api/v1/visits", body, &v, signedInAs, desk, "Idempotency-Key", "visit-1"); code != http.StatusCreated {
 		t.Fatalf("create visit: HTTP %d", code)
 	}
 	if v.HouseholdID == nil || v.Receptionist != desk || v.Channel != "walk_in" || v.Unit != "2-301" {
 		t.Fatalf("visit %+v", v)
 	}
 	var again visit
-	if code := call(t, "POST", "/api/v1/visits", body, &again, "X-Staff-Code", desk, "Idempotency-Key", "visit-1"); code != http.StatusOK || again.ID != v.ID {
+	if code := call(t, "POST", "/api/v1/visits", body, &again, signedInAs, desk, "Idempotency-Key", "visit-1"); code != http.StatusOK || again.ID != v.ID {
 		t.Fatalf("replay: HTTP %d id %d, want 200 id %d", code, again.ID, v.ID)
 	}
 
@@ -376,7 +376,7 @@ func TestVisitExitRatingAndSpawnedComplaint(t *testing.T) {
 	// A phone call from someone who is not a resident.
 	var call2 visit
 	if code := call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "visitor_name": "快递员", "visitor_phone": "13700000000",
-		"purpose": "inquiry", "channel": "phone", "call_ref": "CALL-0001"}, &call2, "X-Staff-Code", "zhao_min"); code != http.StatusCreated {
+		"purpose": "inquiry", "channel": "phone", "call_ref": "CALL-0001"}, &call2, signedInAs, "zhao_min"); code != http.StatusCreated {
 		t.Fatalf("phone visit: HTTP %d", code)
 	}
 	if call2.CallRef != "CALL-0001" || call2.Channel != "phone" || call2.HouseholdID != nil {
@@ -410,16 +410,16 @@ func TestRejectedVisitsWriteNothing(t *testing.T) {
 		headers []string
 		want    int
 	}{
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, nil, http.StatusUnprocessableEntity}, // no receptionist
-		{map[string]any{"community": "A", "purpose": "inquiry"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "9-999", "purpose": "inquiry"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "ZZ", "unit": "1-101", "purpose": "inquiry"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "chat"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "call_ref": "X"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "visitor_phone": "call me"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "notes": "a\x00b"}, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
-		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
-		{`{"community": "A",`, []string{"X-Staff-Code", "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, []string{signedInAs, asService}, http.StatusUnprocessableEntity}, // no receptionist
+		{map[string]any{"community": "A", "purpose": "inquiry"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "9-999", "purpose": "inquiry"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "ZZ", "unit": "1-101", "purpose": "inquiry"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "chat"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "call_ref": "X"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "visitor_phone": "call me"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "notes": "a\x00b"}, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
+		{map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, []string{"X-Staff-Code", "nobody"}, http.StatusUnauthorized},
+		{`{"community": "A",`, []string{signedInAs, "liu_fang"}, http.StatusUnprocessableEntity},
 	}
 	for i, b := range bad {
 		var e apiError
@@ -433,7 +433,7 @@ func TestRejectedVisitsWriteNothing(t *testing.T) {
 		}
 	}
 	var v visit
-	call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, &v, "X-Staff-Code", "liu_fang")
+	call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"}, &v, signedInAs, "liu_fang")
 	before++
 	for _, body := range []any{map[string]any{"score": 0}, map[string]any{"score": 6}, map[string]any{"score": "5"}, nil} {
 		if code := call(t, "POST", "/api/v1/visits/"+itoa(v.ID)+"/exit", body, nil); code != http.StatusUnprocessableEntity {

@@ -41,7 +41,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 	question := map[string]any{"topic": "property", "question": placeholder, "answer": "A",
 		"choices": []map[string]any{{"key": "A", "text": "是"}, {"key": "B", "text": "否"}}}
 	category := map[string]any{"name": placeholder}
-	staff := []string{"X-Staff-Code", "liu_fang"}
+	staff := []string{signedInAs, "liu_fang"}
 
 	for _, tt := range []struct {
 		name, method, path string

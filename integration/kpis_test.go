@@ -229,7 +229,7 @@ func checkReport(t *testing.T) {
 		t.Errorf("report\n got %s\nwant %s", got, want)
 	}
 	// The workbook has the same figures.
-	resp, err := http.Get(sys.http.URL + "/api/v1/reports/complaints?month=2026-10&community=KPI&baseline=2026-09&format=xlsx")
+	resp, err := staffClient().Get(sys.http.URL + "/api/v1/reports/complaints?month=2026-10&community=KPI&baseline=2026-09&format=xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,10 +52,10 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 	if err := json.Unmarshal(send("POST", "/api/v1/complaints", newComplaintBody("hygiene")), &c); err != nil || c.Number == "" {
 		t.Fatalf("create a complaint: %v", err)
 	}
-	send("POST", "/api/v1/complaints/"+c.Number+"/acknowledge", nil, "X-Staff-Code", "feng_xia")
+	send("POST", "/api/v1/complaints/"+c.Number+"/acknowledge", nil, signedInAs, "feng_xia")
 	var v struct{ ID int64 }
 	if err := json.Unmarshal(send("POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry"},
-		"X-Staff-Code", "liu_fang"), &v); err != nil || v.ID == 0 {
+		signedInAs, "liu_fang"), &v); err != nil || v.ID == 0 {
 		t.Fatalf("record a visit: %v", err)
 	}
 	send("POST", fmt.Sprintf("/api/v1/visits/%d/exit", v.ID), map[string]any{"score": 5})
@@ -76,7 +76,7 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 		VALUES ('2019-07', (SELECT min(id) FROM households), 'liu_fang', 'sample') RETURNING id`).Scan(&task); err != nil {
 		t.Fatal(err)
 	}
-	send("POST", fmt.Sprintf("/api/v1/callbacks/%d/result", task), map[string]any{"reached": false}, "X-Staff-Code", "liu_fang")
+	send("POST", fmt.Sprintf("/api/v1/callbacks/%d/result", task), map[string]any{"reached": false}, signedInAs, "liu_fang")
 	exec(`INSERT INTO complaint_reports (month, community, report) VALUES ('2019-08', '', '{"month": "2019-08"}')`)
 
 	for _, path := range []string{

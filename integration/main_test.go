@@ -29,6 +29,7 @@ import (
 
 	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
+	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/internal/testdb"
@@ -40,6 +41,14 @@ import (
 )
 
 const taskQueue = "concierge-it"
+
+// cheapHash is the argon2id cost of the test accounts' passwords.
+func cheapHash() auth.Params {
+	return auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+}
+
+// testAuth is the sign-in configuration of the tests' API servers.
+func testAuth() api.AuthConfig { return api.AuthConfig{Params: cheapHash()} }
 
 // testEmailSecret signs the inbound-mail webhook in the tests.
 const testEmailSecret = "integration-email-secret"
@@ -58,6 +67,9 @@ type env struct {
 
 	mu     sync.Mutex
 	worker sdkworker.Worker
+
+	// sessions are the tests' sign-ins (signin_test.go).
+	sessions sessions
 }
 
 // stopWorker stops the worker as a crash or deploy would.
@@ -117,6 +129,16 @@ func run(m *testing.M) int {
 	if _, err := st.LoadDemo(ctx); err != nil {
 		return failed("load the demo data", err)
 	}
+	// Every member of staff signs in with the one test password, hashed
+	// cheaply: the encoding carries its cost, and the API below asks for no
+	// more, so signing in stays fast.
+	pwHash, err := auth.HashPassword(testPassword, cheapHash())
+	if err != nil {
+		return failed("hash the test password", err)
+	}
+	if _, err := st.CreateMissingAccounts(ctx, pwHash); err != nil {
+		return failed("create the test accounts", err)
+	}
 
 	serverLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	ts, err := devtemporal.Start(devtemporal.Options{SearchAttributes: workflows.SearchAttributes(), Logger: serverLog})
@@ -164,6 +186,7 @@ func run(m *testing.M) int {
 		WorkflowTimeout: 5 * time.Second,
 		EmailSecret:     []byte(testEmailSecret),
 		Tracking:        sys.tracking, // links are relative: the test server's address is not known yet
+		Auth:            testAuth(),
 	}))
 	defer sys.http.Close()
 	code := m.Run()

@@ -92,12 +92,12 @@ func TestEmbeddedServerKeepsCasesAcrossRestart(t *testing.T) {
 		if err := w.Start(); err != nil {
 			t.Fatal(err)
 		}
-		h := httptest.NewServer(api.New(api.Config{Store: sys.store, Temporal: tc, TaskQueue: queue, Logger: logger}))
+		h := httptest.NewServer(api.New(api.Config{Store: sys.store, Temporal: tc, TaskQueue: queue, Logger: logger, Auth: testAuth()}))
 		return devSet{srv: srv, tc: tc, url: h.URL, stop: func() { h.Close(); w.Stop(); tc.Close(); srv.Stop() }}
 	}
 	post := func(base, path string, body any, out any) int {
 		raw, _ := json.Marshal(body)
-		resp, err := http.Post(base+path, "application/json", bytesReader(raw))
+		resp, err := staffClient().Post(base+path, "application/json", bytesReader(raw))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func TestBurstPipeByPhoneClosedOnSatisfiedOnSiteRating(t *testing.T) {
 		t.Fatalf("resolution deadline %v", res)
 	}
 	assertKinds(t, r.kinds(), []string{"recorded", "dispatched"})
-	r = actRepair(t, r.Number, "arrive", nil, http.StatusOK, "X-Staff-Code", "li_qiang")
+	r = actRepair(t, r.Number, "arrive", nil, http.StatusOK, signedInAs, "li_qiang")
 	if r.Status != "on_site" {
 		t.Fatalf("after arrive: %s", r.Status)
 	}
@@ -92,11 +92,11 @@ func TestGeneralRepairWaitsForCallback(t *testing.T) {
 		t.Fatalf("new repair %+v", r)
 	}
 	actRepair(t, r.Number, "dispatch", map[string]any{"assignee": "wu_gang"}, http.StatusUnprocessableEntity) // security, not engineering
-	r = actRepair(t, r.Number, "dispatch", map[string]any{"assignee": "wang_lei"}, http.StatusOK, "X-Staff-Code", "zhang_wei")
+	r = actRepair(t, r.Number, "dispatch", map[string]any{"assignee": "wang_lei"}, http.StatusOK, signedInAs, "zhang_wei")
 	if r.Assignee != "wang_lei" {
 		t.Fatalf("after dispatch: %+v", r)
 	}
-	r = actRepair(t, r.Number, "complete", map[string]any{"resolution": "更换灯具"}, http.StatusOK, "X-Staff-Code", "wang_lei")
+	r = actRepair(t, r.Number, "complete", map[string]any{"resolution": "更换灯具"}, http.StatusOK, signedInAs, "wang_lei")
 	if r.Status != "completed" || r.Deadlines["callback"] == nil || !slices.Contains(r.AllowedActions, "callback") {
 		t.Fatalf("policy always: %+v", r)
 	}

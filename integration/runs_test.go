@@ -35,7 +35,7 @@ func triggerSchedule(t *testing.T, id string) string {
 	for _, r := range findSchedule(t, id).RecentRuns {
 		before[r.WorkflowID] = true
 	}
-	if code := call(t, "POST", "/api/v1/schedules/"+id+"/trigger", nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+	if code := call(t, "POST", "/api/v1/schedules/"+id+"/trigger", nil, nil, signedInAs, "chen_jing"); code != http.StatusOK {
 		t.Fatalf("trigger %s: HTTP %d", id, code)
 	}
 	var run string

@@ -78,10 +78,10 @@ func TestMonthlyAnalysisSchedule(t *testing.T) {
 	}
 
 	var got schedule
-	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/pause", map[string]any{"note": "质量会议改期"}, &got, "X-Staff-Code", "chen_jing"); code != http.StatusOK || !got.Paused || got.Note != "质量会议改期" {
+	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/pause", map[string]any{"note": "质量会议改期"}, &got, signedInAs, "chen_jing"); code != http.StatusOK || !got.Paused || got.Note != "质量会议改期" {
 		t.Fatalf("pause: HTTP %d %+v", code, got)
 	}
-	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/resume", nil, &got, "X-Staff-Code", "chen_jing"); code != http.StatusOK || got.Paused {
+	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/resume", nil, &got, signedInAs, "chen_jing"); code != http.StatusOK || got.Paused {
 		t.Fatalf("resume: HTTP %d %+v", code, got)
 	}
 	var e apiError
@@ -93,7 +93,7 @@ func TestMonthlyAnalysisSchedule(t *testing.T) {
 			t.Errorf("%s: HTTP %d, want %d", path, code, want)
 		}
 	}
-	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/pause", map[string]any{"note": "x"}, &e, "X-Staff-Code", "nobody"); code != http.StatusUnprocessableEntity {
+	if code := call(t, "POST", "/api/v1/schedules/monthly-complaint-analysis/pause", map[string]any{"note": "x"}, &e, "X-Staff-Code", "nobody"); code != http.StatusUnauthorized {
 		t.Errorf("pause by a stranger: HTTP %d", code)
 	}
 }
@@ -195,7 +195,7 @@ func TestCallbackCampaignThroughSchedule(t *testing.T) {
 			t.Errorf("result %v: HTTP %d, want 422", bad, code)
 		}
 	}
-	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", map[string]any{"reached": true, "score": 5, "comment": "满意"}, &got, "X-Staff-Code", a.Assignee); code != http.StatusOK || got.Status != "reached" {
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", map[string]any{"reached": true, "score": 5, "comment": "满意"}, &got, signedInAs, a.Assignee); code != http.StatusOK || got.Status != "reached" {
 		t.Fatalf("reached: HTTP %d %+v", code, got)
 	}
 	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(a.ID)+"/result", map[string]any{"reached": true, "score": 1}, &e); code != http.StatusConflict {
@@ -206,7 +206,7 @@ func TestCallbackCampaignThroughSchedule(t *testing.T) {
 		t.Fatalf("unreached: HTTP %d %+v", code, got)
 	}
 	issue := map[string]any{"reached": true, "score": 3, "new_issue": map[string]any{"category": "parking", "description": "车位被占用"}}
-	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(b.ID)+"/result", issue, &got, "X-Staff-Code", b.Assignee); code != http.StatusOK || got.FollowUpCase == nil {
+	if code := call(t, "POST", "/api/v1/callbacks/"+itoa(b.ID)+"/result", issue, &got, signedInAs, b.Assignee); code != http.StatusOK || got.FollowUpCase == nil {
 		t.Fatalf("reached with a new issue: HTTP %d %+v", code, got)
 	}
 	if c := get(t, *got.FollowUpCase); c.Category != "parking" || c.Channel != "phone" {

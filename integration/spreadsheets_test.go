@@ -58,7 +58,7 @@ func postFile(t *testing.T, path, contentType string, body []byte, headers ...st
 // expects it to be imported.
 func importFile(t *testing.T, kind, contentType string, file []byte) importReply {
 	t.Helper()
-	code, out := postFile(t, "/api/v1/imports/"+kind, contentType, file, "X-Staff-Code", importStaff)
+	code, out := postFile(t, "/api/v1/imports/"+kind, contentType, file, signedInAs, importStaff)
 	if code != http.StatusOK {
 		t.Fatalf("import %s: HTTP %d %+v", kind, code, out)
 	}
@@ -293,7 +293,7 @@ func TestImportReferenceData(t *testing.T) {
 		wg.Go(func() {
 			// Not postFile: it would call t.Fatal off the test's goroutine.
 			var out importReply
-			code, err := request("POST", "/api/v1/imports/households", "text/csv", bytes.NewReader(concurrent), &out, "X-Staff-Code", importStaff)
+			code, err := request("POST", "/api/v1/imports/households", "text/csv", bytes.NewReader(concurrent), &out, signedInAs, importStaff)
 			if err == nil && code != http.StatusOK {
 				err = fmt.Errorf("concurrent import: HTTP %d %+v", code, out)
 			}
@@ -417,7 +417,7 @@ func TestImportRejectsBadFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out := postFile(t, "/api/v1/imports/"+tt.kind, "text/csv", []byte(tt.file), "X-Staff-Code", importStaff)
+			code, out := postFile(t, "/api/v1/imports/"+tt.kind, "text/csv", []byte(tt.file), signedInAs, importStaff)
 			if code != http.StatusUnprocessableEntity || out.Error.Code != "invalid_file" {
 				t.Fatalf("HTTP %d %+v, want 422 invalid_file", code, out)
 			}
@@ -458,13 +458,13 @@ func TestImportRequestErrors(t *testing.T) {
 		want        int
 		code        string
 	}{
-		{"no staff code", "/api/v1/imports/communities", "text/csv", file, nil, 422, "invalid_input"},
-		{"unknown staff code", "/api/v1/imports/communities", "text/csv", file, []string{"X-Staff-Code", "nobody"}, 422, "invalid_input"},
-		{"wrong content type", "/api/v1/imports/communities", "application/json", []byte(`{"code":"IMPREQ"}`), []string{"X-Staff-Code", importStaff}, 415, "unsupported_media_type"},
-		{"no content type", "/api/v1/imports/communities", "", file, []string{"X-Staff-Code", importStaff}, 415, "unsupported_media_type"},
-		{"unknown kind", "/api/v1/imports/pets", "text/csv", file, []string{"X-Staff-Code", importStaff}, 404, "not_found"},
-		{"too large", "/api/v1/imports/communities", "text/csv", bytes.Repeat([]byte("a"), 16<<20+1024), []string{"X-Staff-Code", importStaff}, 413, "too_large"},
-		{"not a workbook", "/api/v1/imports/communities", xlsxContentType, file, []string{"X-Staff-Code", importStaff}, 422, "invalid_file"},
+		{"no staff code: a service token", "/api/v1/imports/communities", "text/csv", file, []string{signedInAs, asService}, 422, "invalid_input"},
+		{"unknown staff code", "/api/v1/imports/communities", "text/csv", file, []string{"X-Staff-Code", "nobody"}, 401, "unauthenticated"},
+		{"wrong content type", "/api/v1/imports/communities", "application/json", []byte(`{"code":"IMPREQ"}`), []string{signedInAs, importStaff}, 415, "unsupported_media_type"},
+		{"no content type", "/api/v1/imports/communities", "", file, []string{signedInAs, importStaff}, 415, "unsupported_media_type"},
+		{"unknown kind", "/api/v1/imports/pets", "text/csv", file, []string{signedInAs, importStaff}, 404, "not_found"},
+		{"too large", "/api/v1/imports/communities", "text/csv", bytes.Repeat([]byte("a"), 16<<20+1024), []string{signedInAs, importStaff}, 413, "too_large"},
+		{"not a workbook", "/api/v1/imports/communities", xlsxContentType, file, []string{signedInAs, importStaff}, 422, "invalid_file"},
 	}
 	ct, body := multipartFile(t, "communities.txt", file)
 	tests = append(tests, struct {
@@ -475,7 +475,7 @@ func TestImportRequestErrors(t *testing.T) {
 		headers     []string
 		want        int
 		code        string
-	}{"multipart .txt", "/api/v1/imports/communities", ct, body, []string{"X-Staff-Code", importStaff}, 415, "unsupported_media_type"})
+	}{"multipart .txt", "/api/v1/imports/communities", ct, body, []string{signedInAs, importStaff}, 415, "unsupported_media_type"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out := postFile(t, tt.path, tt.contentType, tt.body, tt.headers...)
@@ -493,7 +493,7 @@ func TestImportTemplates(t *testing.T) {
 	t.Parallel()
 	get := func(path string) (*http.Response, []byte) {
 		t.Helper()
-		resp, err := http.Get(sys.http.URL + path)
+		resp, err := staffClient().Get(sys.http.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -551,7 +551,7 @@ func TestExportCases(t *testing.T) {
 
 	export := func(query string) (*http.Response, *excelize.File) {
 		t.Helper()
-		resp, err := http.Get(sys.http.URL + "/api/v1/exports/cases.xlsx?" + query)
+		resp, err := staffClient().Get(sys.http.URL + "/api/v1/exports/cases.xlsx?" + query)
 		if err != nil {
 			t.Fatal(err)
 		}

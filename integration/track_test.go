@@ -34,7 +34,7 @@ func token(t *testing.T, trackURL string) string {
 
 func getPage(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(sys.http.URL + path)
+	resp, err := staffClient().Get(sys.http.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestTrackingShowsTheResidentOnlyTheirPromises(t *testing.T) {
 	}
 	hidden(t, raw, html, "dispatch", *d["dispatch"])
 
-	if code := call(t, "POST", "/api/v1/complaints/"+c.Number+"/route", map[string]any{"department": "cleaning"}, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+	if code := call(t, "POST", "/api/v1/complaints/"+c.Number+"/route", map[string]any{"department": "cleaning"}, nil, signedInAs, "chen_jing"); code != http.StatusOK {
 		t.Fatalf("route: HTTP %d", code)
 	}
 	act(t, c.Number, "acknowledge", nil, http.StatusOK)
@@ -333,12 +333,12 @@ func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
 		Audience string `json:"audience"`
 	}
 	path := "/api/v1/repairs/" + r.Number + "/tracking-link/resend"
-	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusAccepted ||
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, signedInAs, "liu_fang"); code != http.StatusAccepted ||
 		n.Template != "tracking_link" || n.Audience != "resident" {
 		t.Fatalf("resend: HTTP %d %+v", code, n)
 	}
 	first := n.ID
-	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, "X-Staff-Code", "liu_fang"); code != http.StatusOK || n.ID != first {
+	if code := call(t, "POST", path, nil, &n, "Idempotency-Key", key, signedInAs, "liu_fang"); code != http.StatusOK || n.ID != first {
 		t.Fatalf("resend retried: HTTP %d %+v, want 200 with notification %d", code, n, first)
 	}
 	for _, row := range settled(t, r.Number, 30*time.Second) {
@@ -389,7 +389,7 @@ func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
 	if !started {
 		t.Fatalf("no delivery workflow notification/%s", outboxKey)
 	}
-	if code := call(t, "POST", path, nil, &e, "X-Staff-Code", "nobody"); code != http.StatusUnprocessableEntity {
+	if code := call(t, "POST", path, nil, &e, "X-Staff-Code", "nobody"); code != http.StatusUnauthorized {
 		t.Fatalf("resend by an unknown member of staff: HTTP %d", code)
 	}
 }

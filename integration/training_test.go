@@ -174,7 +174,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 		{"score as text", results, map[string]any{"staff": "liu_fang", "score": "90"}, nil, http.StatusUnprocessableEntity},
 		{"a question of another paper", results, map[string]any{"staff": "liu_fang", "answers": map[string]string{"99999999": "A"}}, nil, http.StatusUnprocessableEntity},
 		{"not enrolled", results, map[string]any{"staff": "chen_jing", "score": 90}, nil, http.StatusUnprocessableEntity},
-		{"recorded by a stranger", results, map[string]any{"staff": "liu_fang", "score": 90}, []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+		{"recorded by a stranger", results, map[string]any{"staff": "liu_fang", "score": 90}, []string{"X-Staff-Code", "nobody"}, http.StatusUnauthorized},
 		{"an unknown cycle", "/api/v1/training/cycles/2019-Q1/results", map[string]any{"staff": "liu_fang", "score": 90}, nil, http.StatusNotFound},
 		{"a malformed cycle", "/api/v1/training/cycles/Q1/results", map[string]any{"staff": "liu_fang", "score": 90}, nil, http.StatusNotFound},
 		{"not JSON", results, "staff=liu_fang", nil, http.StatusUnprocessableEntity},
@@ -191,7 +191,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 	// liu_fang answers every question right; a retry with the same key
 	// gets the same answer, a second result is refused.
 	var r examResult
-	trainer := []string{"X-Staff-Code", "chen_jing", "Idempotency-Key", "exam-" + quarter + "-liu_fang"}
+	trainer := []string{signedInAs, "chen_jing", "Idempotency-Key", "exam-" + quarter + "-liu_fang"}
 	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "answers": answers}, &r, trainer...); code != http.StatusCreated ||
 		r.Score != 100 || !r.Passed || r.Attempt != 1 || r.Method != "answers" {
 		t.Fatalf("liu_fang: HTTP %d %+v", code, r)
@@ -200,12 +200,12 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "answers": answers}, &again, trainer...); code != http.StatusCreated || again != r {
 		t.Errorf("retry: HTTP %d %+v, want %+v", code, again, r)
 	}
-	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "score": 99}, &e, "X-Staff-Code", "chen_jing"); code != http.StatusConflict {
+	if code := call(t, "POST", results, map[string]any{"staff": "liu_fang", "score": 99}, &e, signedInAs, "chen_jing"); code != http.StatusConflict {
 		t.Errorf("a second result after a pass: HTTP %d %+v", code, e)
 	}
 	// zhao_min fails with the trainer's score and passes the retake.
 	before = time.Now()
-	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 61.5}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated ||
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 61.5}, &r, signedInAs, "chen_jing"); code != http.StatusCreated ||
 		r.Passed || r.Score != 61.5 || r.Method != "trainer" || r.RetakeDue.Before(before.Add(domain.DefaultRetakeWindow-time.Minute)) {
 		t.Fatalf("zhao_min: HTTP %d %+v, want a fail with a retake due in 7 days", code, r)
 	}
@@ -215,7 +215,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 			t.Errorf("zhao_min after failing: %+v", st)
 		}
 	}
-	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated ||
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &r, signedInAs, "chen_jing"); code != http.StatusCreated ||
 		!r.Passed || r.Attempt != 2 {
 		t.Fatalf("zhao_min's retake: HTTP %d %+v", code, r)
 	}
@@ -226,7 +226,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 			continue
 		}
 		others++
-		if code := call(t, "POST", results, map[string]any{"staff": name, "score": 90}, &r, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || !r.Passed {
+		if code := call(t, "POST", results, map[string]any{"staff": name, "score": 90}, &r, signedInAs, "chen_jing"); code != http.StatusCreated || !r.Passed {
 			t.Fatalf("%s: HTTP %d %+v", name, code, r)
 		}
 	}
@@ -238,7 +238,7 @@ func TestTrainingCycleThroughSchedule(t *testing.T) {
 		cy.Cycle.FinalPassRate.Numerator != n || *cy.Cycle.FinalPassRate.Value != 1 {
 		t.Fatalf("closed cycle %+v, want %d/%d first and %d/%d final", cy.Cycle, n-1, n, n, n)
 	}
-	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &e, "X-Staff-Code", "chen_jing"); code != http.StatusConflict {
+	if code := call(t, "POST", results, map[string]any{"staff": "zhao_min", "score": 85}, &e, signedInAs, "chen_jing"); code != http.StatusConflict {
 		t.Errorf("a result after the close: HTTP %d", code)
 	}
 
@@ -339,7 +339,7 @@ func checkWaiting(t *testing.T, run, quarter string, session time.Time) {
 		t.Fatalf("cycle %s before its session: HTTP %d, want 404", quarter, code)
 	}
 	if code := call(t, "POST", "/api/v1/training/cycles/"+quarter+"/results", map[string]any{"staff": "liu_fang", "score": 90}, &e,
-		"X-Staff-Code", "chen_jing"); code != http.StatusNotFound {
+		signedInAs, "chen_jing"); code != http.StatusNotFound {
 		t.Fatalf("a result for %s before its session: HTTP %d, want 404", quarter, code)
 	}
 }
@@ -355,7 +355,7 @@ func TestTrainingQuestionsAndCalendar(t *testing.T) {
 		"same key twice":     {"topic": "property", "question": "?", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "a", "text": "b"}}, "answer": "A"},
 		"blank question":     {"topic": "property", "question": "  ", "choices": []map[string]string{{"key": "A", "text": "a"}, {"key": "B", "text": "b"}}, "answer": "A"},
 	} {
-		if code := call(t, "POST", "/api/v1/training/questions", body, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+		if code := call(t, "POST", "/api/v1/training/questions", body, &e, signedInAs, "chen_jing"); code != http.StatusUnprocessableEntity {
 			t.Errorf("%s: HTTP %d %+v", name, code, e)
 		}
 	}
@@ -369,13 +369,13 @@ func TestTrainingQuestionsAndCalendar(t *testing.T) {
 	}
 	body := map[string]any{"topic": "emergency", "question": "电梯困人时应首先：", "points": 2, "answer": "b",
 		"choices": []map[string]string{{"key": "a", "text": "自行撬门"}, {"key": "b", "text": "安抚被困人员并通知电梯维保单位"}}}
-	if code := call(t, "POST", "/api/v1/training/questions", body, &q, "X-Staff-Code", "chen_jing"); code != http.StatusCreated || q.Answer != "B" || q.Points != 2 {
+	if code := call(t, "POST", "/api/v1/training/questions", body, &q, signedInAs, "chen_jing"); code != http.StatusCreated || q.Answer != "B" || q.Points != 2 {
 		t.Fatalf("create question: HTTP %d %+v", code, q)
 	}
-	if code := call(t, "POST", fmt.Sprintf("/api/v1/training/questions/%d/deactivate", q.ID), nil, nil, "X-Staff-Code", "chen_jing"); code != http.StatusOK {
+	if code := call(t, "POST", fmt.Sprintf("/api/v1/training/questions/%d/deactivate", q.ID), nil, nil, signedInAs, "chen_jing"); code != http.StatusOK {
 		t.Fatalf("deactivate: HTTP %d", code)
 	}
-	if code := call(t, "POST", "/api/v1/training/questions/99999999/deactivate", nil, &e, "X-Staff-Code", "chen_jing"); code != http.StatusNotFound {
+	if code := call(t, "POST", "/api/v1/training/questions/99999999/deactivate", nil, &e, signedInAs, "chen_jing"); code != http.StatusNotFound {
 		t.Errorf("deactivate unknown: HTTP %d", code)
 	}
 
@@ -397,7 +397,7 @@ func TestTrainingQuestionsAndCalendar(t *testing.T) {
 		"twice":        map[string]any{"days": []map[string]any{{"day": "2030-01-01", "working": false}, {"day": "2030-01-01", "working": false}}},
 		"empty":        map[string]any{"days": []map[string]any{}},
 	} {
-		if code := call(t, "PUT", "/api/v1/calendar/2030", body, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+		if code := call(t, "PUT", "/api/v1/calendar/2030", body, &e, signedInAs, "chen_jing"); code != http.StatusUnprocessableEntity {
 			t.Errorf("%s: HTTP %d %+v", name, code, e)
 		}
 	}
@@ -405,11 +405,11 @@ func TestTrainingQuestionsAndCalendar(t *testing.T) {
 		t.Fatalf("rejected calendars stored %d days", got)
 	}
 	put := map[string]any{"days": []map[string]any{{"day": "2030-01-01", "working": false, "name": "元旦"}, {"day": "2029-12-31", "working": true}}}
-	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &e, "X-Staff-Code", "chen_jing"); code != http.StatusUnprocessableEntity {
+	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &e, signedInAs, "chen_jing"); code != http.StatusUnprocessableEntity {
 		t.Errorf("a day of 2029 in 2030's calendar: HTTP %d", code)
 	}
 	put = map[string]any{"days": []map[string]any{{"day": "2030-01-05", "working": true, "name": "元旦调休"}, {"day": "2030-01-01", "working": false, "name": "元旦"}}}
-	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &cal, "X-Staff-Code", "chen_jing"); code != http.StatusOK || len(cal.Days) != 2 || cal.Days[0].Day != "2030-01-01" {
+	if code := call(t, "PUT", "/api/v1/calendar/2030", put, &cal, signedInAs, "chen_jing"); code != http.StatusOK || len(cal.Days) != 2 || cal.Days[0].Day != "2030-01-01" {
 		t.Fatalf("put 2030: HTTP %d %+v", code, cal)
 	}
 	c, err := sys.store.Calendar(context.Background(), 2030)
@@ -441,11 +441,11 @@ func TestStartTrainingCycleRefusals(t *testing.T) {
 		headers []string
 		code    int
 	}{
-		{"a quarter not yet begun", map[string]any{"quarter": next, "session_now": true}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
-		{"no such quarter", map[string]any{"quarter": "2026-Q5"}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
-		{"a quarter that is not text", map[string]any{"quarter": 2026}, []string{"X-Staff-Code", "chen_jing"}, http.StatusUnprocessableEntity},
-		{"nobody named", map[string]any{"session_now": true}, nil, http.StatusUnprocessableEntity},
-		{"a stranger", map[string]any{"session_now": true}, []string{"X-Staff-Code", "nobody"}, http.StatusUnprocessableEntity},
+		{"a quarter not yet begun", map[string]any{"quarter": next, "session_now": true}, []string{signedInAs, "chen_jing"}, http.StatusUnprocessableEntity},
+		{"no such quarter", map[string]any{"quarter": "2026-Q5"}, []string{signedInAs, "chen_jing"}, http.StatusUnprocessableEntity},
+		{"a quarter that is not text", map[string]any{"quarter": 2026}, []string{signedInAs, "chen_jing"}, http.StatusUnprocessableEntity},
+		{"nobody named: a service token", map[string]any{"session_now": true}, []string{signedInAs, asService}, http.StatusUnprocessableEntity},
+		{"a stranger", map[string]any{"session_now": true}, []string{"X-Staff-Code", "nobody"}, http.StatusUnauthorized},
 	} {
 		var e apiError
 		if code := call(t, "POST", "/api/v1/training/cycles", tc.body, &e, tc.headers...); code != tc.code || e.Error.Code == "" {

@@ -35,6 +35,13 @@ var demoStaff = [][4]string{
 	{"gao_feng", "高峰", "customer_service", "property_manager"},
 }
 
+// demoSystemStaff: code, name, department, role of the demo's admin and
+// auditor.
+var demoSystemStaff = [][4]string{
+	{"admin", "系统管理员", "customer_service", "admin"},
+	{"auditor", "审计员", "finance", "auditor"},
+}
+
 // demoCategories: code, name, name_en, department, responsible, priority.
 // The common complaint categories of the handbook (投诉处理手册).
 var demoCategories = [][6]string{
@@ -181,6 +188,13 @@ func loadDemoExtras(ctx context.Context, tx pgx.Tx) (bool, error) {
 				feedback_within, resolve_within, urgent_resolve_within, callback_policy)
 			VALUES ($1, 'repair', $2, $3, 'engineering', nullif($4, ''), $5, $6::interval, $7::interval, $7::interval, $8)
 			ON CONFLICT (code) DO NOTHING`, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+	}
+	// The accounts administrator and the auditor run the system rather
+	// than the desk (docs/DESIGN.md §7.2); demo databases made before them
+	// gain them here.
+	for _, st := range demoSystemStaff {
+		batch.Queue(`INSERT INTO staff (code, name, department, role) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING`,
+			st[0], st[1], st[2], st[3])
 	}
 	// Demo staff get addresses, so notification delivery has somewhere to go.
 	batch.Queue(`UPDATE staff SET email = code || '@staff.example.com' WHERE email = ''`)

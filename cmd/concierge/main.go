@@ -26,6 +26,7 @@ Usage:
   concierge api      run the HTTP API (production)
   concierge worker   run the Temporal worker (production)
   concierge migrate  apply the database migrations and exit
+  concierge users    manage staff accounts and API tokens (create, set-password, disable, token)
   concierge bench    measure complaint throughput against the embedded server
   concierge generate load a large synthetic history into a scratch database and time the KPI and report queries
 
@@ -54,6 +55,8 @@ func main() {
 		err = runWorker(ctx, args, logger)
 	case "migrate":
 		err = runMigrate(ctx, args)
+	case "users":
+		err = runUsers(ctx, args, os.Stdin, os.Stdout)
 	case "bench":
 		err = runBench(ctx, args)
 	case "generate":

@@ -28,6 +28,10 @@ const readmeBase = "http://127.0.0.1:8080"
 // Concierge for email intake.
 const readmeEmailSecret = "change-me"
 
+// readmeDemoPassword is the demo accounts' password the README exports
+// before starting Concierge and signing in.
+const readmeDemoPassword = "concierge-demo"
+
 // TestREADMEExamples starts a fresh `concierge dev` (a new database, a new
 // data directory) and runs every runnable ```sh block of the README in
 // order, in one bash session, as a newcomer would paste them. A command
@@ -90,6 +94,7 @@ func startDev(t *testing.T) string {
 
 	gin.SetMode(gin.ReleaseMode)
 	t.Setenv("CONCIERGE_EMAIL_SECRET", readmeEmailSecret)
+	t.Setenv("CONCIERGE_DEMO_PASSWORD", readmeDemoPassword)
 	pr, pw := io.Pipe()
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
+	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/notify"
@@ -51,11 +53,45 @@ func trackingLinks(ctx context.Context, st *store.Store, cfg config.Tracking) (l
 	return links{signer: signer, public: cfg.PublicURL, ttl: cfg.TTL}, nil
 }
 
+// demoAccounts gives every member of staff without an account one (their
+// staff code as username) with the demo password: CONCIERGE_DEMO_PASSWORD,
+// else one generated once and kept in PostgreSQL, so it stays the same
+// across restarts. It answers the password, for the start-up banner.
+// Accounts made earlier keep the password they were made with.
+func demoAccounts(ctx context.Context, st *store.Store, given config.Secret) (string, error) {
+	pw := string(given)
+	if pw == "" {
+		key, err := st.Secret(ctx, "demo-password", 12)
+		if err != nil {
+			return "", err
+		}
+		pw = base64.RawURLEncoding.EncodeToString(key)
+	}
+	// One hash for all: they share the password anyway, and argon2id at
+	// full cost per account would slow the first start.
+	h, err := auth.HashPassword(pw, auth.DefaultParams())
+	if err != nil {
+		return "", err
+	}
+	n, err := st.CreateMissingAccounts(ctx, h)
+	if err != nil {
+		return "", err
+	}
+	if n > 0 {
+		slog.Info("created demo accounts", "accounts", n)
+	}
+	return pw, nil
+}
+
 // apiConfig wires the API.
 func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) api.Config {
+	lockout := auth.DefaultLockout()
+	lockout.LockAfter, lockout.LockFor = cfg.Auth.LockAfter, cfg.Auth.LockFor
 	return api.Config{Store: st, Temporal: tc, TaskQueue: cfg.Temporal.TaskQueue, Location: cfg.Location, Logger: logger,
 		EmailSecret: []byte(cfg.EmailSecret),
-		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl}
+		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl,
+		Auth: api.AuthConfig{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
+			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout}}
 }
 
 // notifier builds the sender of every notification channel that is
@@ -168,6 +204,12 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	if err != nil {
 		return err
 	}
+	var demoPassword string
+	if cfg.LoadDemo {
+		if demoPassword, err = demoAccounts(ctx, st, cfg.Auth.DemoPassword); err != nil {
+			return err
+		}
+	}
 
 	ts, err := devtemporal.Start(devtemporal.Options{
 		Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort, Namespace: cfg.Temporal.Namespace,
@@ -203,6 +245,13 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		fmt.Fprintf(out, "  Temporal Web UI: %s\n", ts.UIURL())
 	}
 	fmt.Fprintf(out, "  Temporal:        %s (namespace %s)\n", ts.Address(), cfg.Temporal.Namespace)
+	if cfg.LoadDemo {
+		shown := "$CONCIERGE_DEMO_PASSWORD"
+		if cfg.Auth.DemoPassword == "" {
+			shown = demoPassword
+		}
+		fmt.Fprintf(out, "  Sign in:         any demo staff code (liu_fang, chen_jing, admin, auditor …) with password %s\n", shown)
+	}
 	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
 
 	select {
