@@ -33,7 +33,7 @@ func (s *Server) receiveEmail(c *gin.Context) error {
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, mailin.MaxSize))
 	if err != nil {
-		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the message is larger than %d bytes", mailin.MaxSize)}
+		return bodyError(err)
 	}
 	// The signature is checked before anything is parsed or stored.
 	if err := mailin.VerifySignature(s.cfg.EmailSecret, raw, c.GetHeader("X-Concierge-Signature")); err != nil {

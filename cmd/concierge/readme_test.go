@@ -97,7 +97,7 @@ func startDev(t *testing.T) string {
 	go func() {
 		done <- runDev(runCtx, []string{
 			"--database-url", dbURL, "--data-dir", t.TempDir(),
-			"--http-addr", "127.0.0.1:0", "--temporal-port", "0", "--ui-port", "0",
+			"--http-addr", "127.0.0.1:0", "--temporal-port", "0", "--ui-port", "0", "--metrics-addr", "127.0.0.1:0",
 		}, pw, logger)
 		pw.Close()
 	}()
