@@ -161,8 +161,7 @@ func run(m *testing.M) int {
 	loc := sys.loc
 	sys.metrics = api.NewMetrics()
 	sys.http = httptest.NewServer(api.New(api.Config{
-		Metrics: sys.metrics,
-		Store:   st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
+		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger, Metrics: sys.metrics,
 		// Short, so the test of a stopped worker does not wait the default 30 s.
 		WorkflowTimeout: 5 * time.Second,
 		EmailSecret:     []byte(testEmailSecret),
