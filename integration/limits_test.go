@@ -135,6 +135,25 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 	}
 }
 
+// Headers over the limit are refused (by net/http: 431, plain text) and the
+// connection closed.
+func TestOversizedHeadersAreRefused(t *testing.T) {
+	t.Parallel()
+	addr := limitedServer(t, api.DefaultLimits(), nil)
+	conn := dial(t, addr)
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: %s\r\n\r\n", strings.Repeat("a", 2*api.DefaultMaxHeaderBytes))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("headers of %d bytes: HTTP %d, want 431", 2*api.DefaultMaxHeaderBytes, resp.StatusCode)
+	}
+	closedByServer(t, br, "after a 431")
+}
+
 // At most MaxConns connections are served at once: the next one is
 // accepted only when one closes.
 func TestConnectionsAreCapped(t *testing.T) {
