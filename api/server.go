@@ -155,7 +155,9 @@ func New(cfg Config) http.Handler {
 	r.GET("/readyz", s.ready)
 	r.GET("/api/openapi.json", serveOpenAPI(cfg.Logger))
 
-	track := r.Group("/t", trackingHeaders(), s.trackingLimit.Middleware())
+	// The tracking links, HTML and JSON, share one policy and one bucket.
+	tracked := []gin.HandlerFunc{trackingHeaders(), s.trackingLimit.Middleware()}
+	track := r.Group("/t", tracked...)
 	track.GET("/:token", s.trackPageHTML)
 	track.POST("/:token/rating", s.trackRateForm)
 
@@ -200,8 +202,8 @@ func New(cfg Config) http.Handler {
 	v1.GET("/callbacks/coverage", s.handle(s.callbackCoverage))
 	v1.POST("/callbacks/:id/result", s.handle(s.recordCallResult))
 	v1.POST("/schedules/:id/:action", s.handle(s.actOnSchedule))
-	v1.GET("/track/:token", trackingHeaders(), s.trackingLimit.Middleware(), s.trackJSON)
-	v1.POST("/track/:token/rating", trackingHeaders(), s.trackingLimit.Middleware(), s.trackRateJSON)
+	v1.GET("/track/:token", append(tracked, s.trackJSON)...)
+	v1.POST("/track/:token/rating", append(tracked, s.trackRateJSON)...)
 	v1.POST("/intake/email", s.emailLimit.Middleware(), s.handle(s.receiveEmail))
 	v1.GET("/intake/emails", s.handle(s.listInboundEmails))
 	v1.POST("/intake/emails/:id/open", s.handle(s.openInboundEmail))
