@@ -38,7 +38,7 @@ func bindJSON(c *gin.Context, v any) bool {
 // shown, even on the resident's tracking page. Checking the raw bytes here
 // covers every JSON body in one place.
 func bindBody(c *gin.Context, v any) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(serverWriter(c), c.Request.Body, maxJSONBody))
 	switch {
 	case err != nil:
 		return bodyError(err)

@@ -31,7 +31,7 @@ func (s *Server) receiveEmail(c *gin.Context) error {
 	if len(s.cfg.EmailSecret) == 0 {
 		return &Problem{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "email intake is off: set CONCIERGE_EMAIL_SECRET"}
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, mailin.MaxSize))
+	raw, err := io.ReadAll(http.MaxBytesReader(serverWriter(c), c.Request.Body, mailin.MaxSize))
 	if err != nil {
 		return bodyError(err)
 	}

@@ -105,10 +105,21 @@ func limitBodies() gin.HandlerFunc {
 			return
 		}
 		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+			c.Request.Body = http.MaxBytesReader(serverWriter(c), c.Request.Body, limit)
 		}
 		c.Next()
 	}
+}
+
+// serverWriter is net/http's own ResponseWriter under Gin's. MaxBytesReader
+// must be given it: only through it does the server learn that the body
+// went over its limit, and then close the connection after the answer
+// instead of trying to drain the rest for the next request.
+func serverWriter(c *gin.Context) http.ResponseWriter {
+	if u, ok := c.Writer.(interface{ Unwrap() http.ResponseWriter }); ok {
+		return u.Unwrap()
+	}
+	return c.Writer
 }
 
 func tooLargeMessage(limit int64) string {

@@ -54,7 +54,7 @@ func (s *Server) importReference(c *gin.Context) error {
 		return notFound(err.Error())
 	}
 	actor := actor(c)
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
+	c.Request.Body = http.MaxBytesReader(serverWriter(c), c.Request.Body, maxUploadBytes)
 	data, parse, err := s.uploadedFile(c)
 	if err != nil {
 		return err
