@@ -67,23 +67,33 @@ type servers struct {
 	errs         chan error
 }
 
-// serve starts the API on ln with the configured limits, and the metrics
-// listener; a listener that cannot open stops the start.
-func serve(ln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) (*servers, error) {
+// listenMetrics opens the metrics listener, or none when
+// CONCIERGE_METRICS_ADDR is off; callers open it before starting anything
+// heavy, as they do the API's.
+func listenMetrics(cfg *config.Config) (net.Listener, error) {
+	if cfg.HTTP.MetricsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for /metrics (choose another with --metrics-addr, or off): %w", cfg.HTTP.MetricsAddr, err)
+	}
+	return ln, nil
+}
+
+// serve starts the API on ln with the configured limits, and /metrics on
+// mln unless it is nil.
+func serve(ln, mln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) *servers {
 	m := api.NewMetrics()
 	s := &servers{api: api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, logger, m)), cfg.HTTP.Limits), errs: make(chan error, 2)}
-	if cfg.HTTP.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s for /metrics (choose another with --metrics-addr, or off): %w", cfg.HTTP.MetricsAddr, err)
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		s.metrics, s.metricsLn = api.NewHTTPServer(mux, cfg.HTTP.Limits), mln
 		go func() { s.errs <- s.metrics.Serve(mln) }()
 	}
 	go func() { s.errs <- s.api.Serve(cfg.HTTP.Limits.Listen(ln)) }()
-	return s, nil
+	return s
 }
 
 // metricsURL is where /metrics is served, or "" for nowhere.
@@ -213,6 +223,13 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
 	}
 	defer ln.Close()
+	mln, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
 	cfg.Listening(ln.Addr().String())
 	logger.Info("configuration", "config", cfg)
 
@@ -246,10 +263,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	defer tc.Close()
 	defer stopWorker()
 
-	srv, err := serve(ln, cfg, st, tc, l, logger)
-	if err != nil {
-		return err
-	}
+	srv := serve(ln, mln, cfg, st, tc, l, logger)
 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
@@ -300,10 +314,14 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
 	}
 	defer ln.Close()
-	srv, err := serve(ln, cfg, st, tc, l, logger)
+	mln, err := listenMetrics(cfg)
 	if err != nil {
 		return err
 	}
+	if mln != nil {
+		defer mln.Close()
+	}
+	srv := serve(ln, mln, cfg, st, tc, l, logger)
 	logger.Info("api listening", "addr", ln.Addr().String(), "metrics", srv.metricsURL())
 	select {
 	case <-ctx.Done():
