@@ -54,7 +54,7 @@ const DefaultTokenDays = 90
 // registerAuthRoutes adds sign-in (on open, the group without
 // authentication) and the account and token endpoints (on authed).
 func (s *Server) registerAuthRoutes(open, authed *gin.RouterGroup) {
-	open.POST("/auth/login", s.handle(s.login))
+	open.POST("/auth/login", s.loginLimit.Middleware(), s.handle(s.login))
 	authed.POST("/auth/logout", s.handle(s.logout))
 	authed.GET("/auth/me", s.handle(s.me))
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,20 +47,17 @@ func bindBody(c *gin.Context, v any) error {
 		return &Problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
 			Message: "send the body as Content-Type: application/json"}
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
-	var tooLarge *http.MaxBytesError
+	raw, err := io.ReadAll(http.MaxBytesReader(serverWriter(c), c.Request.Body, maxJSONBody))
 	switch {
-	case errors.As(err, &tooLarge):
-		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the body may be at most %d bytes", maxJSONBody)}
 	case err != nil:
-		return invalid("the body could not be read")
+		return bodyError(err)
 	case !utf8.Valid(raw):
 		return invalidf("the body is not valid UTF-8 (bad bytes at byte %d): send names and descriptions as UTF-8 text", invalidUTF8At(raw))
 	}
 	if len(raw) == 0 {
 		err = c.ShouldBindWith(v, emptyJSON{})
 	} else {
-		err = binding.JSON.BindBody(raw, v)
+		err = decodeStrict(raw, v)
 	}
 	if err != nil {
 		return invalid(describeBindError(err))
@@ -69,6 +67,26 @@ func bindBody(c *gin.Context, v any) error {
 
 // isJSON says whether a media type (without parameters) is JSON's.
 func isJSON(mediaType string) bool { return strings.EqualFold(mediaType, "application/json") }
+
+// errTrailingData is a body with more after its JSON value.
+var errTrailingData = errors.New("the body must be one JSON value, with nothing after it")
+
+// decodeStrict decodes raw into v and validates it as Gin's JSON binding
+// does, but refuses fields v does not have: a misspelt or unsupported field
+// would otherwise be dropped in silence and the request applied without it
+// (a "reopen": false that reads "re_open" would reopen the case). Gin can
+// only refuse them through a package-level switch; the decoder is ours.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errTrailingData
+	}
+	return binding.Validator.ValidateStruct(v)
+}
 
 // invalidUTF8At is the offset of the first byte of b that is not UTF-8.
 func invalidUTF8At(b []byte) int {
@@ -112,6 +130,12 @@ func describeBindError(err error) string {
 		return describeTypeError(typ)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "body is not valid JSON"
+	case errors.Is(err, errTrailingData):
+		return err.Error()
+	}
+	// encoding/json has no type for an unknown field, only this text.
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "the body has an unknown field " + field + "; send only the fields the endpoint documents"
 	}
 	return "invalid request: " + err.Error()
 }

@@ -31,9 +31,9 @@ func (s *Server) receiveEmail(c *gin.Context) error {
 	if len(s.cfg.EmailSecret) == 0 {
 		return &Problem{Status: http.StatusServiceUnavailable, Code: "not_configured", Message: "email intake is off: set CONCIERGE_EMAIL_SECRET"}
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, mailin.MaxSize))
+	raw, err := io.ReadAll(http.MaxBytesReader(serverWriter(c), c.Request.Body, mailin.MaxSize))
 	if err != nil {
-		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the message is larger than %d bytes", mailin.MaxSize)}
+		return bodyError(err)
 	}
 	// The signature is checked before anything is parsed or stored.
 	if err := mailin.VerifySignature(s.cfg.EmailSecret, raw, c.GetHeader("X-Concierge-Signature")); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
@@ -98,10 +99,18 @@ func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
 func (s *Server) answerError(c *gin.Context, err error) {
 	var p *Problem
 	var call *workflowCallError
+	var tooLarge *http.MaxBytesError
 	if errors.As(err, &p) {
 		fail(c, p.Status, p.Code, p.Message)
 		return
 	}
+	if errors.As(err, &tooLarge) {
+		// The body went over its route's limit (limitBodies); the server
+		// closes the connection instead of reading the rest.
+		fail(c, http.StatusRequestEntityTooLarge, "too_large", tooLargeMessage(tooLarge.Limit))
+		return
+	}
+
 	if errors.As(err, &call) {
 		var appErr *temporal.ApplicationError
 		var notRunning *serviceerror.NotFound
@@ -127,6 +136,20 @@ func (s *Server) answerError(c *gin.Context, err error) {
 		return
 	}
 	s.internal(c, err)
+}
+
+// bodyError is the answer to a failed read of the request body: 413 when
+// it went over its route's limit, 408 when it did not arrive within the
+// server's read timeout, 400 otherwise (the client broke off).
+func bodyError(err error) *Problem {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: tooLargeMessage(tooLarge.Limit)}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &Problem{Status: http.StatusRequestTimeout, Code: "request_timeout", Message: "the body did not arrive in time"}
+	}
+	return &Problem{Status: http.StatusBadRequest, Code: "invalid_input", Message: "the body could not be read"}
 }
 
 // internal logs an unexpected error and answers 500 (or 503 when a

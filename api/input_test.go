@@ -97,7 +97,7 @@ func TestQueryAndHeaderMessages(t *testing.T) {
 			415, "unsupported_media_type", "send the body as Content-Type: application/json"},
 		{"body too large", "POST", "/api/v1/complaints",
 			strings.Replace(complaint, "卫生间漏水", strings.Repeat("x", maxJSONBody), 1), nil,
-			413, "too_large", "the body may be at most 1048576 bytes"},
+			413, "too_large", "the body may be at most 1 MiB (1048576 bytes)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var body *bytes.Reader
@@ -151,6 +151,12 @@ func TestBodyMessages(t *testing.T) {
 		{"keywords as text", func() any { return &putCategoryRequest{} }, `{"keywords":"leak"}`, "keywords must be a list"},
 		{"a list for a body", func() any { return &trackRatingRequest{} }, `[]`, "the body must be an object"},
 		{"a reached flag as text", func() any { return &callbackRequest{} }, `{"reached":"yes"}`, "reached must be true or false"},
+		{"an unknown field", func() any { return &trackRatingRequest{} }, `{"score":5,"scor":1}`,
+			`the body has an unknown field "scor"; send only the fields the endpoint documents`},
+		{"a misspelt nested field", func() any { return &createCaseRequest{} },
+			`{"community":"A","unit":"1-101","resident":{"name":"n","phone":"13800130000","phon":"x"}}`, `unknown field "phon"`},
+		{"a second value after the body", func() any { return &trackRatingRequest{} }, `{"score":5} {"score":1}`,
+			"the body must be one JSON value, with nothing after it"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()

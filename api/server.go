@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -51,27 +52,48 @@ type Config struct {
 	// signedIn, in this package's tests only, replaces authentication with
 	// a fixed identity, for the input checks that need no database.
 	signedIn *store.Identity
+	// TrackingRate and EmailRate limit each client of the tracking pages
+	// and of the email webhook; the zero RateLimit is no limit (package
+	// config supplies the defaults).
+	TrackingRate RateLimit
+	EmailRate    RateLimit
+	// LoginRate limits each client's sign-in attempts, whichever names
+	// they try (the lockout per name is in AuthConfig).
+	LoginRate RateLimit
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies
+	// whose X-Forwarded-For names the client; from anyone else the header
+	// is ignored, so a client cannot pick the address it is limited by.
+	TrustedProxies []netip.Prefix
+	// Metrics collects the request metrics; the caller serves
+	// Metrics.Handler on a listener of its own (CONCIERGE_METRICS_ADDR).
+	// Nil: collected but not served.
+	Metrics *Metrics
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	cfg     Config
-	metrics *metrics
+	metrics *Metrics
 
 	// dummy is a password hash no password matches, made once, for the
 	// sign-in of unknown names.
 	dummyOnce sync.Once
 	dummy     string
+	// trackingLimit, emailLimit and loginLimit hold the per-client buckets
+	// of the tracking pages, the email webhook and sign-in.
+	trackingLimit, emailLimit, loginLimit *RateLimiter
 }
 
-type metrics struct {
+// Metrics are the API's Prometheus metrics, on a registry of their own.
+type Metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// NewMetrics makes the registry and the request metrics.
+func NewMetrics() *Metrics {
+	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "concierge_http_requests_total", Help: "HTTP requests by route and status.",
@@ -86,7 +108,14 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) middleware(c *gin.Context) {
+// Handler serves the metrics in the Prometheus text format. It is not a
+// route of the API: /metrics shows request counts and process details that
+// are for the operator, so it is served on a listener of its own.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+func (m *Metrics) middleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	route := c.FullPath()
@@ -97,7 +126,8 @@ func (m *metrics) middleware(c *gin.Context) {
 	m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }
 
-// New builds the HTTP handler.
+// New builds the HTTP handler. Serve it with NewHTTPServer, whose limits
+// it relies on.
 func New(cfg Config) http.Handler {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
@@ -115,9 +145,23 @@ func New(cfg Config) http.Handler {
 		cfg.QueryTimeout = 500 * time.Millisecond
 	}
 	cfg.Auth.defaults()
-	s := &Server{cfg: cfg, metrics: newMetrics()}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, metrics: cfg.Metrics,
+		trackingLimit: NewRateLimiter(cfg.TrackingRate, 0), emailLimit: NewRateLimiter(cfg.EmailRate, 0),
+		loginLimit: NewRateLimiter(cfg.LoginRate, 0)}
 	r := gin.New()
-	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, s.localTimes)
+	proxies := make([]string, len(cfg.TrustedProxies))
+	for i, p := range cfg.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		// Prefixes always parse; trust no one if they did not.
+		cfg.Logger.Error("trusted proxies", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, securityHeaders, limitBodies(), s.localTimes)
 	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") })
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
@@ -126,11 +170,13 @@ func New(cfg Config) http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.json", serveOpenAPI(cfg.Logger))
 
-	r.GET("/t/:token", s.trackPageHTML)
-	r.POST("/t/:token/rating", s.trackRateForm)
+	// The tracking links, HTML and JSON, share one policy and one bucket.
+	tracked := []gin.HandlerFunc{trackingHeaders(), s.trackingLimit.Middleware()}
+	track := r.Group("/t", tracked...)
+	track.GET("/:token", s.trackPageHTML)
+	track.POST("/:token/rating", s.trackRateForm)
 
 	// Every API request is authenticated once, here, and acts as the
 	// member of staff signed in (docs/DESIGN.md §7.2); only sign-in, the
@@ -184,9 +230,9 @@ func New(cfg Config) http.Handler {
 	v1.GET("/callbacks/coverage", s.handle(s.callbackCoverage))
 	v1.POST("/callbacks/:id/result", s.handle(s.recordCallResult))
 	v1.POST("/schedules/:id/:action", s.handle(s.actOnSchedule))
-	open.GET("/track/:token", s.trackJSON)
-	open.POST("/track/:token/rating", s.trackRateJSON)
-	open.POST("/intake/email", s.handle(s.receiveEmail))
+	open.GET("/track/:token", append(tracked, s.trackJSON)...)
+	open.POST("/track/:token/rating", append(tracked, s.trackRateJSON)...)
+	open.POST("/intake/email", s.emailLimit.Middleware(), s.handle(s.receiveEmail))
 	v1.GET("/intake/emails", s.handle(s.listInboundEmails))
 	v1.POST("/intake/emails/:id/open", s.handle(s.openInboundEmail))
 	v1.POST("/intake/emails/:id/dismiss", s.handle(s.dismissInboundEmail))
@@ -217,18 +263,21 @@ func (s *Server) logRequests(c *gin.Context) {
 func (s *Server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
+	// The answer says which dependency is down, never why: the error names
+	// hosts, ports and the database user, which are for the log.
 	checks := gin.H{}
 	ok := true
-	if err := s.cfg.Store.Ping(ctx); err != nil {
-		checks["postgres"], ok = err.Error(), false
-	} else {
-		checks["postgres"] = "ok"
+	check := func(name string, err error) {
+		if err != nil {
+			s.cfg.Logger.Warn("not ready", "dependency", name, "error", err)
+			checks[name], ok = "unavailable", false
+			return
+		}
+		checks[name] = "ok"
 	}
-	if _, err := s.cfg.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"], ok = err.Error(), false
-	} else {
-		checks["temporal"] = "ok"
-	}
+	check("postgres", s.cfg.Store.Ping(ctx))
+	_, err := s.cfg.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+	check("temporal", err)
 	if !ok {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": checks,
 			"error": gin.H{"code": "not_ready", "message": "a dependency is not reachable"}})

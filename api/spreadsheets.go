@@ -54,7 +54,7 @@ func (s *Server) importReference(c *gin.Context) error {
 		return notFound(err.Error())
 	}
 	actor := actor(c)
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxUploadBytes)
+	c.Request.Body = http.MaxBytesReader(serverWriter(c), c.Request.Body, maxUploadBytes)
 	data, parse, err := s.uploadedFile(c)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, error) {
 			return nil, nil, invalid(`the multipart form has no "file" field`)
 		}
 		if err != nil {
-			if p := tooLarge(err); p != nil {
+			if p := bodyError(err); p.Status != http.StatusBadRequest {
 				return nil, nil, p
 			}
 			return nil, nil, invalid("malformed multipart body: " + err.Error())
@@ -160,23 +160,9 @@ func (s *Server) multipartFile(c *gin.Context) ([]byte, parser, error) {
 func readUpload(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		if p := tooLarge(err); p != nil {
-			return nil, p
-		}
-		return nil, &Problem{Status: http.StatusBadRequest, Code: "invalid_input", Message: "could not read the request body"}
+		return nil, bodyError(err)
 	}
 	return data, nil
-}
-
-// tooLarge is the 413 answer if err says the body went over the limit, nil
-// otherwise.
-func tooLarge(err error) *Problem {
-	var mbe *http.MaxBytesError
-	if !errors.As(err, &mbe) {
-		return nil
-	}
-	return &Problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-		Message: fmt.Sprintf("the upload is larger than %d MiB; split the file", maxUploadBytes>>20)}
 }
 
 // importTemplate serves template.csv or template.xlsx of a kind: an empty

@@ -332,15 +332,21 @@ type trackPageData struct {
 func (s *Server) trackPage(c *gin.Context, status int, d trackPageData) {
 	c.Status(status)
 	c.Header("Content-Type", "text/html; charset=utf-8")
-	// The page is personal to the link holder: keep it out of caches and
-	// do not leak the token to other sites.
-	c.Header("Cache-Control", "no-store")
-	c.Header("Referrer-Policy", "no-referrer")
+	// The page is personal to the link holder: trackingHeaders keeps it out
+	// of caches and its token from other sites.
 	if err := trackTemplate.Execute(c.Writer, d); err != nil {
 		s.cfg.Logger.Error("render tracking page", "error", err)
 	}
 	c.Abort()
 }
+
+// trackStyle is the page's one style sheet; the page's content policy
+// allows it by its hash (trackPageCSP), so it must be the exact text inside
+// <style>.
+const trackStyle = `body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.3rem}.en{color:#666;font-size:.9em}.status{font-size:1.2rem;font-weight:600;color:#0a5}
+ol{padding-left:1.2rem}li{margin:.4rem 0}.err{color:#b00}.ok{color:#0a5}fieldset{border:1px solid #ccc;padding:.8rem}
+textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}`
 
 var trackTemplate = template.Must(template.New("track").Funcs(template.FuncMap{
 	"time": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
@@ -355,10 +361,7 @@ var trackTemplate = template.Must(template.New("track").Funcs(template.FuncMap{
 }).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>案件进度 Case status</title>
-<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.3rem}.en{color:#666;font-size:.9em}.status{font-size:1.2rem;font-weight:600;color:#0a5}
-ol{padding-left:1.2rem}li{margin:.4rem 0}.err{color:#b00}.ok{color:#0a5}fieldset{border:1px solid #ccc;padding:.8rem}
-textarea{width:100%;min-height:4rem}button{padding:.4rem 1.2rem}</style></head><body>
+<style>` + trackStyle + `</style></head><body>
 {{with .Error}}<p class="err" role="alert">{{.}}</p>{{end}}
 {{with .Case}}
 <h1>{{(spec .Kind).Noun.Zh}} {{.Number}} <span class="en">{{sentence (spec .Kind).Noun.En}}</span></h1>

@@ -149,7 +149,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	srv := &http.Server{Handler: api.New(api.Config{Store: st, Temporal: tc, TaskQueue: queue, Logger: logger}), ReadHeaderTimeout: 10 * time.Second}
+	// The production limits, so the benchmark measures the server as deployed.
+	srv := api.NewHTTPServer(api.New(api.Config{Store: st, Temporal: tc, TaskQueue: queue, Logger: logger}), api.DefaultLimits())
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

@@ -12,12 +12,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify"
@@ -102,9 +104,18 @@ type Temporal struct {
 	TaskQueue string
 }
 
-// HTTP is where the API listens.
+// HTTP is where the API listens and what it allows a client.
 type HTTP struct {
 	Addr string
+	// Limits are the server's timeouts, header size and connection count.
+	Limits api.Limits
+	// TrackingRate and EmailRate limit each client of the tracking pages
+	// and of the email webhook.
+	TrackingRate, EmailRate, LoginRate api.RateLimit
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	// MetricsAddr is where /metrics is served; "" for nowhere.
+	MetricsAddr string
 }
 
 // DevServer is the embedded Temporal server of `concierge dev`.
@@ -187,6 +198,7 @@ func (s setting) defaultFor(p Process) string {
 
 var (
 	serving  = []Process{Dev, API, Worker}
+	apiProcs = []Process{Dev, API}
 	database = []Process{Dev, API, Worker, Migrate}
 	delivery = []Process{Dev, Worker}
 	signIn   = []Process{Dev, API}
@@ -219,6 +231,94 @@ func settings(chs []notify.Channel) []setting {
 			usage:  "where the API listens (the worker makes tracking links for it)",
 			apply:  func(c *Config, v string) error { c.HTTP.Addr = v; return checkHostPort(v, false) },
 			show:   func(c *Config) string { return c.HTTP.Addr }},
+		{env: "CONCIERGE_HTTP_READ_HEADER_TIMEOUT", flag: "http-read-header-timeout", procs: apiProcs,
+			def:   domain.FormatDuration(api.DefaultReadHeaderTimeout),
+			usage: "time a client has to send a request's headers",
+			apply: func(c *Config, v string) (err error) {
+				c.HTTP.Limits.ReadHeaderTimeout, err = durationIn(v, 100*time.Millisecond, time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.HTTP.Limits.ReadHeaderTimeout) }},
+		{env: "CONCIERGE_HTTP_READ_TIMEOUT", flag: "http-read-timeout", procs: apiProcs,
+			def:   domain.FormatDuration(api.DefaultReadTimeout),
+			usage: "time a client has to send a whole request, body included",
+			apply: func(c *Config, v string) (err error) {
+				c.HTTP.Limits.ReadTimeout, err = durationIn(v, 100*time.Millisecond, time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.HTTP.Limits.ReadTimeout) }},
+		{env: "CONCIERGE_HTTP_WRITE_TIMEOUT", flag: "http-write-timeout", procs: apiProcs,
+			def:   domain.FormatDuration(api.DefaultWriteTimeout),
+			usage: "time from a request's headers to the end of its answer",
+			apply: func(c *Config, v string) (err error) {
+				// A request may wait 30 s for the worker; a shorter write
+				// timeout would cut those answers off.
+				c.HTTP.Limits.WriteTimeout, err = durationIn(v, 31*time.Second, time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.HTTP.Limits.WriteTimeout) }},
+		{env: "CONCIERGE_HTTP_IDLE_TIMEOUT", flag: "http-idle-timeout", procs: apiProcs,
+			def:   domain.FormatDuration(api.DefaultIdleTimeout),
+			usage: "how long a kept-alive connection may wait for its next request",
+			apply: func(c *Config, v string) (err error) {
+				c.HTTP.Limits.IdleTimeout, err = durationIn(v, 100*time.Millisecond, time.Hour)
+				return err
+			},
+			show: func(c *Config) string { return domain.FormatDuration(c.HTTP.Limits.IdleTimeout) }},
+		{env: "CONCIERGE_HTTP_MAX_HEADER_BYTES", flag: "http-max-header-bytes", procs: apiProcs,
+			def:   strconv.Itoa(api.DefaultMaxHeaderBytes),
+			usage: "largest request headers, in bytes",
+			apply: func(c *Config, v string) (err error) {
+				c.HTTP.Limits.MaxHeaderBytes, err = intIn(v, 4096, 1<<20)
+				return err
+			},
+			show: func(c *Config) string { return strconv.Itoa(c.HTTP.Limits.MaxHeaderBytes) }},
+		{env: "CONCIERGE_HTTP_MAX_CONNS", flag: "http-max-conns", procs: apiProcs,
+			def:   strconv.Itoa(api.DefaultMaxConns),
+			usage: "most connections served at once; more wait (0: no limit)",
+			apply: func(c *Config, v string) (err error) {
+				c.HTTP.Limits.MaxConns, err = intIn(v, 0, 1_000_000)
+				return err
+			},
+			show: func(c *Config) string { return strconv.Itoa(c.HTTP.Limits.MaxConns) }},
+		{env: "CONCIERGE_RATE_TRACKING", flag: "rate-tracking", procs: apiProcs,
+			def:   api.DefaultTrackingRate().String(),
+			usage: "requests per client to the tracking links: <burst>/<period>, or off",
+			apply: func(c *Config, v string) (err error) { c.HTTP.TrackingRate, err = api.ParseRateLimit(v); return err },
+			show:  func(c *Config) string { return c.HTTP.TrackingRate.String() }},
+		{env: "CONCIERGE_RATE_EMAIL", flag: "rate-email", procs: apiProcs,
+			def:   api.DefaultEmailRate().String(),
+			usage: "requests per client to the email webhook: <burst>/<period>, or off",
+			apply: func(c *Config, v string) (err error) { c.HTTP.EmailRate, err = api.ParseRateLimit(v); return err },
+			show:  func(c *Config) string { return c.HTTP.EmailRate.String() }},
+		{env: "CONCIERGE_RATE_LOGIN", flag: "rate-login", procs: apiProcs,
+			def:   api.DefaultLoginRate().String(),
+			usage: "sign-in attempts per client, whatever names they try: <burst>/<period>, or off",
+			apply: func(c *Config, v string) (err error) { c.HTTP.LoginRate, err = api.ParseRateLimit(v); return err },
+			show:  func(c *Config) string { return c.HTTP.LoginRate.String() }},
+		{env: "CONCIERGE_TRUSTED_PROXIES", flag: "trusted-proxies", procs: apiProcs,
+			usage: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client",
+			apply: func(c *Config, v string) (err error) { c.HTTP.TrustedProxies, err = parsePrefixes(v); return err },
+			show:  func(c *Config) string { return formatPrefixes(c.HTTP.TrustedProxies) }},
+		{env: "CONCIERGE_METRICS_ADDR", flag: "metrics-addr", procs: apiProcs, def: "127.0.0.1:9090",
+			usage: "where /metrics is served, apart from the API (off: nowhere)",
+			apply: func(c *Config, v string) error {
+				if v == "off" {
+					c.HTTP.MetricsAddr = ""
+					return nil
+				}
+				c.HTTP.MetricsAddr = v
+				if err := checkHostPort(v, false); err != nil {
+					return errors.New("want host:port or off")
+				}
+				return nil
+			},
+			show: func(c *Config) string {
+				if c.HTTP.MetricsAddr == "" {
+					return "off"
+				}
+				return c.HTTP.MetricsAddr
+			}},
 		{env: "CONCIERGE_EMAIL_SECRET", procs: []Process{Dev, API}, secret: true,
 			usage: "shared secret of the inbound-mail webhook's HMAC signature",
 			apply: func(c *Config, v string) error { c.EmailSecret = Secret(v); return nil },
@@ -706,21 +806,50 @@ func numberIn(v string, lo, hi float64) (float64, error) {
 	return f, nil
 }
 
+// durationIn parses a Go duration between lo and hi.
+func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return 0, fmt.Errorf("want a duration from %s to %s, such as 30s or 2h", domain.FormatDuration(lo), domain.FormatDuration(hi))
+	}
+	return d, nil
+}
+
+// parsePrefixes reads a comma-separated list of IP addresses and CIDRs.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, errors.New("want IP addresses or CIDRs separated by commas, such as 10.0.0.0/8,192.168.1.10")
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+func formatPrefixes(ps []netip.Prefix) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
 func daysIn(v string, lo, hi float64) (time.Duration, error) {
 	f, err := numberIn(v, lo, hi)
 	if err != nil {
 		return 0, fmt.Errorf("want a number of days from %g to %g", lo, hi)
 	}
 	return time.Duration(f * float64(24*time.Hour)), nil
-}
-
-// durationIn parses a Go duration between lo and hi.
-func durationIn(v string, lo, hi time.Duration) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
-	if err != nil || d < lo || d > hi {
-		return 0, fmt.Errorf("want a duration from %s to %s such as 2h or 30m", domain.FormatDuration(lo), domain.FormatDuration(hi))
-	}
-	return d, nil
 }
 
 func boolError(err error) error {

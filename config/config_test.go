@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/store"
@@ -103,6 +104,26 @@ func TestLoadPrecedence(t *testing.T) {
 			map[string]string{"CONCIERGE_EMAIL_SECRET": "mail-key", "CONCIERGE_TRACKING_SECRET": "0123456789abcdef"},
 			func(c *Config) any { return [2]string{string(c.EmailSecret), string(c.Tracking.Secret)} },
 			[2]string{"mail-key", "0123456789abcdef"}},
+		{"HTTP limits default to the API's", API, nil, nil,
+			func(c *Config) any { return c.HTTP.Limits }, api.DefaultLimits()},
+		{"HTTP limits from environment and flags", Dev, []string{"--http-idle-timeout", "5s", "--http-max-conns", "0"},
+			map[string]string{"CONCIERGE_HTTP_READ_TIMEOUT": "5m", "CONCIERGE_HTTP_IDLE_TIMEOUT": "1h",
+				"CONCIERGE_HTTP_MAX_HEADER_BYTES": "8192"},
+			func(c *Config) any { return c.HTTP.Limits }, api.Limits{ReadHeaderTimeout: api.DefaultReadHeaderTimeout,
+				ReadTimeout: 5 * time.Minute, WriteTimeout: api.DefaultWriteTimeout, IdleTimeout: 5 * time.Second,
+				MaxHeaderBytes: 8192, MaxConns: 0}},
+		{"rate limits default", API, nil, nil,
+			func(c *Config) any { return [2]api.RateLimit{c.HTTP.TrackingRate, c.HTTP.EmailRate} },
+			[2]api.RateLimit{api.DefaultTrackingRate(), api.DefaultEmailRate()}},
+		{"rate limits set and off", API, []string{"--rate-email", "off"}, map[string]string{"CONCIERGE_RATE_TRACKING": "5/10s"},
+			func(c *Config) any { return [2]api.RateLimit{c.HTTP.TrackingRate, c.HTTP.EmailRate} },
+			[2]api.RateLimit{{Burst: 5, Per: 10 * time.Second}, {}}},
+		{"trusted proxies", API, nil, map[string]string{"CONCIERGE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.10,2001:db8::/32"},
+			func(c *Config) any { return formatPrefixes(c.HTTP.TrustedProxies) }, "10.0.0.0/8,192.168.1.10/32,2001:db8::/32"},
+		{"metrics on loopback", API, nil, nil,
+			func(c *Config) any { return c.HTTP.MetricsAddr }, "127.0.0.1:9090"},
+		{"metrics off", Dev, []string{"--metrics-addr", "off"}, nil,
+			func(c *Config) any { return c.HTTP.MetricsAddr }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,6 +215,17 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`TEMPORAL_NAMESPACE="my ns": must not contain spaces`}},
 		{"stray argument", Worker, []string{"now"}, nil,
 			[]string{`unexpected argument "now"`}},
+		{"HTTP limits out of range", API, []string{"--http-write-timeout", "10s", "--http-max-header-bytes", "100"},
+			map[string]string{"CONCIERGE_HTTP_READ_TIMEOUT": "soon"},
+			[]string{`--http-write-timeout="10s": want a duration from 31s to 1h`,
+				`--http-max-header-bytes="100": want a whole number from 4096 to 1048576`,
+				`CONCIERGE_HTTP_READ_TIMEOUT="soon": want a duration from 100ms to 1h`}},
+		{"bad rate limits", Dev, []string{"--rate-tracking", "30"}, map[string]string{"CONCIERGE_RATE_EMAIL": "10/1ms"},
+			[]string{`--rate-tracking="30": want <requests>/<duration> such as 30/1m, or off`,
+				`CONCIERGE_RATE_EMAIL="10/1ms": want <requests>/<duration> with a duration from 1s to 24h`}},
+		{"bad proxies and metrics address", API, []string{"--metrics-addr", "9090"}, map[string]string{"CONCIERGE_TRUSTED_PROXIES": "proxy.local"},
+			[]string{`--metrics-addr="9090": want host:port or off`,
+				`CONCIERGE_TRUSTED_PROXIES="proxy.local": want IP addresses or CIDRs`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,6 +58,7 @@ type env struct {
 	store    *store.Store
 	temporal client.Client
 	http     *httptest.Server
+	metrics  *api.Metrics
 	loc      *time.Location
 	tracking *tracking.Signer
 	// Notification delivery goes to a test SMTP server and SMS gateway.
@@ -180,8 +181,9 @@ func run(m *testing.M) int {
 		}
 	}()
 	loc := sys.loc
+	sys.metrics = api.NewMetrics()
 	sys.http = httptest.NewServer(api.New(api.Config{
-		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger,
+		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger, Metrics: sys.metrics,
 		// Short, so the test of a stopped worker does not wait the default 30 s.
 		WorkflowTimeout: 5 * time.Second,
 		EmailSecret:     []byte(testEmailSecret),

@@ -3,6 +3,7 @@ package integration
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -100,7 +101,10 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		t.Fatalf("readyz HTTP %d %v", code, out)
 	}
 	call(t, "GET", "/api/v1/departments", nil, nil)
-	resp, err := http.Get(sys.http.URL + "/metrics")
+	// The metrics are served apart from the API (CONCIERGE_METRICS_ADDR).
+	ms := httptest.NewServer(sys.metrics.Handler())
+	defer ms.Close()
+	resp, err := http.Get(ms.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +114,9 @@ func TestHealthReadinessMetrics(t *testing.T) {
 		t.Fatalf("metrics lack the request counter:\n%.500s", body)
 	}
 	var e apiError
+	if code := call(t, "GET", "/metrics", nil, &e); code != 404 {
+		t.Fatalf("the API's port serves /metrics: HTTP %d", code)
+	}
 	if code := call(t, "GET", "/api/v1/nothing", nil, &e); code != 404 || e.Error.Code != "not_found" {
 		t.Fatalf("unknown route: HTTP %d %+v", code, e)
 	}

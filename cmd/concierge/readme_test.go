@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +57,8 @@ func TestREADMEExamples(t *testing.T) {
 			t.Fatalf("the README's examples need %s: %v", tool, err)
 		}
 	}
-	base := startDev(t)
+	base, metrics := startDev(t)
+	checkMetricsApart(t, base, metrics)
 
 	work := t.TempDir()
 	home := t.TempDir()
@@ -87,8 +89,9 @@ func TestREADMEExamples(t *testing.T) {
 }
 
 // startDev runs `concierge dev` in this process on free ports with a fresh
-// database and data directory, and returns the base URL of its API.
-func startDev(t *testing.T) string {
+// database and data directory, and returns the base URL of its API and the
+// URL of its metrics.
+func startDev(t *testing.T) (string, string) {
 	t.Helper()
 	dbURL := testdb.New(t, "concierge_readme")
 
@@ -102,7 +105,7 @@ func startDev(t *testing.T) string {
 	go func() {
 		done <- runDev(runCtx, []string{
 			"--database-url", dbURL, "--data-dir", t.TempDir(),
-			"--http-addr", "127.0.0.1:0", "--temporal-port", "0", "--ui-port", "0",
+			"--http-addr", "127.0.0.1:0", "--temporal-port", "0", "--ui-port", "0", "--metrics-addr", "127.0.0.1:0",
 		}, pw, logger)
 		pw.Close()
 	}()
@@ -113,24 +116,59 @@ func startDev(t *testing.T) string {
 		}
 	})
 	apiRE := regexp.MustCompile(`API:\s+(http://\S+)/api/v1`)
+	metricsRE := regexp.MustCompile(`Metrics:\s+(http://\S+)`)
 	lines := bufio.NewScanner(pr)
-	found := make(chan string, 1)
+	found := make(chan [2]string, 1)
 	go func() {
+		var urls [2]string
 		for lines.Scan() {
 			if m := apiRE.FindStringSubmatch(lines.Text()); m != nil {
-				found <- m[1]
+				urls[0] = m[1]
+			}
+			if m := metricsRE.FindStringSubmatch(lines.Text()); m != nil {
+				urls[1] = m[1]
+			}
+			if strings.HasPrefix(lines.Text(), "Press Ctrl-C") {
+				found <- urls
 			}
 		}
 	}()
 	select {
-	case base := <-found:
-		return base
+	case urls := <-found:
+		if urls[0] == "" || urls[1] == "" {
+			t.Fatalf("concierge dev did not say where its API and metrics are: %q", urls)
+		}
+		return urls[0], urls[1]
 	case err := <-done:
 		t.Fatalf("concierge dev did not start: %v", err)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("concierge dev did not say it was running within 2 minutes")
 	}
-	return ""
+	return "", ""
+}
+
+// checkMetricsApart: `concierge dev` serves /metrics where it says it does
+// (README "Using the API"), and not on the API's port.
+func checkMetricsApart(t *testing.T, base, metrics string) {
+	t.Helper()
+	for _, tt := range []struct {
+		url    string
+		status int
+		has    string
+	}{
+		{metrics, http.StatusOK, "go_goroutines"},
+		{base + "/metrics", http.StatusNotFound, `"not_found"`},
+	} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.has) {
+			t.Errorf("GET %s: HTTP %d %.200s; want %d with %s", tt.url, resp.StatusCode, body, tt.status, tt.has)
+		}
+	}
 }
 
 // shell is one bash process that runs the README's commands one after the

@@ -84,14 +84,75 @@ func demoAccounts(ctx context.Context, st *store.Store, given config.Secret) (st
 }
 
 // apiConfig wires the API.
-func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) api.Config {
+func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger, m *api.Metrics) api.Config {
 	lockout := auth.DefaultLockout()
 	lockout.LockAfter, lockout.LockFor = cfg.Auth.LockAfter, cfg.Auth.LockFor
 	return api.Config{Store: st, Temporal: tc, TaskQueue: cfg.Temporal.TaskQueue, Location: cfg.Location, Logger: logger,
 		EmailSecret: []byte(cfg.EmailSecret),
 		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl,
+		TrackingRate: cfg.HTTP.TrackingRate, EmailRate: cfg.HTTP.EmailRate, LoginRate: cfg.HTTP.LoginRate,
+		TrustedProxies: cfg.HTTP.TrustedProxies, Metrics: m,
 		Auth: api.AuthConfig{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout}}
+}
+
+// servers are the API's HTTP server and, unless CONCIERGE_METRICS_ADDR is
+// off, the metrics server on its own listener.
+type servers struct {
+	api, metrics *http.Server
+	metricsLn    net.Listener
+	errs         chan error
+}
+
+// listenMetrics opens the metrics listener, or none when
+// CONCIERGE_METRICS_ADDR is off; callers open it before starting anything
+// heavy, as they do the API's.
+func listenMetrics(cfg *config.Config) (net.Listener, error) {
+	if cfg.HTTP.MetricsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for /metrics (choose another with --metrics-addr, or off): %w", cfg.HTTP.MetricsAddr, err)
+	}
+	return ln, nil
+}
+
+// serve starts the API on ln with the configured limits, and /metrics on
+// mln unless it is nil.
+func serve(ln, mln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) *servers {
+	m := api.NewMetrics()
+	s := &servers{api: api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, logger, m)), cfg.HTTP.Limits), errs: make(chan error, 2)}
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		s.metrics, s.metricsLn = api.NewHTTPServer(mux, cfg.HTTP.Limits), mln
+		go func() { s.errs <- s.metrics.Serve(mln) }()
+	}
+	go func() { s.errs <- s.api.Serve(cfg.HTTP.Limits.Listen(ln)) }()
+	return s
+}
+
+// metricsURL is where /metrics is served, or "" for nowhere.
+func (s *servers) metricsURL() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return "http://" + s.metricsLn.Addr().String() + "/metrics"
+}
+
+// shutdown stops both servers, letting requests in flight finish.
+func (s *servers) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	if s.metrics != nil {
+		errs = append(errs, s.metrics.Shutdown(ctx))
+	}
+	if err := s.api.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop http server: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // notifier builds the sender of every notification channel that is
@@ -192,6 +253,13 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
 	}
 	defer ln.Close()
+	mln, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
 	cfg.Listening(ln.Addr().String())
 	logger.Info("configuration", "config", cfg)
 
@@ -231,16 +299,14 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 	defer tc.Close()
 	defer stopWorker()
 
-	srv := &http.Server{
-		Handler:           api.New(apiConfig(cfg, st, tc, l, logger)),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	srv := serve(ln, mln, cfg, st, tc, l, logger)
 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)
+	if u := srv.metricsURL(); u != "" {
+		fmt.Fprintf(out, "  Metrics:         %s\n", u)
+	}
 	if ts.UIURL() != "" {
 		fmt.Fprintf(out, "  Temporal Web UI: %s\n", ts.UIURL())
 	}
@@ -256,22 +322,14 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
+	case err := <-srv.errs:
 		if !errors.Is(err, http.ErrServerClosed) {
+			_ = srv.shutdown()
 			return fmt.Errorf("http server: %w", err)
 		}
 	}
 	fmt.Fprintln(out, "Stopping …")
-	return shutdown(srv)
-}
-
-func shutdown(srv *http.Server) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("stop http server: %w", err)
-	}
-	return nil
+	return srv.shutdown()
 }
 
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
@@ -294,18 +352,25 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	srv := &http.Server{
-		Addr:              cfg.HTTP.Addr,
-		Handler:           api.New(apiConfig(cfg, st, tc, l, logger)),
-		ReadHeaderTimeout: 10 * time.Second,
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe() }()
-	logger.Info("api listening", "addr", cfg.HTTP.Addr)
+	defer ln.Close()
+	mln, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
+	srv := serve(ln, mln, cfg, st, tc, l, logger)
+	logger.Info("api listening", "addr", ln.Addr().String(), "metrics", srv.metricsURL())
 	select {
 	case <-ctx.Done():
-		return shutdown(srv)
-	case err := <-serveErr:
+		return srv.shutdown()
+	case err := <-srv.errs:
+		_ = srv.shutdown()
 		return fmt.Errorf("http server: %w", err)
 	}
 }
