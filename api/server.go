@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
@@ -44,6 +45,14 @@ type Config struct {
 	Tracking    *tracking.Signer
 	PublicURL   string
 	TrackingTTL time.Duration
+	// Namespace is the Temporal namespace; the codec endpoint serves it
+	// only ("default" when empty).
+	Namespace string
+	// Codec is the payload codec the clients use; the codec endpoint
+	// (CodecPath) decodes with it for the Web UI. CodecOrigins are the Web
+	// UI origins it answers in CORS.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -102,6 +111,9 @@ func New(cfg Config) http.Handler {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 500 * time.Millisecond
 	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
 	s := &Server{cfg: cfg, metrics: newMetrics()}
 	r := gin.New()
 	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, s.localTimes)
@@ -118,6 +130,7 @@ func New(cfg Config) http.Handler {
 
 	r.GET("/t/:token", s.trackPageHTML)
 	r.POST("/t/:token/rating", s.trackRateForm)
+	s.registerCodecRoutes(r)
 
 	// Every API request names its actor once, here; the endpoints whose
 	// record needs a named person say so with requireStaff.
