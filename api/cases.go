@@ -381,6 +381,9 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 		notAllowed()
 		return nil
 	}
+	if arg, err = s.keepResidentWords(ctx, view, arg); err != nil {
+		return err
+	}
 	state, err := s.update(ctx, view, action, arg, updateID(view, string(action), key, arg))
 	if err != nil {
 		if view.Status.Terminal() && errors.As(err, new(*serviceerror.NotFound)) {
@@ -401,6 +404,33 @@ func (s *Server) actOnCaseOf(c *gin.Context, kind domain.Kind) error {
 	}
 	c.JSON(http.StatusOK, s.appliedCaseJSON(c, view, &state))
 	return nil
+}
+
+// keepResidentWords stores the resident's words an action carries (a
+// callback comment, an on-site rating comment) in PostgreSQL and gives the
+// workflow their id instead (docs/DESIGN.md §11.1). The id of a text is the
+// same on a retry, and so is the update's ID.
+func (s *Server) keepResidentWords(ctx context.Context, view store.Case, arg any) (any, error) {
+	keep := func(text *string, id *int64) error {
+		if *text == "" {
+			return nil
+		}
+		var err error
+		if *id, err = s.cfg.Store.KeepCaseText(ctx, view.Number, *text); err != nil {
+			return err
+		}
+		*text = ""
+		return nil
+	}
+	switch r := arg.(type) {
+	case workflows.CallbackRequest:
+		err := keep(&r.Comment, &r.CommentID)
+		return r, err
+	case workflows.CompleteRequest:
+		err := keep(&r.Comment, &r.CommentID)
+		return r, err
+	}
+	return arg, nil
 }
 
 // updateID names an update so that a retry with the same Idempotency-Key

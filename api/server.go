@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
@@ -68,6 +69,14 @@ type Config struct {
 	// Metrics.Handler on a listener of its own (CONCIERGE_METRICS_ADDR).
 	// Nil: collected but not served.
 	Metrics *Metrics
+	// Namespace is the Temporal namespace; the codec endpoint serves it
+	// only ("default" when empty).
+	Namespace string
+	// Codec is the payload codec the clients use; the codec endpoint
+	// (CodecPath) decodes with it for the Web UI. CodecOrigins are the Web
+	// UI origins it answers in CORS.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -148,6 +157,9 @@ func New(cfg Config) http.Handler {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
 	s := &Server{cfg: cfg, metrics: cfg.Metrics,
 		trackingLimit: NewRateLimiter(cfg.TrackingRate, 0), emailLimit: NewRateLimiter(cfg.EmailRate, 0),
 		loginLimit: NewRateLimiter(cfg.LoginRate, 0)}
@@ -177,6 +189,7 @@ func New(cfg Config) http.Handler {
 	track := r.Group("/t", tracked...)
 	track.GET("/:token", s.trackPageHTML)
 	track.POST("/:token/rating", s.trackRateForm)
+	s.registerCodecRoutes(r)
 
 	// Every API request is authenticated once, here, and acts as the
 	// member of staff signed in (docs/DESIGN.md §7.2); only sign-in, the

@@ -180,8 +180,12 @@ func (s *Server) rate(c *gin.Context, view store.Case, r trackRatingRequest) (st
 		// Two sends of one rating in the same round are one update: the
 		// second attaches to the first and gets its outcome.
 		id := updateID(view, "resident-rating", strconv.Itoa(view.Reopens), []any{r.Score, comment})
-		st, err := s.update(ctx, view, domain.ActionCallback,
-			workflows.CallbackRequest{Reached: true, Score: r.Score, Comment: comment, Actor: ActorResident}, id)
+		// The resident's words stay in PostgreSQL; the workflow gets their id.
+		arg, err := s.keepResidentWords(ctx, view, workflows.CallbackRequest{Reached: true, Score: r.Score, Comment: comment, Actor: ActorResident})
+		if err != nil {
+			return nil, false, err
+		}
+		st, err := s.update(ctx, view, domain.ActionCallback, arg, id)
 		if err == nil {
 			return &st, false, nil
 		}

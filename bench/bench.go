@@ -32,6 +32,7 @@ import (
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/worker"
 	"github.com/concierge-pm/concierge/workflows"
@@ -43,12 +44,15 @@ type Options struct {
 	Concurrency int
 	DatabaseURL string // a database the run may fill; created if missing
 	Out         io.Writer
+	// Plain runs without payload encryption, to measure what it costs.
+	Plain bool
 }
 
 // Result is what a run measured.
 type Result struct {
 	N                 int
 	Concurrency       int
+	Encrypted         bool
 	ComplaintDuration time.Duration
 	BareDuration      time.Duration
 	EventsPerCase     float64
@@ -106,7 +110,7 @@ func noop(context.Context, int) error { return nil }
 
 // Run performs one measurement.
 func Run(ctx context.Context, o Options) (Result, error) {
-	res := Result{N: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU()}
+	res := Result{N: o.N, Concurrency: o.Concurrency, CPUs: runtime.NumCPU(), Encrypted: !o.Plain}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	st, err := store.Open(ctx, o.DatabaseURL)
 	if err != nil {
@@ -132,7 +136,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	defer ts.Stop()
-	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	opts := client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	if !o.Plain {
+		// As every Concierge process runs: payloads encrypted.
+		key, err := payloadcodec.GenerateKey("bench")
+		if err != nil {
+			return res, err
+		}
+		codec, err := payloadcodec.New([]payloadcodec.Key{key})
+		if err != nil {
+			return res, err
+		}
+		opts.DataConverter = payloadcodec.DataConverter(codec)
+	}
+	tc, err := client.Dial(opts)
 	if err != nil {
 		return res, fmt.Errorf("dial temporal: %w", err)
 	}
@@ -394,7 +411,11 @@ func peakRSSMiB() float64 {
 // Report prints the result as the issue notes want it.
 func (r Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d), %s/%s\n", r.CPUs, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(w, "N=%d concurrency=%d, embedded Temporal on SQLite (WAL), PostgreSQL read model\n", r.N, r.Concurrency)
+	enc := "payloads encrypted (AES-256-GCM)"
+	if !r.Encrypted {
+		enc = "payloads NOT encrypted (-plain)"
+	}
+	fmt.Fprintf(w, "N=%d concurrency=%d, embedded Temporal on SQLite (WAL), PostgreSQL read model, %s\n", r.N, r.Concurrency, enc)
 	fmt.Fprintf(w, "bare workflows (%d+%d no-op activities): %6.1f /s  (%s)\n", happyPathRecords, happyPathDeliveries, r.BarePerSecond(), r.BareDuration.Round(time.Millisecond))
 	fmt.Fprintf(w, "complaints, happy path over HTTP:     %8.1f /s  (%s)\n", r.ComplaintsPerSecond(), r.ComplaintDuration.Round(time.Millisecond))
 	fmt.Fprintf(w, "ratio complaints / bare ceiling:      %8.2f\n", r.ComplaintsPerSecond()/r.BarePerSecond())

@@ -23,6 +23,7 @@ import (
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/notify"
+	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -89,6 +90,7 @@ type Config struct {
 	Tracking Tracking
 	Standard Standard
 	Auth     Auth
+	Payload  Payload
 
 	// publicURLGiven says CONCIERGE_PUBLIC_URL was set, so a listener on
 	// another port than asked for (port 0) does not change it.
@@ -124,6 +126,19 @@ type DevServer struct {
 	TemporalPort int
 	// UIPort is the Web UI's port; 0 for none.
 	UIPort int
+	// UIWriteActions lets the Web UI terminate, cancel, signal, reset…;
+	// off, it only reads.
+	UIWriteActions bool
+}
+
+// Payload is the encryption of workflow payloads (payloadcodec).
+type Payload struct {
+	// Keys is CONCIERGE_PAYLOAD_KEYS, ID:base64[,…], the first encrypting;
+	// read it with payloadcodec.ParseKeys. Empty in dev means the key kept
+	// in the data directory.
+	Keys Secret
+	// Origins are the Web UI origins the codec endpoint answers in CORS.
+	Origins []string
 }
 
 // Tracking is how residents' tracking links are made.
@@ -337,6 +352,35 @@ func settings(chs []notify.Channel) []setting {
 				return nil
 			},
 			show: func(c *Config) string { return c.Tracking.Secret.String() }},
+		{env: payloadcodec.EnvKeys, procs: serving, secret: true,
+			defDoc: "`dev`: generated once and kept in the data directory; `api`, `worker`: required",
+			usage:  "keys of the workflow payload encryption, ID:base64[,ID:base64…], the first encrypting",
+			apply: func(c *Config, v string) error {
+				c.Payload.Keys = Secret(v)
+				if v == "" {
+					return nil
+				}
+				_, err := payloadcodec.ParseKeys(v)
+				return err
+			},
+			show: func(c *Config) string { return c.Payload.Keys.String() }},
+		{env: "CONCIERGE_CODEC_ORIGINS", flag: "codec-origins", procs: []Process{Dev, API}, defDoc: "`dev`: its own Web UI",
+			usage: "origins of Temporal Web UIs that may call the codec endpoint, comma-separated",
+			apply: func(c *Config, v string) error {
+				c.Payload.Origins = nil
+				for o := range strings.SplitSeq(v, ",") {
+					if o = strings.TrimSpace(o); o == "" {
+						continue
+					}
+					u, err := url.Parse(o)
+					if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+						return errors.New("want origins such as https://temporal-ui.example.com, comma-separated")
+					}
+					c.Payload.Origins = append(c.Payload.Origins, u.Scheme+"://"+u.Host)
+				}
+				return nil
+			},
+			show: func(c *Config) string { return strings.Join(c.Payload.Origins, ",") }},
 		{env: "CONCIERGE_TRACKING_TTL", flag: "tracking-ttl", procs: serving, def: domain.FormatDuration(tracking.DefaultTTL),
 			usage: "how long a tracking link lasts",
 			apply: func(c *Config, v string) error {
@@ -427,6 +471,13 @@ func settings(chs []notify.Channel) []setting {
 			usage: "port of the Temporal Web UI (0: no UI)",
 			apply: func(c *Config, v string) (err error) { c.Dev.UIPort, err = intIn(v, 0, 65535); return err },
 			show:  func(c *Config) string { return strconv.Itoa(c.Dev.UIPort) }},
+		{env: "CONCIERGE_UI_WRITE_ACTIONS", flag: "ui-write-actions", procs: []Process{Dev}, def: "false", boolean: true,
+			usage: "let the embedded Web UI terminate, cancel, signal, reset… workflows",
+			apply: func(c *Config, v string) (err error) {
+				c.Dev.UIWriteActions, err = strconv.ParseBool(v)
+				return boolError(err)
+			},
+			show: func(c *Config) string { return strconv.FormatBool(c.Dev.UIWriteActions) }},
 		{flag: "no-demo", procs: []Process{Dev}, def: "false", boolean: true,
 			usage: "do not load the demo data set into an empty database",
 			apply: func(c *Config, v string) error {
@@ -606,10 +657,19 @@ func load(p Process, args []string, lookup func(string) (string, bool), usage io
 	return c, nil
 }
 
-// check holds the rules that relate two settings: today only those of a
-// notification channel that is on, which the channel declares.
+// check holds the rules that relate two settings: the payload keys of the
+// processes that must bring their own, and those of a notification channel
+// that is on, which the channel declares.
 func (c *Config) check() []error {
 	var errs []error
+	if (c.Process == API || c.Process == Worker) && c.Payload.Keys == "" {
+		// Running unencrypted would put residents' cases into the Temporal
+		// database in clear text without anyone noticing; dev generates a
+		// key, production must choose one (README: Encryption of workflow
+		// payloads).
+		errs = append(errs, errors.New(payloadcodec.EnvKeys+" is required: workflow payloads are encrypted; "+
+			"make a key with: echo \"k1:$(head -c 32 /dev/urandom | base64)\" and give api and worker the same keys"))
+	}
 	for _, s := range c.Channels {
 		if !s.IsOn() || s.Channel.Check == nil {
 			continue

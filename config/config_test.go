@@ -20,6 +20,10 @@ import (
 	"github.com/concierge-pm/concierge/worker"
 )
 
+// testPayloadKeys is a valid CONCIERGE_PAYLOAD_KEYS, which the api and
+// worker processes require.
+const testPayloadKeys = "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 // envOf is a lookup over a fixed environment, so tests never touch the
 // process's own.
 func envOf(vars map[string]string) func(string) (string, bool) {
@@ -124,10 +128,24 @@ func TestLoadPrecedence(t *testing.T) {
 			func(c *Config) any { return c.HTTP.MetricsAddr }, "127.0.0.1:9090"},
 		{"metrics off", Dev, []string{"--metrics-addr", "off"}, nil,
 			func(c *Config) any { return c.HTTP.MetricsAddr }, ""},
+		{"dev may go without payload keys", Dev, nil, map[string]string{"CONCIERGE_PAYLOAD_KEYS": ""},
+			func(c *Config) any { return c.Payload.Keys }, Secret("")},
+		{"payload keys from the environment", Worker, nil, nil,
+			func(c *Config) any { return string(c.Payload.Keys) }, testPayloadKeys},
+		{"codec origins are origins", API, []string{"--codec-origins", "https://ui.example.cn/, http://127.0.0.1:8233"}, nil,
+			func(c *Config) any { return strings.Join(c.Payload.Origins, " ") }, "https://ui.example.cn http://127.0.0.1:8233"},
+		{"the dev Web UI only reads", Dev, nil, nil,
+			func(c *Config) any { return c.Dev.UIWriteActions }, false},
+		{"the dev Web UI writes when told to", Dev, []string{"--ui-write-actions"}, nil,
+			func(c *Config) any { return c.Dev.UIWriteActions }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Load(tt.proc, tt.args, envOf(tt.env), io.Discard)
+			env := map[string]string{"CONCIERGE_PAYLOAD_KEYS": testPayloadKeys}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			c, err := Load(tt.proc, tt.args, envOf(env), io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,10 +244,24 @@ func TestLoadErrors(t *testing.T) {
 		{"bad proxies and metrics address", API, []string{"--metrics-addr", "9090"}, map[string]string{"CONCIERGE_TRUSTED_PROXIES": "proxy.local"},
 			[]string{`--metrics-addr="9090": want host:port or off`,
 				`CONCIERGE_TRUSTED_PROXIES="proxy.local": want IP addresses or CIDRs`}},
+		{"no payload key for the API", API, nil, map[string]string{"CONCIERGE_PAYLOAD_KEYS": ""},
+			[]string{"CONCIERGE_PAYLOAD_KEYS is required"}},
+		{"no payload key for the worker", Worker, nil, map[string]string{"CONCIERGE_PAYLOAD_KEYS": ""},
+			[]string{"CONCIERGE_PAYLOAD_KEYS is required"}},
+		{"payload key too short, value not shown", Dev, nil, map[string]string{"CONCIERGE_PAYLOAD_KEYS": "k1:dGlueS1rZXk="},
+			[]string{"CONCIERGE_PAYLOAD_KEYS: key \"k1\": want 32 bytes"}},
+		{"payload key list", API, nil, map[string]string{"CONCIERGE_PAYLOAD_KEYS": "dGlueS1rZXk="},
+			[]string{"CONCIERGE_PAYLOAD_KEYS: entry 1: want ID:base64-key"}},
+		{"codec origin with a path", API, []string{"--codec-origins", "http://ui.example/x"}, nil,
+			[]string{`--codec-origins="http://ui.example/x": want origins such as`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load(tt.proc, tt.args, envOf(tt.env), io.Discard)
+			env := map[string]string{"CONCIERGE_PAYLOAD_KEYS": testPayloadKeys}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			_, err := Load(tt.proc, tt.args, envOf(env), io.Discard)
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("got %v, want an ErrInvalid", err)
 			}
@@ -241,7 +273,7 @@ func TestLoadErrors(t *testing.T) {
 			if lines := strings.Count(err.Error(), "\n"); lines != len(tt.want) {
 				t.Errorf("error has %d problems, want %d: %v", lines, len(tt.want), err)
 			}
-			if strings.Contains(err.Error(), "tiny-key") {
+			if strings.Contains(err.Error(), "tiny-key") || strings.Contains(err.Error(), "dGlueS1rZXk") {
 				t.Errorf("error shows the secret: %v", err)
 			}
 		})
@@ -280,6 +312,8 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		"CONCIERGE_SMTP_PASSWORD":   "smtp-password-value",
 		"CONCIERGE_SMS_TOKEN":       "sms-token-value",
 		"CONCIERGE_TRACKING_SECRET": "tracking-secret-value",
+		// 32 bytes, in base64: "payload-key-material-32-bytes!!!".
+		"CONCIERGE_PAYLOAD_KEYS": "k1:cGF5bG9hZC1rZXktbWF0ZXJpYWwtMzItYnl0ZXMhISE=",
 	}
 	env := map[string]string{
 		"DATABASE_URL":            "postgres://cc:db-password-value@db.example:5432/concierge",
@@ -300,7 +334,8 @@ func TestLogValueMasksSecrets(t *testing.T) {
 	fmt.Fprintf(&buf, "\n%v\n%+v\n%#v\n", *c, *c, *c)
 	out := buf.String()
 	for _, leaked := range []string{"email-secret-value", "smtp-password-value", "sms-token-value",
-		"tracking-secret-value", "db-password-value", "sms-query-key-value"} {
+		"tracking-secret-value", "db-password-value", "sms-query-key-value",
+		"cGF5bG9hZC1rZXktbWF0ZXJpYWwtMzItYnl0ZXMhISE", "payload-key-material"} {
 		if strings.Contains(out, leaked) {
 			t.Errorf("the printed configuration shows %q:\n%s", leaked, out)
 		}
@@ -310,6 +345,7 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		"config.CONCIERGE_SMTP_PASSWORD=(set)",
 		"config.CONCIERGE_SMS_TOKEN=(set)",
 		"config.CONCIERGE_TRACKING_SECRET=(set)",
+		"config.CONCIERGE_PAYLOAD_KEYS=(set)",
 		"config.DATABASE_URL=postgres://cc:xxxxx@db.example:5432/concierge",
 		"config.CONCIERGE_SMS_URL=\"https://sms.example.cn/send?apikey=xxxxx\"",
 		"config.HTTP_ADDR=127.0.0.1:9999",
@@ -365,7 +401,7 @@ func testWeChatChannel() notify.Channel {
 func TestChannelSettingsFromTheirDeclaration(t *testing.T) {
 	chs := append(notify.Channels(), testWeChatChannel())
 	env := map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app", "CONCIERGE_WECHAT_APP_SECRET": "wechat-secret-value",
-		"CONCIERGE_WECHAT_API_URL": "https://wx.example.cn/?key=wechat-key-value"}
+		"CONCIERGE_WECHAT_API_URL": "https://wx.example.cn/?key=wechat-key-value", "CONCIERGE_PAYLOAD_KEYS": testPayloadKeys}
 	c, err := load(Worker, []string{"--wechat-template", "TPL-9"}, envOf(env), io.Discard, chs)
 	if err != nil {
 		t.Fatal(err)
@@ -411,7 +447,9 @@ func TestChannelSettingsFromTheirDeclaration(t *testing.T) {
 		{nil, map[string]string{"CONCIERGE_WECHAT_APP_ID": "wx-app", "CONCIERGE_SMTP_HOST": "smtp.example.cn", "CONCIERGE_SMTP_PASSWORD": "pw"},
 			[]string{"CONCIERGE_SMTP_PASSWORD is set without CONCIERGE_SMTP_USERNAME", "CONCIERGE_WECHAT_APP_ID needs CONCIERGE_WECHAT_APP_SECRET"}},
 	} {
-		_, err := load(Worker, tc.args, envOf(tc.env), io.Discard, chs)
+		env := map[string]string{"CONCIERGE_PAYLOAD_KEYS": testPayloadKeys}
+		maps.Copy(env, tc.env)
+		_, err := load(Worker, tc.args, envOf(env), io.Discard, chs)
 		if !errors.Is(err, ErrInvalid) {
 			t.Fatalf("%v %v: got %v, want an ErrInvalid", tc.args, tc.env, err)
 		}

@@ -11,6 +11,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/temporalio/cli/temporalcli/devserver"
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	"go.temporal.io/api/enums/v1"
 )
 
@@ -25,11 +28,18 @@ type Options struct {
 	DatabaseFile     string
 	SearchAttributes map[string]enums.IndexedValueType
 	Logger           *slog.Logger
+	// UICodecEndpoint is the remote codec the Web UI decodes payloads with
+	// (Concierge's /codec); empty shows payloads as stored (encrypted).
+	UICodecEndpoint string
+	// UIWriteActions lets the Web UI terminate, cancel, signal, reset,
+	// update and start workflows; without it the UI only reads.
+	UIWriteActions bool
 }
 
 // Server is a running embedded Temporal server.
 type Server struct {
 	srv     *devserver.Server
+	ui      *uiserver.Server
 	address string
 	uiURL   string
 }
@@ -41,7 +51,42 @@ func (s *Server) Address() string { return s.address }
 func (s *Server) UIURL() string { return s.uiURL }
 
 // Stop shuts the server down.
-func (s *Server) Stop() { s.srv.Stop() }
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	s.srv.Stop()
+}
+
+// UIConfig is the Web UI's configuration: as the Temporal CLI's dev server
+// sets it up, plus the codec endpoint and, unless o.UIWriteActions, no
+// write actions. The UI server refuses every non-GET call but queries
+// itself when DisableWriteActions is on, so this is enforced, not only
+// hidden; the finer switches hide the buttons as well.
+func UIConfig(o Options, frontend string) *uiconfig.Config {
+	readOnly := !o.UIWriteActions
+	return &uiconfig.Config{
+		Host:                devserver.MaybeEscapeIPv6(o.IP),
+		Port:                o.UIPort,
+		TemporalGRPCAddress: frontend,
+		EnableUI:            true,
+		DefaultNamespace:    o.Namespace,
+		// The browser sends the staff's cookies to the codec endpoint, so
+		// that sign-in can gate it.
+		Codec:                     uiconfig.Codec{Endpoint: o.UICodecEndpoint, IncludeCredentials: o.UICodecEndpoint != ""},
+		CORS:                      uiconfig.CORS{CookieInsecure: true},
+		HideLogs:                  true,
+		DisableWriteActions:       readOnly,
+		WorkflowTerminateDisabled: readOnly,
+		WorkflowCancelDisabled:    readOnly,
+		WorkflowSignalDisabled:    readOnly,
+		WorkflowUpdateDisabled:    readOnly,
+		WorkflowResetDisabled:     readOnly,
+		BatchActionsDisabled:      readOnly,
+		StartWorkflowDisabled:     readOnly,
+		ActivityCommandsDisabled:  readOnly,
+	}
+}
 
 // Start starts the server and returns once its frontend accepts calls.
 func Start(o Options) (*Server, error) {
@@ -94,13 +139,23 @@ func Start(o Options) (*Server, error) {
 		if err := devserver.CheckPortFree(o.IP, o.UIPort); err != nil {
 			return nil, fmt.Errorf("web UI port %d: %w", o.UIPort, err)
 		}
-		opts.UIIP, opts.UIPort = o.IP, o.UIPort
 		s.uiURL = fmt.Sprintf("http://%s", net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort)))
 	}
+	// The dev server's own UI takes no codec credentials nor write switches,
+	// so the UI server is started here, with UIConfig, instead.
 	srv, err := devserver.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded temporal: %w", err)
 	}
 	s.srv = srv
+	if o.UIPort != 0 {
+		s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(UIConfig(o, s.address)))
+		go func() {
+			// Start blocks until Stop; the port was checked free above.
+			if err := s.ui.Start(); err != nil {
+				o.Logger.Error("the Temporal Web UI stopped", "error", err)
+			}
+		}()
+	}
 	return s, nil
 }

@@ -138,8 +138,12 @@ type Notification struct {
 
 // Rating is a 1–5 satisfaction score given on a callback.
 type Rating struct {
-	Score   int    `json:"score"`
-	Comment string `json:"comment"`
+	Score int `json:"score"`
+	// Comment is the rater's comment as workflows started before
+	// docs/DESIGN.md §11.1 applied to rating comments carried it; new
+	// ratings leave it empty and carry CommentID, the store's case text.
+	Comment   string `json:"comment"`
+	CommentID int64  `json:"comment_id,omitempty"`
 }
 
 // CaseRecord is everything one activity call writes for one timeline event:

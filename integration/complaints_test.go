@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/concierge-pm/concierge/domain"
@@ -298,7 +299,14 @@ func TestSearchAttributesFindEscalatedCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	summary := resp.GetExecutionConfig().GetUserMetadata().GetSummary()
+	var summary *commonpb.Payload
+	if stored := resp.GetExecutionConfig().GetUserMetadata().GetSummary(); stored != nil {
+		decoded, err := sys.codec.Decode([]*commonpb.Payload{stored})
+		if err != nil {
+			t.Fatal(err)
+		}
+		summary = decoded[0]
+	}
 	if summary == nil || !strings.Contains(string(summary.GetData()), c.Number) || strings.Contains(string(summary.GetData()), "测试住户") {
 		t.Fatalf("static summary %q should name the case and no resident", summary.GetData())
 	}

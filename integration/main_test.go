@@ -20,6 +20,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -34,6 +35,7 @@ import (
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/internal/testdb"
 	"github.com/concierge-pm/concierge/notify/notifytest"
+	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -55,8 +57,13 @@ const testEmailSecret = "integration-email-secret"
 
 // env is the running system shared by the tests of this package.
 type env struct {
-	store    *store.Store
+	store *store.Store
+	// temporal encrypts and decrypts payloads with codec, as every client
+	// of Concierge does; plain is a client without it, for what an onlooker
+	// of the Temporal server sees.
 	temporal client.Client
+	plain    client.Client
+	codec    *payloadcodec.Codec
 	http     *httptest.Server
 	metrics  *api.Metrics
 	loc      *time.Location
@@ -147,21 +154,35 @@ func run(m *testing.M) int {
 		return failed("start the in-process Temporal server", err)
 	}
 	defer ts.Stop()
-	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	key, err := payloadcodec.GenerateKey("it")
+	if err != nil {
+		return failed("a payload key", err)
+	}
+	codec, err := payloadcodec.New([]payloadcodec.Key{key})
+	if err != nil {
+		return failed("the payload codec", err)
+	}
+	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		DataConverter: payloadcodec.DataConverter(codec)})
 	if err != nil {
 		return failed("connect to the in-process Temporal server", err)
 	}
 	defer tc.Close()
+	plain, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return failed("connect to the in-process Temporal server", err)
+	}
+	defer plain.Close()
 
-	sys = &env{store: st, temporal: tc}
+	sys = &env{store: st, temporal: tc, plain: plain, codec: codec}
 	if sys.loc, err = time.LoadLocation("Asia/Shanghai"); err != nil {
 		return missing("the Asia/Shanghai time zone", err)
 	}
-	key, err := st.Secret(ctx, "tracking", 32)
+	trackingKey, err := st.Secret(ctx, "tracking", 32)
 	if err != nil {
 		return failed("the tracking-link key", err)
 	}
-	if sys.tracking, err = tracking.NewSigner(key); err != nil {
+	if sys.tracking, err = tracking.NewSigner(trackingKey); err != nil {
 		return failed("the tracking-link signer", err)
 	}
 	stopDelivery, err := sys.startDelivery()
@@ -189,6 +210,7 @@ func run(m *testing.M) int {
 		EmailSecret:     []byte(testEmailSecret),
 		Tracking:        sys.tracking, // links are relative: the test server's address is not known yet
 		Auth:            testAuth(),
+		Codec:           codec,
 	}))
 	defer sys.http.Close()
 	code := m.Run()
@@ -287,6 +309,15 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 				return fmt.Errorf("read history: %w", err)
 			}
 			hist.Events = append(hist.Events, ev)
+		}
+		// Recorded histories are test data, kept decrypted so that the
+		// replay test needs no key.
+		if err := proxy.VisitPayloads(ctx, &hist, proxy.VisitPayloadsOptions{
+			Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
+				return sys.codec.Decode(p)
+			},
+		}); err != nil {
+			return fmt.Errorf("decrypt history: %w", err)
 		}
 		raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/worker"
 	"github.com/concierge-pm/concierge/workflows"
@@ -84,7 +85,8 @@ func TestEmbeddedServerKeepsCasesAcrossRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		tc, err := client.Dial(client.Options{HostPort: srv.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+			DataConverter: payloadcodec.DataConverter(sys.codec)})
 		if err != nil {
 			t.Fatal(err)
 		}

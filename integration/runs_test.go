@@ -8,7 +8,8 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/converter"
+
+	"github.com/concierge-pm/concierge/payloadcodec"
 )
 
 // The scheduled workflows take their period (this month, last month, this
@@ -76,7 +77,7 @@ func activityInput(t *testing.T, events []*historypb.HistoryEvent, activityType 
 		if a == nil || a.GetActivityType().GetName() != activityType {
 			continue
 		}
-		if err := converter.GetDefaultDataConverter().FromPayloads(a.GetInput(), out...); err != nil {
+		if err := payloadcodec.DataConverter(sys.codec).FromPayloads(a.GetInput(), out...); err != nil {
 			t.Fatalf("input of %s: %v", activityType, err)
 		}
 		return true

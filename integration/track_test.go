@@ -381,7 +381,15 @@ func TestStaffLookUpAndResendTrackingLink(t *testing.T) {
 		}
 		if a := ev.GetWorkflowExecutionStartedEventAttributes(); a != nil {
 			started = true
-			if in := a.GetInput().String(); strings.Contains(in, phone) || strings.Contains(in, "测试住户") || !strings.Contains(in, r.Number) {
+			decoded, err := sys.codec.Decode(a.GetInput().GetPayloads())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in string
+			for _, p := range decoded {
+				in += string(p.GetData())
+			}
+			if strings.Contains(in, phone) || strings.Contains(in, "测试住户") || !strings.Contains(in, r.Number) {
 				t.Fatalf("delivery input %s", in)
 			}
 		}

@@ -202,6 +202,21 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 			return fmt.Errorf("case %s: intake %w", sn.Number, ErrNotFound)
 		}
 	}
+	var comment string
+	if r := rec.Rating; r != nil {
+		comment = r.Comment
+		if r.CommentID != 0 {
+			// The workflow carried a reference to the resident's words;
+			// the read model has the words, as it had when they travelled.
+			if comment, err = caseText(ctx, tx, sn.Number, r.CommentID); err != nil {
+				return fmt.Errorf("rating %s: %w", key, err)
+			}
+			if ev.Kind == domain.EventCallback {
+				// A callback's timeline message ends with its comment.
+				ev.Message += comment
+			}
+		}
+	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO case_events (number, seq, at, kind, actor, message, idempotency_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
@@ -229,7 +244,7 @@ func recordCaseEvent(ctx context.Context, tx pgx.Tx, rec domain.CaseRecord) erro
 				$1, household_id, $2, $3, $4, $5, $6, community
 			FROM case_intakes WHERE number = $1
 			ON CONFLICT (idempotency_key) DO NOTHING`,
-			sn.Number, r.Score, r.Comment, ev.Actor, ev.At, key, ev.Kind); err != nil {
+			sn.Number, r.Score, comment, ev.Actor, ev.At, key, ev.Kind); err != nil {
 			return fmt.Errorf("write rating %s: %w", key, err)
 		}
 	}

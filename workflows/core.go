@@ -40,9 +40,14 @@ type (
 		Actor   string `json:"actor"`
 	}
 	CallbackRequest struct {
-		Reached bool   `json:"reached"`
-		Score   int    `json:"score"`
-		Comment string `json:"comment"`
+		Reached bool `json:"reached"`
+		Score   int  `json:"score"`
+		// CommentID is the resident's comment as the store keeps it
+		// (store.KeepCaseText): their words never enter a workflow
+		// (docs/DESIGN.md §11.1). Comment is what requests carried before;
+		// it stays for the histories that hold it and is left empty now.
+		CommentID int64  `json:"comment_id,omitempty"`
+		Comment   string `json:"comment,omitempty"`
 		// Reopen false means the dissatisfied resident declines a reopening.
 		Reopen *bool  `json:"reopen"`
 		Actor  string `json:"actor"`
@@ -268,8 +273,10 @@ func staffNote(recipient, template string, params map[string]string) func(*domai
 	}
 }
 
-func withRating(score int, comment string) func(*domain.CaseRecord) {
-	return func(r *domain.CaseRecord) { r.Rating = &domain.Rating{Score: score, Comment: comment} }
+func withRating(score int, comment string, commentID int64) func(*domain.CaseRecord) {
+	return func(r *domain.CaseRecord) {
+		r.Rating = &domain.Rating{Score: score, Comment: comment, CommentID: commentID}
+	}
 }
 
 // publish keeps the search attributes and the Web UI's current details in
@@ -441,7 +448,7 @@ func (c *caseCore) callback(ctx workflow.Context, r CallbackRequest) {
 		return
 	}
 	c.emit(ctx, domain.EventCallback, r.Actor, fmt.Sprintf("回访评分 %d / callback score %d. %s", r.Score, r.Score, r.Comment),
-		withRating(r.Score, r.Comment))
+		withRating(r.Score, r.Comment, r.CommentID))
 	switch outcome {
 	case domain.OutcomeClose:
 		c.close(ctx, domain.StatusClosed, domain.EventClosed, domain.ActorSystem, "回访确认，结案 / closed after callback")

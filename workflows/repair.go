@@ -26,9 +26,12 @@ type (
 	CompleteRequest struct {
 		Resolution string `json:"resolution"`
 		// Score is the on-site rating (现场评价), 1–5, or 0 for none.
-		Score   int    `json:"score"`
-		Comment string `json:"comment"`
-		Actor   string `json:"actor"`
+		Score int `json:"score"`
+		// CommentID is the resident's on-site comment as the store keeps
+		// it; Comment is for the histories from before (see CallbackRequest).
+		CommentID int64  `json:"comment_id,omitempty"`
+		Comment   string `json:"comment,omitempty"`
+		Actor     string `json:"actor"`
 	}
 	CancelRequest struct {
 		Reason string `json:"reason"`
@@ -149,7 +152,7 @@ func (r *repair) complete(ctx workflow.Context, q CompleteRequest) {
 	}
 	if q.Score > 0 {
 		msg = fmt.Sprintf("%s（现场评分 %d / on-site score %d）", q.Resolution, q.Score, q.Score)
-		extras = append(extras, withRating(q.Score, q.Comment))
+		extras = append(extras, withRating(q.Score, q.Comment, q.CommentID))
 	}
 	if outcome == domain.CompletionAwaitCallback {
 		r.awaitCallback(now)

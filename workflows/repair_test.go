@@ -495,6 +495,25 @@ func TestRepairResidentRatesThroughTrackingLink(t *testing.T) {
 	}
 }
 
+// A rating comment given now travels as the id of the stored text: the
+// record carries the id to the activity, and no words.
+func TestRepairRatingCommentTravelsByReference(t *testing.T) {
+	h := newRepairHarness(t)
+	h.act(10*time.Minute, domain.ActionArrive, arrive, "")
+	h.act(1*time.Hour, domain.ActionComplete, complete(0), "")
+	h.act(5*time.Hour, domain.ActionCallback,
+		workflows.CallbackRequest{Reached: true, Score: 4, CommentID: 42, Actor: "resident"}, "")
+	if st := h.runRepair(repairInput(domain.CallbackUnlessRated)); st.Status != domain.StatusClosed {
+		t.Fatalf("final state %+v", st)
+	}
+	h.mu.Lock()
+	rec := h.records[len(h.records)-2]
+	h.mu.Unlock()
+	if rec.Event.Kind != "callback" || rec.Rating == nil || rec.Rating.CommentID != 42 || rec.Rating.Comment != "" {
+		t.Fatalf("rating record %+v", rec)
+	}
+}
+
 func TestRepairRedispatchIntakeAndQuery(t *testing.T) {
 	h := newRepairHarness(t)
 	var intake workflows.CaseState

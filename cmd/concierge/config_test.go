@@ -60,7 +60,15 @@ func TestNotifierBuildsTheConfiguredChannels(t *testing.T) {
 			"CONCIERGE_SMS_TOKEN": "tok"}, []string{notify.ChannelEmail, notify.ChannelSMS}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := config.Load(config.Worker, nil, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }, io.Discard)
+			// A worker needs payload keys whatever its channels.
+			lookup := func(k string) (string, bool) {
+				if k == "CONCIERGE_PAYLOAD_KEYS" {
+					return "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", true
+				}
+				v, ok := tc.env[k]
+				return v, ok
+			}
+			cfg, err := config.Load(config.Worker, nil, lookup, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

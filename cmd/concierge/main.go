@@ -110,13 +110,14 @@ func runBench(ctx context.Context, args []string) error {
 		"PostgreSQL URL of a database the benchmark may fill (BENCH_DATABASE_URL)")
 	n := fs.Int("n", 200, "complaints (and bare workflows) to run")
 	c := fs.Int("concurrency", 16, "concurrent clients")
+	plain := fs.Bool("plain", false, "run without payload encryption, to measure its cost")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *n < 1 || *c < 1 {
 		return fmt.Errorf("-n and -concurrency must be at least 1")
 	}
-	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: *dbURL})
+	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: *dbURL, Plain: *plain})
 	if err != nil {
 		return err
 	}

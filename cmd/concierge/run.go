@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/notify"
+	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
@@ -84,7 +86,7 @@ func demoAccounts(ctx context.Context, st *store.Store, given config.Secret) (st
 }
 
 // apiConfig wires the API.
-func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger, m *api.Metrics) api.Config {
+func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, codec *payloadcodec.Codec, logger *slog.Logger, m *api.Metrics) api.Config {
 	lockout := auth.DefaultLockout()
 	lockout.LockAfter, lockout.LockFor = cfg.Auth.LockAfter, cfg.Auth.LockFor
 	return api.Config{Store: st, Temporal: tc, TaskQueue: cfg.Temporal.TaskQueue, Location: cfg.Location, Logger: logger,
@@ -92,6 +94,7 @@ func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, l
 		Tracking:    l.signer, PublicURL: l.public, TrackingTTL: l.ttl,
 		TrackingRate: cfg.HTTP.TrackingRate, EmailRate: cfg.HTTP.EmailRate, LoginRate: cfg.HTTP.LoginRate,
 		TrustedProxies: cfg.HTTP.TrustedProxies, Metrics: m,
+		Namespace: cfg.Temporal.Namespace, Codec: codec, CodecOrigins: cfg.Payload.Origins,
 		Auth: api.AuthConfig{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout}}
 }
@@ -120,9 +123,9 @@ func listenMetrics(cfg *config.Config) (net.Listener, error) {
 
 // serve starts the API on ln with the configured limits, and /metrics on
 // mln unless it is nil.
-func serve(ln, mln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, logger *slog.Logger) *servers {
+func serve(ln, mln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, codec *payloadcodec.Codec, logger *slog.Logger) *servers {
 	m := api.NewMetrics()
-	s := &servers{api: api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, logger, m)), cfg.HTTP.Limits), errs: make(chan error, 2)}
+	s := &servers{api: api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, codec, logger, m)), cfg.HTTP.Limits), errs: make(chan error, 2)}
 	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
@@ -175,12 +178,49 @@ func notifier(cfg *config.Config, l links, logger *slog.Logger) (*activities.Not
 	return &activities.Notifier{Senders: senders, Tracking: l.signer, PublicURL: l.public, TrackingTTL: l.ttl, Logger: logger}, nil
 }
 
-func dialTemporal(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+// payloadCodec builds the payload encryption from CONCIERGE_PAYLOAD_KEYS.
+// `concierge dev` also reads (and on its first start makes) the key kept in
+// its data directory, so that a restart reads the histories it wrote, and
+// that key keeps decrypting after an operator configures keys of their own.
+// api and worker cannot get here without keys: config refuses to start them.
+func payloadCodec(cfg *config.Config, logger *slog.Logger) (*payloadcodec.Codec, error) {
+	var keys []payloadcodec.Key
+	if cfg.Payload.Keys != "" {
+		var err error
+		if keys, err = payloadcodec.ParseKeys(string(cfg.Payload.Keys)); err != nil {
+			return nil, fmt.Errorf("%s: %w", payloadcodec.EnvKeys, err)
+		}
+	}
+	if cfg.Process == config.Dev {
+		path := filepath.Join(cfg.Dev.DataDir, payloadcodec.DevKeyFile)
+		kept, created, err := payloadcodec.LoadOrCreateKeyFile(path, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			logger.Info("generated the workflow payload key; keep it with the data directory", "file", path, "key_id", kept[0].ID)
+		}
+		for _, k := range kept {
+			if !slices.ContainsFunc(keys, func(c payloadcodec.Key) bool { return c.ID == k.ID }) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	c, err := payloadcodec.New(keys)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("workflow payloads are encrypted", "key_id", c.KeyID(), "keys", len(keys))
+	return c, nil
+}
+
+func dialTemporal(ctx context.Context, address, namespace string, codec *payloadcodec.Codec, logger *slog.Logger) (client.Client, error) {
 	// The SDK logs every poll retry at info; warnings are what an operator needs.
 	quiet := slog.New(logger.Handler()).With("component", "temporal-sdk")
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort: address, Namespace: namespace,
-		Logger: sdklog.NewStructuredLogger(slog.New(levelFilter{quiet.Handler(), slog.LevelWarn})),
+		Logger:        sdklog.NewStructuredLogger(slog.New(levelFilter{quiet.Handler(), slog.LevelWarn})),
+		DataConverter: payloadcodec.DataConverter(codec),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (set TEMPORAL_ADDRESS): %w", address, err)
@@ -208,8 +248,8 @@ func (f levelFilter) Handle(ctx context.Context, r slog.Record) error {
 // startWorker connects to Temporal, makes sure the search attributes exist,
 // starts the worker and the intake recovery loop. The caller closes the
 // client after stopping the worker.
-func startWorker(ctx context.Context, address string, cfg *config.Config, st *store.Store, l links, logger *slog.Logger) (client.Client, func(), error) {
-	tc, err := dialTemporal(ctx, address, cfg.Temporal.Namespace, logger)
+func startWorker(ctx context.Context, address string, cfg *config.Config, st *store.Store, l links, codec *payloadcodec.Codec, logger *slog.Logger) (client.Client, func(), error) {
+	tc, err := dialTemporal(ctx, address, cfg.Temporal.Namespace, codec, logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -279,29 +319,40 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		}
 	}
 
+	codec, err := payloadCodec(cfg, logger)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
 	ts, err := devtemporal.Start(devtemporal.Options{
 		Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort, Namespace: cfg.Temporal.Namespace,
 		DatabaseFile:     filepath.Join(cfg.Dev.DataDir, "temporal.db"),
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           logger.With("component", "temporal-server"),
+		// The Web UI shows payloads decoded by Concierge's codec endpoint,
+		// for callers the API identifies, and only reads unless told otherwise.
+		UICodecEndpoint: base + api.CodecPath,
+		UIWriteActions:  cfg.Dev.UIWriteActions,
 	})
 	if err != nil {
 		return err
 	}
 	defer ts.Stop()
+	if ts.UIURL() != "" {
+		cfg.Payload.Origins = append(cfg.Payload.Origins, ts.UIURL())
+	}
 
 	// A data directory made by an older version may lack newer attributes,
 	// so the worker's start-up check runs here too.
-	tc, stopWorker, err := startWorker(ctx, ts.Address(), cfg, st, l, logger)
+	tc, stopWorker, err := startWorker(ctx, ts.Address(), cfg, st, l, codec, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	defer stopWorker()
 
-	srv := serve(ln, mln, cfg, st, tc, l, logger)
+	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
 
-	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)
 	if u := srv.metricsURL(); u != "" {
@@ -347,7 +398,11 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(ctx, cfg.Temporal.Address, cfg.Temporal.Namespace, logger)
+	codec, err := payloadCodec(cfg, logger)
+	if err != nil {
+		return err
+	}
+	tc, err := dialTemporal(ctx, cfg.Temporal.Address, cfg.Temporal.Namespace, codec, logger)
 	if err != nil {
 		return err
 	}
@@ -364,7 +419,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if mln != nil {
 		defer mln.Close()
 	}
-	srv := serve(ln, mln, cfg, st, tc, l, logger)
+	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
 	logger.Info("api listening", "addr", ln.Addr().String(), "metrics", srv.metricsURL())
 	select {
 	case <-ctx.Done():
@@ -390,7 +445,11 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tc, stopWorker, err := startWorker(ctx, cfg.Temporal.Address, cfg, st, l, logger)
+	codec, err := payloadCodec(cfg, logger)
+	if err != nil {
+		return err
+	}
+	tc, stopWorker, err := startWorker(ctx, cfg.Temporal.Address, cfg, st, l, codec, logger)
 	if err != nil {
 		return err
 	}
