@@ -254,7 +254,7 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.cfg.Store.CreateAccount(c.Request.Context(), req.Username, req.StaffCode, h)
+	err = s.cfg.Store.CreateAccount(c.Request.Context(), who(c), req.Username, req.StaffCode, h)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return invalidf("staff_code %q is not a member of staff", req.StaffCode)
@@ -303,7 +303,7 @@ func (s *Server) setUserPassword(c *gin.Context) error {
 		return err
 	}
 	name := c.Param("username")
-	if err := orNotFound(s.cfg.Store.SetPassword(c.Request.Context(), name, h), notFoundf("no account %q", name)); err != nil {
+	if err := orNotFound(s.cfg.Store.SetPassword(c.Request.Context(), who(c), name, h), notFoundf("no account %q", name)); err != nil {
 		return err
 	}
 	s.cfg.Logger.Info("password set", "username", name, "by", actor(c))
@@ -314,7 +314,7 @@ func (s *Server) setUserPassword(c *gin.Context) error {
 func (s *Server) disableUser(disabled bool) func(*gin.Context) error {
 	return func(c *gin.Context) error {
 		ctx, name := c.Request.Context(), c.Param("username")
-		if err := orNotFound(s.cfg.Store.SetAccountDisabled(ctx, name, disabled), notFoundf("no account %q", name)); err != nil {
+		if err := orNotFound(s.cfg.Store.SetAccountDisabled(ctx, who(c), name, disabled), notFoundf("no account %q", name)); err != nil {
 			return err
 		}
 		acct, err := s.cfg.Store.AccountByName(ctx, name)
@@ -391,7 +391,7 @@ func (s *Server) createToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	tok, err := s.cfg.Store.CreateToken(c.Request.Context(), store.NewToken{Hash: auth.Hash(secret), Name: req.Name,
+	tok, err := s.cfg.Store.CreateToken(c.Request.Context(), who(c), store.NewToken{Hash: auth.Hash(secret), Name: req.Name,
 		StaffCode: req.StaffCode, ServiceRole: req.ServiceRole, Scopes: req.Scopes, CreatedBy: actor(c),
 		TTL: time.Duration(req.ExpiresDays) * 24 * time.Hour})
 	if errors.Is(err, store.ErrNotFound) {
@@ -425,7 +425,7 @@ func (s *Server) revokeToken(c *gin.Context) error {
 		// Another's token is not shown to exist.
 		return notFoundf("no token %d", n)
 	}
-	if tok, err = s.cfg.Store.RevokeToken(ctx, n); err != nil {
+	if tok, err = s.cfg.Store.RevokeToken(ctx, who(c), n); err != nil {
 		return err
 	}
 	s.cfg.Logger.Info("token revoked", "token", n, "by", actor(c))

@@ -317,8 +317,8 @@ func signIn(ctx context.Context, st *store.Store, hc *http.Client, base string) 
 	if err != nil {
 		return session{}, err
 	}
-	if err := st.CreateAccount(ctx, benchStaff, benchStaff, h); errors.Is(err, store.ErrConflict) {
-		err = st.SetPassword(ctx, benchStaff, h)
+	if err := st.CreateAccount(ctx, store.Who{Actor: "bench"}, benchStaff, benchStaff, h); errors.Is(err, store.ErrConflict) {
+		err = st.SetPassword(ctx, store.Who{Actor: "bench"}, benchStaff, h)
 		if err != nil {
 			return session{}, err
 		}

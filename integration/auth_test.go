@@ -28,7 +28,7 @@ func newMember(t *testing.T, code, role string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sys.store.CreateAccount(t.Context(), code, code, h); err != nil {
+	if err := sys.store.CreateAccount(t.Context(), store.Who{Actor: "test"}, code, code, h); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -381,7 +381,7 @@ func TestAPITokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sys.store.CreateToken(t.Context(), store.NewToken{Hash: auth.Hash(old), Name: "old", StaffCode: "au_token",
+	if _, err := sys.store.CreateToken(t.Context(), store.Who{Actor: "test"}, store.NewToken{Hash: auth.Hash(old), Name: "old", StaffCode: "au_token",
 		Scopes: []string{"read"}, CreatedBy: "test", TTL: -time.Second}); err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (s *sessions) serviceToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := sys.store.CreateToken(ctx, store.NewToken{Hash: auth.Hash(tok), Name: "integration service",
+	if _, err := sys.store.CreateToken(ctx, store.Who{Actor: "test"}, store.NewToken{Hash: auth.Hash(tok), Name: "integration service",
 		ServiceRole: "integration", Scopes: []string{"read", "write"}, CreatedBy: "test", TTL: time.Hour}); err != nil {
 		return "", err
 	}

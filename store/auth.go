@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,12 +46,18 @@ type Account struct {
 const accountColumns = `a.username, a.staff_code, st.name, st.role, st.department, a.disabled, st.active,
 	a.created_at, a.password_set_at, a.password_hash`
 
-// CreateAccount gives a member of staff an account. An existing username
-// or a member who already has one is ErrConflict; an unknown member
-// ErrNotFound.
-func (s *Store) CreateAccount(ctx context.Context, username, staffCode, passwordHash string) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO accounts (username, staff_code, password_hash) VALUES ($1, $2, $3)`,
-		username, staffCode, passwordHash)
+// CreateAccount gives a member of staff an account, with its audit row. An
+// existing username or a member who already has one is ErrConflict; an
+// unknown member ErrNotFound.
+func (s *Store) CreateAccount(ctx context.Context, who Who, username, staffCode, passwordHash string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO accounts (username, staff_code, password_hash) VALUES ($1, $2, $3)`,
+			username, staffCode, passwordHash); err != nil {
+			return err
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "create", ObjectType: "account", ObjectKey: username,
+			After: accountAudit{Username: username, StaffCode: staffCode}})
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
@@ -64,6 +71,14 @@ func (s *Store) CreateAccount(ctx context.Context, username, staffCode, password
 		return fmt.Errorf("create account: %w", err)
 	}
 	return nil
+}
+
+// accountAudit is what the audit trail keeps of an account: never a hash.
+type accountAudit struct {
+	Username    string `json:"username"`
+	StaffCode   string `json:"staff_code,omitempty"`
+	Disabled    *bool  `json:"disabled,omitempty"`
+	PasswordSet bool   `json:"password_set,omitempty"`
 }
 
 // SystemRoles are the roles that run the system rather than the desk;
@@ -121,7 +136,7 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 
 // SetPassword replaces an account's password hash and ends its sessions,
 // so a password changed because it leaked locks the holder out at once.
-func (s *Store) SetPassword(ctx context.Context, username, passwordHash string) error {
+func (s *Store) SetPassword(ctx context.Context, who Who, username, passwordHash string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = $2, password_set_at = now() WHERE username = $1`,
 			username, passwordHash)
@@ -134,8 +149,11 @@ func (s *Store) SetPassword(ctx context.Context, username, passwordHash string) 
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE username = $1`, username); err != nil {
 			return fmt.Errorf("end sessions: %w", err)
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM login_failures WHERE username = $1`, username)
-		return err
+		if _, err = tx.Exec(ctx, `DELETE FROM login_failures WHERE username = $1`, username); err != nil {
+			return fmt.Errorf("clear failed sign-ins: %w", err)
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "set_password", ObjectType: "account", ObjectKey: username,
+			After: accountAudit{Username: username, PasswordSet: true}})
 	})
 }
 
@@ -152,14 +170,25 @@ func (s *Store) RehashPassword(ctx context.Context, username, oldHash, newHash s
 
 // SetAccountDisabled disables (or enables again) an account. Disabling ends
 // its sessions; its member's tokens stop working too (TokenIdentity).
-func (s *Store) SetAccountDisabled(ctx context.Context, username string, disabled bool) error {
+func (s *Store) SetAccountDisabled(ctx context.Context, who Who, username string, disabled bool) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE accounts SET disabled = $2 WHERE username = $1`, username, disabled)
-		if err != nil {
+		var was bool
+		err := tx.QueryRow(ctx, `SELECT disabled FROM accounts WHERE username = $1 FOR UPDATE`, username).Scan(&was)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("account %q: %w", username, ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("read account: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET disabled = $2 WHERE username = $1`, username, disabled); err != nil {
 			return fmt.Errorf("disable account: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("account %q: %w", username, ErrNotFound)
+		action := "disable"
+		if !disabled {
+			action = "enable"
+		}
+		if err := WriteAudit(ctx, tx, who, AuditEntry{Action: action, ObjectType: "account", ObjectKey: username,
+			Before: accountAudit{Username: username, Disabled: &was}, After: accountAudit{Username: username, Disabled: &disabled}}); err != nil {
+			return err
 		}
 		if disabled {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE username = $1`, username); err != nil {
@@ -306,17 +335,25 @@ type NewToken struct {
 
 // CreateToken stores a token by its hash. An unknown member of staff is
 // ErrNotFound.
-func (s *Store) CreateToken(ctx context.Context, t NewToken) (Token, error) {
+func (s *Store) CreateToken(ctx context.Context, who Who, t NewToken) (Token, error) {
 	if t.Scopes == nil {
 		t.Scopes = []string{}
 	}
-	rows, err := s.pool.Query(ctx, `INSERT INTO api_tokens (hash, name, staff_code, service_role, scopes, created_by, expires_at)
-		VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, now() + make_interval(secs => $7))
-		RETURNING `+tokenColumns, t.Hash, t.Name, t.StaffCode, t.ServiceRole, t.Scopes, t.CreatedBy, t.TTL.Seconds())
-	if err != nil {
-		return Token{}, fmt.Errorf("create token: %w", err)
-	}
-	tok, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Token])
+	var tok Token
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `INSERT INTO api_tokens (hash, name, staff_code, service_role, scopes, created_by, expires_at)
+			VALUES ($1, $2, nullif($3, ''), nullif($4, ''), $5, $6, now() + make_interval(secs => $7))
+			RETURNING `+tokenColumns, t.Hash, t.Name, t.StaffCode, t.ServiceRole, t.Scopes, t.CreatedBy, t.TTL.Seconds())
+		if err != nil {
+			return err
+		}
+		if tok, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Token]); err != nil {
+			return err
+		}
+		// The token row holds no secret (its hash is not a column of Token).
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "create", ObjectType: "api_token",
+			ObjectKey: strconv.FormatInt(tok.ID, 10), After: tok})
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
 		return Token{}, fmt.Errorf("staff %q: %w", t.StaffCode, ErrNotFound)
@@ -352,13 +389,20 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (Token, error) {
 }
 
 // RevokeToken revokes a token at once; revoking it again changes nothing.
-func (s *Store) RevokeToken(ctx context.Context, id int64) (Token, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-		RETURNING `+tokenColumns, id)
-	if err != nil {
-		return Token{}, fmt.Errorf("revoke token: %w", err)
-	}
-	tok, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Token])
+func (s *Store) RevokeToken(ctx context.Context, who Who, id int64) (Token, error) {
+	var tok Token
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+			RETURNING `+tokenColumns, id)
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if tok, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Token]); err != nil {
+			return err
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "revoke", ObjectType: "api_token",
+			ObjectKey: strconv.FormatInt(id, 10), After: tok})
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Token{}, fmt.Errorf("token %d: %w", id, ErrNotFound)
 	}

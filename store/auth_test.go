@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ func TestSessionExpiry(t *testing.T) {
 	if _, err := st.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateAccount(ctx, "liu_fang", "liu_fang", "$argon2id$unused"); err != nil {
+	if err := st.CreateAccount(ctx, Who{Actor: "test"}, "liu_fang", "liu_fang", "$argon2id$unused"); err != nil {
 		t.Fatal(err)
 	}
 	const idle = 2 * time.Hour
@@ -58,5 +59,77 @@ func TestSessionExpiry(t *testing.T) {
 		if err := st.pool.QueryRow(ctx, `SELECT last_seen_at > now() - interval '1 minute' FROM sessions WHERE id_hash = $1`, id).Scan(&recent); err != nil || !recent {
 			t.Errorf("%s: the use was not recorded (%v)", tt.name, err)
 		}
+	}
+}
+
+// Every change to an account or a token writes one audit row, in the same
+// transaction, naming who made it; no row holds a password hash or a
+// token's hash. A refused change writes none.
+func TestAccountAndTokenChangesAreAudited(t *testing.T) {
+	ctx := context.Background()
+	st := scratchStore(t)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin := Who{Actor: "it_admin", IP: "192.0.2.1", UserAgent: "test"}
+	const hash = "$argon2id$v=19$secret-hash"
+	tokenHash := auth.Hash("ct_secret")
+	steps := []struct {
+		name, action, objectType string
+		do                       func() error
+	}{
+		{"create", "create", "account", func() error { return st.CreateAccount(ctx, admin, "liu_fang", "liu_fang", hash) }},
+		{"set password", "set_password", "account", func() error { return st.SetPassword(ctx, admin, "liu_fang", hash+"2") }},
+		{"disable", "disable", "account", func() error { return st.SetAccountDisabled(ctx, admin, "liu_fang", true) }},
+		{"enable", "enable", "account", func() error { return st.SetAccountDisabled(ctx, admin, "liu_fang", false) }},
+		{"token", "create", "api_token", func() error {
+			_, err := st.CreateToken(ctx, admin, NewToken{Hash: tokenHash, Name: "erp", ServiceRole: "erp", Scopes: []string{"read"}, CreatedBy: "it_admin", TTL: time.Hour})
+			return err
+		}},
+	}
+	for _, s := range steps {
+		before := len(auditRows(t, st))
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		rows := auditRows(t, st)
+		if len(rows) != before+1 {
+			t.Fatalf("%s: %d audit rows, want %d", s.name, len(rows), before+1)
+		}
+		last := rows[len(rows)-1]
+		if last.Action != s.action || last.ObjectType != s.objectType || last.Actor != "it_admin" || last.ClientIP != "192.0.2.1" {
+			t.Errorf("%s: audit row %+v", s.name, last)
+		}
+		for _, secret := range []string{"argon2id", "secret-hash", string(tokenHash)} {
+			if strings.Contains(string(last.Before)+string(last.After), secret) {
+				t.Errorf("%s: the audit row holds a secret: %s %s", s.name, last.Before, last.After)
+			}
+		}
+	}
+	toks, err := st.Tokens(ctx, "")
+	if err != nil || len(toks) == 0 {
+		t.Fatalf("tokens %v, %v", toks, err)
+	}
+	before := len(auditRows(t, st))
+	if _, err := st.RevokeToken(ctx, admin, toks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// Refused changes: an unknown account or token, a second account.
+	for _, refused := range []func() error{
+		func() error { return st.SetAccountDisabled(ctx, admin, "nobody", true) },
+		func() error { return st.SetPassword(ctx, admin, "nobody", hash) },
+		func() error { _, err := st.RevokeToken(ctx, admin, 999999); return err },
+		func() error { return st.CreateAccount(ctx, admin, "liu_fang", "liu_fang", hash) },
+	} {
+		if err := refused(); err == nil {
+			t.Error("a refused change succeeded")
+		}
+	}
+	rows := auditRows(t, st)
+	if len(rows) != before+1 || rows[len(rows)-1].Action != "revoke" {
+		t.Errorf("after a revoke and four refusals: %d rows (want %d), last %+v", len(rows), before+1, rows[len(rows)-1])
 	}
 }

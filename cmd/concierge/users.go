@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os/user"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		if err := st.CreateAccount(ctx, strings.ToLower(*username), *staff, h); err != nil {
+		if err := st.CreateAccount(ctx, cliWho(), strings.ToLower(*username), *staff, h); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "account %s created for %s\n", strings.ToLower(*username), *staff)
@@ -132,7 +133,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		if err := st.SetPassword(ctx, user, h); err != nil {
+		if err := st.SetPassword(ctx, cliWho(), user, h); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "password of %s set; its sessions have ended\n", user)
@@ -144,7 +145,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		if err := st.SetAccountDisabled(ctx, user, !*enable); err != nil {
+		if err := st.SetAccountDisabled(ctx, cliWho(), user, !*enable); err != nil {
 			return err
 		}
 		if *enable {
@@ -169,7 +170,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return err
 		}
-		t, err := st.CreateToken(ctx, store.NewToken{Hash: auth.Hash(tok), Name: *name, StaffCode: *staff,
+		t, err := st.CreateToken(ctx, cliWho(), store.NewToken{Hash: auth.Hash(tok), Name: *name, StaffCode: *staff,
 			ServiceRole: *service, Scopes: list, CreatedBy: "cli", TTL: time.Duration(*days) * 24 * time.Hour})
 		if err != nil {
 			return err
@@ -184,7 +185,7 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		if err != nil {
 			return fmt.Errorf("token id %q is not a number", id)
 		}
-		if _, err := st.RevokeToken(ctx, n); err != nil {
+		if _, err := st.RevokeToken(ctx, cliWho(), n); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "token %d revoked\n", n)
@@ -232,4 +233,14 @@ func generatePassword() (string, error) {
 		return "", err
 	}
 	return s[:16], nil
+}
+
+// cliWho is whom the audit trail names for a change made on the command
+// line: the operating-system user who ran it, as "cli:<user>".
+func cliWho() store.Who {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return store.Who{Actor: "cli:" + name, UserAgent: "concierge users"}
 }
