@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // Anonymised replaces a resident's name and free text once the retention
@@ -19,15 +21,6 @@ const RetentionActor = "system:retention"
 // DefaultRetentionBatch is how many records one transaction anonymises: small
 // enough that a run never holds many locks for long beside the day's work.
 const DefaultRetentionBatch = 500
-
-// RetentionCounts are the records one run anonymised, by kind. They are all
-// a run reports (its activity's result, its audit row): never the data.
-type RetentionCounts struct {
-	Cases         int64 `json:"cases"`
-	Visits        int64 `json:"visits"`
-	Emails        int64 `json:"emails"`
-	CallbackTasks int64 `json:"callback_tasks"`
-}
 
 // retentionStep anonymises one batch of one kind of record: at most $2 of
 // those older than the cut-off $1 not yet anonymised, each in full, in one
@@ -156,11 +149,12 @@ var retentionSteps = []retentionStep{{
 // or a run retried after a crash halfway, does the rest and changes
 // nothing twice. A run that anonymised anything leaves one row in the
 // audit trail with the cut-off and the counts.
-func (s *Store) AnonymiseBefore(ctx context.Context, cutoff time.Time, batch int) (RetentionCounts, error) {
+func (s *Store) AnonymiseBefore(ctx context.Context, cutoff time.Time, batch int) (domain.RetentionRun, error) {
 	if batch <= 0 {
 		batch = DefaultRetentionBatch
 	}
-	var counts RetentionCounts
+	cutoff = cutoff.UTC()
+	counts := domain.RetentionRun{Cutoff: cutoff}
 	targets := map[string]*int64{"cases": &counts.Cases, "visits": &counts.Visits,
 		"emails": &counts.Emails, "callback_tasks": &counts.CallbackTasks}
 	for _, step := range retentionSteps {
@@ -178,12 +172,14 @@ func (s *Store) AnonymiseBefore(ctx context.Context, cutoff time.Time, batch int
 			}
 		}
 	}
-	if counts == (RetentionCounts{}) {
+	if counts == (domain.RetentionRun{Cutoff: cutoff}) {
 		return counts, nil
 	}
+	// After the batches, not in their transactions: a run is one row. A
+	// crash between the two loses the row, not the work: the records are
+	// marked with their time (anonymised_at).
 	err := s.RecordAudit(ctx, Who{Actor: RetentionActor}, AuditEntry{
-		Action: "anonymise", ObjectType: "retention", ObjectKey: cutoff.UTC().Format(time.RFC3339),
-		After: map[string]any{"cutoff": cutoff.UTC(), "counts": counts},
+		Action: "anonymise", ObjectType: "retention", ObjectKey: cutoff.Format(time.RFC3339), After: counts,
 	})
 	if err != nil {
 		return counts, fmt.Errorf("audit the retention run: %w", err)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/concierge-pm/concierge/domain"
 )
 
 // retentionFixture is half a year of generated complaints (fixed past
@@ -247,7 +249,7 @@ func TestAnonymiseBefore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again != (RetentionCounts{}) {
+			if again != (domain.RetentionRun{Cutoff: cutoff.UTC()}) {
 				t.Errorf("a second run anonymised %+v, want nothing", again)
 			}
 			if twice := snapshot(); !reflect.DeepEqual(twice, once) {
