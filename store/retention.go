@@ -113,7 +113,10 @@ var retentionSteps = []retentionStep{{
 			ORDER BY m.received_at, m.id LIMIT $2
 			FOR UPDATE OF m SKIP LOCKED
 		), emails AS (
-			UPDATE inbound_emails m SET sender = '` + Anonymised + `',
+			-- The message ID may carry the sender's address; the dedupe
+			-- key is a SHA-256 (of the ID or the message) and stays, so a
+			-- webhook's late retry is still recognised.
+			UPDATE inbound_emails m SET sender = '` + Anonymised + `', message_id = '',
 				sender_name = CASE WHEN m.sender_name = '' THEN '' ELSE '` + Anonymised + `' END,
 				subject = CASE WHEN m.subject = '' THEN '' ELSE '` + Anonymised + `' END,
 				body = CASE WHEN m.body = '' THEN '' ELSE '` + Anonymised + `' END,

@@ -153,7 +153,11 @@ func TestAnonymiseKeepsEveryFigure(t *testing.T) {
 		+ (SELECT count(*) FROM case_texts x JOIN cases c ON c.number = x.number WHERE c.closed_at < $1 AND x.body <> $2)
 		+ (SELECT count(*) FROM notifications n JOIN cases c ON c.number = n.number
 			WHERE c.closed_at < $1 AND n.audience = 'resident' AND (n.address <> '' OR n.params <> '{}'))
-		+ (SELECT count(*) FROM callback_tasks WHERE called_at < $1 AND comment <> $2)`, cutoff, Anonymised).Scan(&left)
+		+ (SELECT count(*) FROM callback_tasks WHERE called_at < $1 AND comment <> $2)
+		+ (SELECT count(*) FROM visits v WHERE v.arrived_at < $1 AND (v.case_number IS NULL OR v.case_number IN
+			(SELECT number FROM cases WHERE closed_at < $1)) AND (v.visitor_name <> $2 OR v.visitor_phone <> '' OR v.notes <> $2 OR v.exit_comment <> $2))
+		+ (SELECT count(*) FROM inbound_emails m WHERE m.received_at < $1 AND (m.case_number IS NULL OR m.case_number IN
+			(SELECT number FROM cases WHERE closed_at < $1)) AND (m.sender <> $2 OR m.body <> $2 OR m.subject <> $2))`, cutoff, Anonymised).Scan(&left)
 	if err != nil {
 		t.Fatal(err)
 	}
