@@ -14,6 +14,9 @@ import (
 // supervisor's trigger does: a complaint closed before the retention period
 // is anonymised by the run, one closed within it is not, and the run's
 // result is the cut-off (its clock less the period) and the counts.
+//
+// Not parallel: it adds cases, which the tests comparing whole-table
+// counts must not see appear.
 func TestRetentionSchedule(t *testing.T) {
 	before := time.Now()
 	s := findSchedule(t, "nightly-data-retention")
