@@ -173,6 +173,10 @@ type Standard struct {
 	ExamWindow     time.Duration
 	RetakeWindow   time.Duration
 	CallbackTarget float64
+	// Retention is how long after a case closes (a visit, an email, a
+	// campaign call) residents' personal data is kept before the nightly
+	// schedule anonymises it; 0 is off.
+	Retention time.Duration
 }
 
 // setting is one configurable value. Every check, default and name of a
@@ -511,6 +515,27 @@ func settings(chs []notify.Channel) []setting {
 				return err
 			},
 			show: func(c *Config) string { return strconv.FormatFloat(c.Standard.CallbackTarget, 'f', -1, 64) }},
+		{env: "CONCIERGE_RETENTION_DAYS", flag: "retention-days", procs: delivery, def: formatDays(domain.DefaultRetention),
+			usage: "days after a case closes that residents' personal data is anonymised, or off",
+			apply: func(c *Config, v string) (err error) {
+				if v == "off" {
+					c.Standard.Retention = 0
+					return nil
+				}
+				// At least a month: a case reopened or a callback owed
+				// shortly after closing still needs its resident.
+				c.Standard.Retention, err = daysIn(v, 30, 36500)
+				if err != nil {
+					return fmt.Errorf("%w, or off", err)
+				}
+				return nil
+			},
+			show: func(c *Config) string {
+				if c.Standard.Retention == 0 {
+					return "off"
+				}
+				return formatDays(c.Standard.Retention)
+			}},
 	}...)
 }
 

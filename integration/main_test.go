@@ -92,7 +92,8 @@ func (e *env) stopWorker() {
 func (e *env) startWorker() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := worker.New(e.temporal, taskQueue, e.store, e.notifier, worker.Settings{Location: e.loc})
+	// The retention period is the configuration's default, as in dev.
+	w := worker.New(e.temporal, taskQueue, e.store, e.notifier, worker.Settings{Location: e.loc, Retention: domain.DefaultRetention})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -232,7 +233,8 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 		return err
 	}
 	resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: "(WorkflowType IN ('Complaint', 'Repair', 'MonthlyComplaintAnalysis', 'TrainingCycle', 'MonthlyStaffEvaluation') AND ExecutionStatus = 'Completed') OR " +
+		Query: "(WorkflowType IN ('Complaint', 'Repair', 'MonthlyComplaintAnalysis', 'TrainingCycle', 'MonthlyStaffEvaluation', " +
+			"'PersonalDataRetention') AND ExecutionStatus = 'Completed') OR " +
 			// The campaign runs until the month ends, and a training cycle
 			// whose session is ahead sleeps until it: their histories so far
 			// (asleep until mid-month, or the month's end, or the session)
@@ -272,6 +274,8 @@ func recordHistories(ctx context.Context, tc client.Client, dir string) error {
 			}
 		case workflows.AnalysisWorkflow, workflows.EvaluationWorkflow:
 			status = "archived"
+		case workflows.RetentionWorkflow:
+			status = "anonymised"
 		case workflows.TrainingWorkflow:
 			if running {
 				// Only a cycle still asleep before its session is kept; one

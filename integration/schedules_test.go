@@ -35,13 +35,14 @@ func findSchedule(t *testing.T, id string) schedule {
 			found = s
 		}
 	}
-	for _, want := range []string{"monthly-callback-campaign", "monthly-complaint-analysis", "monthly-staff-evaluation", "quarterly-training-cycle"} {
+	for _, want := range []string{"monthly-callback-campaign", "monthly-complaint-analysis", "monthly-staff-evaluation",
+		"quarterly-training-cycle", "nightly-data-retention"} {
 		if !ids[want] {
 			t.Fatalf("schedule %s is not listed: %+v", want, list.Items)
 		}
 	}
-	if found.ID == "" || len(list.Items) != 4 {
-		t.Fatalf("no schedule %s, or not four, in %+v", id, list.Items)
+	if found.ID == "" || len(list.Items) != 5 {
+		t.Fatalf("no schedule %s, or not five, in %+v", id, list.Items)
 	}
 	return found
 }

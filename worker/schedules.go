@@ -26,11 +26,15 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, loc
 				months = append(months, client.ScheduleRange{Start: m})
 			}
 		}
+		days := []client.ScheduleRange{{Start: s.DayOfMonth}}
+		if s.DayOfMonth == 0 {
+			days = []client.ScheduleRange{{Start: 1, End: 31}}
+		}
 		_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 			ID: s.ID,
 			Spec: client.ScheduleSpec{
 				Calendars: []client.ScheduleCalendarSpec{{
-					DayOfMonth: []client.ScheduleRange{{Start: s.DayOfMonth}},
+					DayOfMonth: days,
 					Hour:       []client.ScheduleRange{{Start: s.Hour}},
 					Minute:     []client.ScheduleRange{{Start: s.Minute}},
 					Month:      months,

@@ -36,6 +36,10 @@ type Settings struct {
 	ExamWindow, RetakeWindow time.Duration
 	// CallbackTarget is the monthly share of households to call back (0.20).
 	CallbackTarget float64
+	// Retention is how long residents' personal data is kept after a case
+	// closes. Unlike the figures above, zero is not the default but off:
+	// a worker set up without it (a test, the benchmark) anonymises nothing.
+	Retention time.Duration
 }
 
 // New builds a worker on the task queue with every workflow and activity.
@@ -80,6 +84,8 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(training.CloseTrainingCycle, activity.RegisterOptions{Name: workflows.CloseTrainingActivity})
 	evaluations := &activities.Evaluations{Store: st, Location: loc}
 	r.RegisterActivityWithOptions(evaluations.EvaluateStaff, activity.RegisterOptions{Name: workflows.EvaluateStaffActivity})
+	retention := &activities.Retention{Store: st, Retention: set.Retention}
+	r.RegisterActivityWithOptions(retention.AnonymiseExpired, activity.RegisterOptions{Name: workflows.AnonymiseExpiredActivity})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the case

@@ -37,8 +37,8 @@ func TestRegisterKeepsTheNamesRunningWorkflowsUse(t *testing.T) {
 		want []string
 	}{
 		{"workflows", got.workflows, []string{"CallbackCampaign", "Complaint", "MonthlyComplaintAnalysis",
-			"MonthlyStaffEvaluation", "NotificationDelivery", "Repair", "TrainingCycle"}},
-		{"activities", got.activities, []string{"ArchiveComplaintReport", "CheckCampaign", "CloseCampaign",
+			"MonthlyStaffEvaluation", "NotificationDelivery", "PersonalDataRetention", "Repair", "TrainingCycle"}},
+		{"activities", got.activities, []string{"AnonymiseExpiredData", "ArchiveComplaintReport", "CheckCampaign", "CloseCampaign",
 			"CloseTrainingCycle", "DeliverNotifications", "EvaluateStaff", "OpenCampaign", "OpenTrainingCycle",
 			"PlanTrainingCycle", "RecordComplaintEvents", "RecordExamResult", "RemindTraining"}},
 	} {

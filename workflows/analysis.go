@@ -41,7 +41,7 @@ type Schedule struct {
 	Description string
 	Workflow    string
 	// When, in the service centre's time zone; in the listed months only,
-	// or every month when there are none.
+	// or every month when there are none; every day when DayOfMonth is 0.
 	DayOfMonth, Hour, Minute int
 	Months                   []int
 }
@@ -66,5 +66,11 @@ func Schedules() []Schedule {
 		ID:          "quarterly-training-cycle",
 		Description: "季度培训考核（季度首个工作日）/ quarterly training and exam, from the quarter's first working day",
 		Workflow:    TrainingWorkflow, DayOfMonth: 1, Hour: 0, Minute: 5, Months: []int{1, 4, 7, 10},
+	}, {
+		// At night, when the desk is quiet: the batches lock few rows
+		// at a time, but there is no reason to share the hours of work.
+		ID:          "nightly-data-retention",
+		Description: "每日个人信息到期匿名化 / nightly anonymisation of residents' personal data past its retention",
+		Workflow:    RetentionWorkflow, DayOfMonth: 0, Hour: 2, Minute: 30,
 	}}
 }

@@ -25,6 +25,7 @@ func Register(r WorkflowRegistry) {
 		{CampaignWorkflow, CallbackCampaign},
 		{TrainingWorkflow, TrainingCycle},
 		{EvaluationWorkflow, MonthlyStaffEvaluation},
+		{RetentionWorkflow, PersonalDataRetention},
 	} {
 		r.RegisterWorkflowWithOptions(w.fn, workflow.RegisterOptions{Name: w.name})
 	}

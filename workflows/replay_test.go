@@ -32,7 +32,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 	// month's end; the training cycle's closed, as a duplicate, and asleep
 	// until its session.
 	want := map[string]int{"complaint": 6, "repair": 3, "callbackcampaign": 2, "monthlycomplaintanalysis": 1,
-		"monthlystaffevaluation": 1, "trainingcycle": 3}
+		"monthlystaffevaluation": 1, "trainingcycle": 3, "personaldataretention": 1}
 	for kind, n := range want {
 		if kinds[kind] < n {
 			t.Errorf("found %d %s histories, want at least %d", kinds[kind], kind, n)

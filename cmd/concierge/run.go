@@ -268,7 +268,7 @@ func startWorker(ctx context.Context, address string, cfg *config.Config, st *st
 	}
 	set := worker.Settings{Location: cfg.Location, PassMark: cfg.Standard.PassMark,
 		ExamWindow: cfg.Standard.ExamWindow, RetakeWindow: cfg.Standard.RetakeWindow,
-		CallbackTarget: cfg.Standard.CallbackTarget}
+		CallbackTarget: cfg.Standard.CallbackTarget, Retention: cfg.Standard.Retention}
 	w := worker.New(tc, cfg.Temporal.TaskQueue, st, n, set)
 	if err := w.Start(); err != nil {
 		tc.Close()
