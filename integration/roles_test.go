@@ -155,11 +155,16 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 
-	// The department scope: a case the engineering department holds, asked
-	// by engineering's handler and head (in scope) and security's (out).
+	// The department scope: a complaint and a repair the engineering
+	// department holds, asked by engineering's handler and head (in scope)
+	// and security's (out).
 	c := create(t, "leak")
-	if c.Department != "engineering" {
-		t.Fatalf("a leak is held by %q, want engineering", c.Department)
+	r := createRepair(t, newRepairBody("pipe_burst"))
+	held := map[domain.Kind]string{domain.KindComplaint: c.Number, domain.KindRepair: r.Number}
+	for _, x := range []complaint{c, r.complaint} {
+		if x.Department != "engineering" {
+			t.Fatalf("%s is held by %q, want engineering", x.Number, x.Department)
+		}
 	}
 	members := []struct {
 		code string
@@ -173,10 +178,12 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	for _, m := range members {
 		for _, r := range requests {
-			if !strings.Contains(r.route, "/:number") || !strings.HasPrefix(r.path, "/api/v1/complaints/") {
+			if !strings.Contains(r.route, "/:number") {
 				continue
 			}
-			r.path = strings.Replace(r.path, domain.KindComplaint.Prefix()+"20000101-9999", c.Number, 1)
+			for kind, number := range held {
+				r.path = strings.Replace(r.path, kind.Prefix()+"20000101-9999", number, 1)
+			}
 			cells++
 			code := matrixCall(t, m.code, r)
 			allowed := m.role.Allows(r.perm)
