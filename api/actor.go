@@ -152,19 +152,6 @@ func requireStaff(who string) gin.HandlerFunc {
 	}
 }
 
-// requireRole lets only the given roles through (403 otherwise). The full
-// permission table comes later (docs/DESIGN.md §7.2); for now it guards
-// accounts and tokens.
-func requireRole(roles ...string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if id, ok := identity(c); !ok || !slices.Contains(roles, id.Role) {
-			fail(c, http.StatusForbidden, "forbidden", "this needs the role "+strings.Join(roles, " or "))
-			return
-		}
-		c.Next()
-	}
-}
-
 // actor is the member of staff acting on this request, as authenticate
 // found them (the front desk for a service token).
 func actor(c *gin.Context) string {

@@ -29,8 +29,8 @@ func who(c *gin.Context) store.Who {
 // registerAuditRoutes adds the audit trail and the audited reveals of
 // residents' phone numbers.
 //
-// GET /audit must be restricted to auditors and admins when roles land
-// (issue 11 part 3); until then it is as open as the rest of the API.
+// GET /audit needs audit:read, which only auditors and admins hold
+// (routePermissions).
 func (s *Server) registerAuditRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/audit", s.handle(s.listAudit))
 	// A reveal names the person who sees the number: the front desk

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/auth"
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -58,12 +59,12 @@ func (s *Server) registerAuthRoutes(open, authed *gin.RouterGroup) {
 	authed.POST("/auth/logout", s.handle(s.logout))
 	authed.GET("/auth/me", s.handle(s.me))
 
-	admin := requireRole("admin")
-	authed.GET("/users", admin, s.handle(s.listUsers))
-	authed.POST("/users", admin, s.handle(s.createUser))
-	authed.PUT("/users/:username/password", admin, s.handle(s.setUserPassword))
-	authed.POST("/users/:username/disable", admin, s.handle(s.disableUser(true)))
-	authed.POST("/users/:username/enable", admin, s.handle(s.disableUser(false)))
+	// Who may: routePermissions (account:manage, the admin's).
+	authed.GET("/users", s.handle(s.listUsers))
+	authed.POST("/users", s.handle(s.createUser))
+	authed.PUT("/users/:username/password", s.handle(s.setUserPassword))
+	authed.POST("/users/:username/disable", s.handle(s.disableUser(true)))
+	authed.POST("/users/:username/enable", s.handle(s.disableUser(false)))
 	authed.GET("/tokens", s.handle(s.listTokens))
 	authed.POST("/tokens", s.handle(s.createToken))
 	authed.DELETE("/tokens/:id", s.handle(s.revokeToken))
@@ -334,7 +335,9 @@ func (s *Server) listTokens(c *gin.Context) error {
 	if id.Role == "admin" {
 		owner = ""
 	} else if owner == "" {
-		return &Problem{Status: http.StatusForbidden, Code: "forbidden", Message: "a service token has no tokens of its own"}
+		// As requireStaff: the role may, but a service token names nobody
+		// whose tokens these would be.
+		return invalid("a member of staff's sign-in or token is required: a service token has no tokens of its own")
 	}
 	toks, err := s.cfg.Store.Tokens(c.Request.Context(), owner)
 	if err != nil {
@@ -377,8 +380,8 @@ func (s *Server) createToken(c *gin.Context) error {
 	}
 	slices.Sort(req.Scopes)
 	req.Scopes = slices.Compact(req.Scopes)
-	if req.ServiceRole != "" && !validServiceRole(req.ServiceRole) {
-		return invalid("service_role: want 1–32 of a-z, 0-9, _")
+	if req.ServiceRole != "" && !domain.Role(req.ServiceRole).Valid() {
+		return invalidf("service_role %q: a service token acts with one of the roles (%s)", req.ServiceRole, roleList())
 	}
 	if id.Role != "admin" && (req.StaffCode != id.StaffCode || slices.Contains(req.Scopes, ScopeAdmin)) {
 		return &Problem{Status: http.StatusForbidden, Code: "forbidden",
@@ -405,8 +408,13 @@ func (s *Server) createToken(c *gin.Context) error {
 	return nil
 }
 
-func validServiceRole(r string) bool {
-	return validUsername(r) && !strings.ContainsAny(r, ".-")
+// roleList names every role, for messages.
+func roleList() string {
+	names := make([]string, 0, len(domain.Roles()))
+	for _, r := range domain.Roles() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
 }
 
 // revokeToken revokes a token: an admin any, anyone else their own.

@@ -530,7 +530,26 @@ func (s *Server) caseOf(c *gin.Context, kind domain.Kind) (store.Case, error) {
 		return store.Case{}, notFoundf("no %s %q", kind, number)
 	}
 	view, err := s.cfg.Store.CaseByNumber(c.Request.Context(), number)
+	if err == nil && !inScope(c, view) {
+		// Outside the caller's scope a case does not exist for them
+		// (docs/DESIGN.md §7.6): the same answer as for no case at all.
+		err = store.ErrNotFound
+	}
 	return view, orNotFound(err, notFoundf("no %s %q", kind, number))
+}
+
+// departmentScope says whether the caller sees only their department's
+// cases (handlers and department heads), and which department that is.
+func departmentScope(c *gin.Context) (own string, scoped bool) {
+	id, _ := identity(c)
+	return id.Department, roleOf(id).Scope() == domain.ScopeDepartment
+}
+
+// inScope says whether the caller may see a case: a department-scoped
+// role only the cases its department holds.
+func inScope(c *gin.Context, view store.Case) bool {
+	own, scoped := departmentScope(c)
+	return !scoped || own != "" && view.Department == own
 }
 
 func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
@@ -743,6 +762,13 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	if q.Breached != "" {
 		b := q.Breached == "true"
 		f.Breached = &b
+	}
+	if own, scoped := departmentScope(c); scoped {
+		if own == "" || f.Department != "" && f.Department != own {
+			c.JSON(http.StatusOK, gin.H{"items": []caseResponse{}, "next_page_token": ""})
+			return nil
+		}
+		f.Department = own
 	}
 	items, next, err := s.cfg.Store.ListCases(c.Request.Context(), f)
 	if errors.Is(err, store.ErrBadPageToken) {

@@ -24,12 +24,13 @@ const maxCodecBody = 4 << 20
 
 // registerCodecRoutes serves the remote codec (docs/DESIGN.md §11.13): the
 // Temporal Web UI sends the payloads it shows, as {"payloads":[…]} with an
-// X-Namespace header, and gets them back decoded. Only a signed-in
-// supervisor, centre manager or property manager gets an answer: 401
-// without a sign-in, 403 for another role.
+// X-Namespace header, and gets them back decoded. Only the roles holding
+// payload:decode (docs/DESIGN.md §7.6: supervisors, centre and property
+// managers, who inspect cases in the Web UI) get an answer: 401 without a
+// sign-in, 403 for another role.
 func (s *Server) registerCodecRoutes(r *gin.Engine) {
-	g := r.Group(CodecPath, s.codecCORS, s.authenticate, requireRole(codecRoles()...))
-	for _, op := range []string{"decode", "encode"} {
+	g := r.Group(CodecPath, s.codecCORS, s.authenticate, s.permit)
+	for _, op := range codecOps() {
 		g.POST("/"+op, s.handle(s.codec(op)))
 		// The browser's preflight carries no identity; codecCORS answers it
 		// before authenticate runs.
@@ -58,11 +59,8 @@ func (s *Server) codecCORS(c *gin.Context) {
 	c.Next()
 }
 
-// codecRoles may read decoded payloads: the supervisors who inspect cases
-// in the Temporal Web UI (docs/DESIGN.md §11.1), and nobody else.
-func codecRoles() []string {
-	return []string{"supervisor", "centre_manager", "property_manager"}
-}
+// codecOps are the remote codec's operations.
+func codecOps() []string { return []string{"decode", "encode"} }
 
 func (s *Server) codec(op string) func(c *gin.Context) error {
 	return func(c *gin.Context) error {

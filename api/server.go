@@ -91,6 +91,8 @@ type Server struct {
 	// trackingLimit, emailLimit and loginLimit hold the per-client buckets
 	// of the tracking pages, the email webhook and sign-in.
 	trackingLimit, emailLimit, loginLimit *RateLimiter
+	// perms is the route table permit enforces (routePermissions).
+	perms map[string]domain.Permission
 }
 
 // Metrics are the API's Prometheus metrics, on a registry of their own.
@@ -162,7 +164,7 @@ func New(cfg Config) http.Handler {
 	}
 	s := &Server{cfg: cfg, metrics: cfg.Metrics,
 		trackingLimit: NewRateLimiter(cfg.TrackingRate, 0), emailLimit: NewRateLimiter(cfg.EmailRate, 0),
-		loginLimit: NewRateLimiter(cfg.LoginRate, 0)}
+		loginLimit: NewRateLimiter(cfg.LoginRate, 0), perms: routePermissions()}
 	r := gin.New()
 	proxies := make([]string, len(cfg.TrustedProxies))
 	for i, p := range cfg.TrustedProxies {
@@ -194,8 +196,10 @@ func New(cfg Config) http.Handler {
 	// Every API request is authenticated once, here, and acts as the
 	// member of staff signed in (docs/DESIGN.md §7.2); only sign-in, the
 	// signed email webhook and the residents' signed tracking links are
-	// open. The endpoints whose record needs a named person (not a service
-	// token) say so with requireStaff.
+	// open. permit then lets through only the roles that hold the route's
+	// permission (routePermissions; docs/DESIGN.md §7.6), denying by
+	// default. The endpoints whose record needs a named person (not a
+	// service token) say so with requireStaff.
 	open := r.Group("/api/v1")
 	authn := s.authenticate
 	if cfg.signedIn != nil {
@@ -204,7 +208,7 @@ func New(cfg Config) http.Handler {
 			c.Set(identityKey, *cfg.signedIn)
 		}
 	}
-	v1 := open.Group("", authn)
+	v1 := open.Group("", authn, s.permit)
 	s.registerAuthRoutes(open, v1)
 	// Each kind of case of the registry has the same six endpoints.
 	for _, k := range domain.Kinds() {

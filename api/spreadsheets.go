@@ -48,6 +48,19 @@ type parser func(refdata.Kind, io.Reader) (refdata.Batch, error)
 // importReference imports one reference-data file, all or nothing. The body
 // is the file (text/csv or .xlsx) or a multipart form with a "file" field.
 // The member of staff who imports is required (X-Staff-Code) and logged.
+// ownRoleChange refuses a staff import that gives the importer another
+// role: nobody changes their own role (docs/DESIGN.md §7.6).
+func ownRoleChange(c *gin.Context, batch refdata.Batch) *Problem {
+	id, _ := identity(c)
+	for _, m := range batch.Staff {
+		if id.StaffCode != "" && m.Code == id.StaffCode && m.Role != id.Role {
+			return &Problem{Status: http.StatusForbidden, Code: "forbidden",
+				Message: fmt.Sprintf("you may not change your own role (%s to %s): another admin imports that row", id.Role, m.Role)}
+		}
+	}
+	return nil
+}
+
 func (s *Server) importReference(c *gin.Context) error {
 	kind, err := refdata.ParseKind(c.Param("kind"))
 	if err != nil {
@@ -61,6 +74,9 @@ func (s *Server) importReference(c *gin.Context) error {
 	}
 	batch, err := parse(kind, bytes.NewReader(data))
 	if err == nil {
+		if p := ownRoleChange(c, batch); p != nil {
+			return p
+		}
 		var res store.ImportResult
 		res, err = s.cfg.Store.ImportReference(c.Request.Context(), who(c), batch, fileDigest(data))
 		if err == nil {

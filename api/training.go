@@ -176,6 +176,11 @@ func (s *Server) recordExamResult(c *gin.Context) error {
 	if !ok {
 		return nil
 	}
+	if id, _ := identity(c); id.StaffCode != "" && body.Staff == id.StaffCode {
+		// A grade one gives oneself is no grade (docs/DESIGN.md §7.6).
+		return &Problem{Status: http.StatusForbidden, Code: "forbidden",
+			Message: "you may not record your own exam result: another trainer records it"}
+	}
 	key, err := idempotencyKeyOf(c)
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ func auditOf(t *testing.T, query string) []auditRow {
 		if token != "" {
 			q += "&page_token=" + token
 		}
-		if code := call(t, "GET", "/api/v1/audit?"+q, nil, &p); code != http.StatusOK {
+		if code := call(t, "GET", "/api/v1/audit?"+q, nil, &p, signedInAs, "auditor"); code != http.StatusOK {
 			t.Fatalf("GET /api/v1/audit?%s: HTTP %d", q, code)
 		}
 		all = append(all, p.Items...)
@@ -60,7 +60,14 @@ func auditOf(t *testing.T, query string) []auditRow {
 // rawGet answers a GET's body as text.
 func rawGet(t *testing.T, path string) string {
 	t.Helper()
-	resp, err := staffClient().Get(sys.http.URL + path)
+	req, err := http.NewRequest(http.MethodGet, sys.http.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(path, "/api/v1/audit") {
+		req.Header.Set(signedInAs, "auditor") // the trail is the auditors' and admins'
+	}
+	resp, err := staffClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +290,11 @@ func TestAuditTrailOfChanges(t *testing.T) {
 
 	// Pages of one, the time range, the other filters.
 	var p auditPage
-	call(t, "GET", "/api/v1/audit?page_size=1&"+q, nil, &p)
+	call(t, "GET", "/api/v1/audit?page_size=1&"+q, nil, &p, signedInAs, "auditor")
 	if len(p.Items) != 1 || p.Items[0].ID != upd.ID || p.NextPageToken == "" {
 		t.Fatalf("first page %+v", p)
 	}
-	call(t, "GET", "/api/v1/audit?page_size=1&"+q+"&page_token="+p.NextPageToken, nil, &p)
+	call(t, "GET", "/api/v1/audit?page_size=1&"+q+"&page_token="+p.NextPageToken, nil, &p, signedInAs, "auditor")
 	if len(p.Items) != 1 || p.Items[0].ID != crt.ID {
 		t.Fatalf("second page %+v", p)
 	}
@@ -306,7 +313,7 @@ func TestAuditTrailOfChanges(t *testing.T) {
 	for _, bad := range []string{"actor=no%20body", "from=yesterday", "to=2026-13-01", "page_size=0", "page_size=201",
 		"page_token=abc", "from=2026-02-02&to=2026-02-01", "object_key=" + strings.Repeat("k", 65)} {
 		var e apiError
-		if got := call(t, "GET", "/api/v1/audit?"+bad, nil, &e); got != http.StatusUnprocessableEntity || e.Error.Code != "invalid_input" {
+		if got := call(t, "GET", "/api/v1/audit?"+bad, nil, &e, signedInAs, "auditor"); got != http.StatusUnprocessableEntity || e.Error.Code != "invalid_input" {
 			t.Errorf("%s: HTTP %d %+v, want 422", bad, got, e)
 		}
 	}

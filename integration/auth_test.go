@@ -87,7 +87,7 @@ func sessionHeaders(se session) []string {
 func TestSignInAndSessions(t *testing.T) {
 	t.Parallel()
 	base := sys.http.URL
-	newMember(t, "au_desk", "handler")
+	newMember(t, "au_desk", "supervisor")
 
 	code, hdr, body := raw(t, base, "POST", "/api/v1/auth/login", "application/json", loginBody("AU_DESK ", testPassword))
 	if code != http.StatusOK {
@@ -101,7 +101,7 @@ func TestSignInAndSessions(t *testing.T) {
 		} `json:"user"`
 	}
 	if err := json.Unmarshal([]byte(body), &in); err != nil || !strings.HasPrefix(in.CSRF, "cx_") ||
-		in.User.StaffCode != "au_desk" || in.User.Role != "handler" {
+		in.User.StaffCode != "au_desk" || in.User.Role != "supervisor" {
 		t.Fatalf("sign-in answer %s", body)
 	}
 	resp := http.Response{Header: hdr}
@@ -355,7 +355,7 @@ func TestAPITokens(t *testing.T) {
 	for _, req := range []map[string]any{
 		{"name": "x", "staff_code": "chen_jing"},
 		{"name": "x", "scopes": []string{"admin"}},
-		{"name": "x", "service_role": "erp"},
+		{"name": "x", "service_role": "auditor"},
 	} {
 		if code := call(t, "POST", "/api/v1/tokens", req, nil, signedInAs, "au_token"); code != http.StatusForbidden {
 			t.Errorf("non-admin token %v: HTTP %d, want 403", req, code)
@@ -393,12 +393,12 @@ func TestAPITokens(t *testing.T) {
 	var svc struct {
 		Token string `json:"token"`
 	}
-	if code := call(t, "POST", "/api/v1/tokens", map[string]any{"name": "门禁系统", "service_role": "access_control", "expires_in_days": 1},
+	if code := call(t, "POST", "/api/v1/tokens", map[string]any{"name": "门禁系统", "service_role": "receptionist", "expires_in_days": 1},
 		&svc, signedInAs, "admin"); code != http.StatusCreated {
 		t.Fatalf("service token: HTTP %d", code)
 	}
 	code, _, body = raw(t, base, "GET", "/api/v1/auth/me", "", "", "Authorization", "Bearer "+svc.Token)
-	if code != http.StatusOK || !strings.Contains(body, `"role":"access_control"`) || !strings.Contains(body, `"staff_code":""`) {
+	if code != http.StatusOK || !strings.Contains(body, `"role":"receptionist"`) || !strings.Contains(body, `"staff_code":""`) {
 		t.Errorf("me of a service token: HTTP %d %s", code, body)
 	}
 	if code := call(t, "GET", "/api/v1/tokens", nil, &list, signedInAs, "admin"); code != http.StatusOK || len(list.Tokens) < 3 {

@@ -209,7 +209,7 @@ func seedEvaluationSeptember(t *testing.T) {
 func TestStaffEvaluation(t *testing.T) {
 	seedEvaluationSeptember(t)
 	defaults := map[string]any{"weights": map[string]any{"ratings": 0.35, "feedback": 0.25, "callbacks": 0.2, "exam": 0.2}, "threshold": 80}
-	t.Cleanup(func() { call(t, "PUT", "/api/v1/evaluations/settings", defaults, nil, signedInAs, "chen_jing") })
+	t.Cleanup(func() { call(t, "PUT", "/api/v1/evaluations/settings", defaults, nil, signedInAs, "ma_lin") })
 
 	var ev evaluation
 	if code := call(t, "GET", "/api/v1/evaluations?month=2026-09", nil, &ev); code != http.StatusOK {
@@ -238,11 +238,12 @@ func TestStaffEvaluation(t *testing.T) {
 		t.Fatalf("first item %+v, want ev_an: nobody else has data in September", ev.Items[0])
 	}
 
-	// A supervisor weighs ratings more and lowers the threshold.
+	// The centre manager (who holds evaluation:settings) weighs ratings
+	// more and lowers the threshold.
 	var set evalSettings
 	newSettings := map[string]any{"weights": map[string]any{"ratings": 0.5, "feedback": 0.1, "callbacks": 0.2, "exam": 0.2}, "threshold": 75}
-	if code := call(t, "PUT", "/api/v1/evaluations/settings", newSettings, &set, signedInAs, "chen_jing"); code != http.StatusOK ||
-		set.Weights != (evalWeights{0.5, 0.1, 0.2, 0.2}) || set.Threshold != 75 || set.UpdatedBy != "chen_jing" {
+	if code := call(t, "PUT", "/api/v1/evaluations/settings", newSettings, &set, signedInAs, "ma_lin"); code != http.StatusOK ||
+		set.Weights != (evalWeights{0.5, 0.1, 0.2, 0.2}) || set.Threshold != 75 || set.UpdatedBy != "ma_lin" {
 		t.Fatalf("put settings: HTTP %d %+v", code, set)
 	}
 	call(t, "GET", "/api/v1/evaluations?month=2026-09", nil, &ev)
@@ -262,7 +263,7 @@ func TestStaffEvaluation(t *testing.T) {
 	w := func(r, f, c, e any) map[string]any {
 		return map[string]any{"ratings": r, "feedback": f, "callbacks": c, "exam": e}
 	}
-	staff := []string{signedInAs, "chen_jing"}
+	staff := []string{signedInAs, "ma_lin"}
 	for _, tt := range []struct {
 		name    string
 		body    any
@@ -290,7 +291,7 @@ func TestStaffEvaluation(t *testing.T) {
 	}
 	var after evalSettings
 	if code := call(t, "GET", "/api/v1/evaluations/settings", nil, &after); code != http.StatusOK || after.Weights != set.Weights ||
-		after.Threshold != set.Threshold || after.UpdatedBy != "chen_jing" || !after.UpdatedAt.Equal(set.UpdatedAt) {
+		after.Threshold != set.Threshold || after.UpdatedBy != "ma_lin" || !after.UpdatedAt.Equal(set.UpdatedAt) {
 		t.Fatalf("settings after bad input %+v, want unchanged %+v", after, set)
 	}
 	for _, q := range []string{"?month=2026-13", "?month=2026-9", "?month=september"} {

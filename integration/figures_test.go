@@ -165,7 +165,7 @@ func TestNewReceptionistHasNoScore(t *testing.T) {
 	const code = "fig_new"
 	var res struct{ Created int }
 	csv := "code,name,department,role\n" + code + ",新同事,customer_service,receptionist\n"
-	if status := call(t, "POST", "/api/v1/imports/staff", csv, &res, "Content-Type", "text/csv", signedInAs, "ma_lin"); status != http.StatusOK || res.Created != 1 {
+	if status := call(t, "POST", "/api/v1/imports/staff", csv, &res, "Content-Type", "text/csv", signedInAs, "admin"); status != http.StatusOK || res.Created != 1 {
 		t.Fatalf("import the receptionist: HTTP %d %+v", status, res)
 	}
 	figuresCommunity(t, "FIGEV", 3, 3)

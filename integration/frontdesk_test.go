@@ -96,7 +96,7 @@ func TestManageFeeStandards(t *testing.T) {
 	post := func(body map[string]any, want int) {
 		t.Helper()
 		var e apiError
-		if code := call(t, "POST", "/api/v1/communities/FEE/fees", body, &e, signedInAs, "he_yan"); code != want {
+		if code := call(t, "POST", "/api/v1/communities/FEE/fees", body, &e, signedInAs, "ma_lin"); code != want {
 			t.Fatalf("post %v: HTTP %d, want %d (%+v)", body, code, want, e)
 		}
 	}
@@ -151,10 +151,10 @@ func TestManageFeeStandards(t *testing.T) {
 	if first := list.Items[0]; first.Rate != "3.3333" || first.EffectiveTo == nil || *first.EffectiveTo != "2026-07-01" {
 		t.Errorf("first standard %+v, want 3.3333 ending 2026-07-01", first)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "he_yan"); code != http.StatusOK {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "ma_lin"); code != http.StatusOK {
 		t.Fatalf("delete: HTTP %d", code)
 	}
-	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "he_yan"); code != http.StatusConflict {
+	if code := call(t, "DELETE", "/api/v1/communities/FEE/fees/"+itoa(list.Items[1].ID), nil, nil, signedInAs, "ma_lin"); code != http.StatusConflict {
 		t.Fatalf("second delete: HTTP %d", code)
 	}
 }
@@ -190,7 +190,7 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		var f feeStandardView
 		body := map[string]any{"item": "management", "name": "物业服务费", "basis": "area", "unit_type": "residential",
 			"rate": rate, "effective_from": from}
-		if code := call(t, "POST", fees, body, &f, signedInAs, "he_yan"); code != http.StatusCreated {
+		if code := call(t, "POST", fees, body, &f, signedInAs, "ma_lin"); code != http.StatusCreated {
 			t.Fatalf("add %s from %s: HTTP %d", rate, from, code)
 		}
 		return f
@@ -219,12 +219,12 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		headers []string
 		want    int
 	}{
-		{fees + "/abc", []string{signedInAs, "he_yan"}, http.StatusNotFound},
-		{fees + "/0", []string{signedInAs, "he_yan"}, http.StatusNotFound},
-		{fees + "/-1", []string{signedInAs, "he_yan"}, http.StatusNotFound},
-		{fees + "/99999999999999999999", []string{signedInAs, "he_yan"}, http.StatusNotFound},
-		{fees + "/" + itoa(mistake.ID+1_000_000), []string{signedInAs, "he_yan"}, http.StatusNotFound},
-		{"/api/v1/communities/A/fees/" + itoa(mistake.ID), []string{signedInAs, "he_yan"}, http.StatusNotFound},
+		{fees + "/abc", []string{signedInAs, "ma_lin"}, http.StatusNotFound},
+		{fees + "/0", []string{signedInAs, "ma_lin"}, http.StatusNotFound},
+		{fees + "/-1", []string{signedInAs, "ma_lin"}, http.StatusNotFound},
+		{fees + "/99999999999999999999", []string{signedInAs, "ma_lin"}, http.StatusNotFound},
+		{fees + "/" + itoa(mistake.ID+1_000_000), []string{signedInAs, "ma_lin"}, http.StatusNotFound},
+		{"/api/v1/communities/A/fees/" + itoa(mistake.ID), []string{signedInAs, "ma_lin"}, http.StatusNotFound},
 		{fees + "/" + itoa(mistake.ID), []string{signedInAs, asService}, http.StatusUnprocessableEntity},
 		{fees + "/" + itoa(mistake.ID), []string{"X-Staff-Code", "nobody"}, http.StatusUnauthorized},
 	} {
@@ -277,7 +277,7 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 
 	// Twice: 409, saying by whom; the bill stays.
 	e = apiError{}
-	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &e, signedInAs, "he_yan"); code != http.StatusConflict ||
+	if code := call(t, "DELETE", fees+"/"+itoa(mistake.ID), nil, &e, signedInAs, "ma_lin"); code != http.StatusConflict ||
 		e.Error.Code != "already_deleted" || !strings.Contains(e.Error.Message, "ma_lin") {
 		t.Fatalf("second delete: HTTP %d %+v, want 409 already_deleted naming ma_lin", code, e)
 	}

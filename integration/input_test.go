@@ -42,6 +42,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		"choices": []map[string]any{{"key": "A", "text": "是"}, {"key": "B", "text": "否"}}}
 	category := map[string]any{"name": placeholder}
 	staff := []string{signedInAs, "liu_fang"}
+	manager := []string{signedInAs, "ma_lin"} // fee standards are the centre manager's
 
 	for _, tt := range []struct {
 		name, method, path string
@@ -58,9 +59,9 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		{"resident name", "POST", "/api/v1/repairs", body(namedComplaint), nil, 422, "not valid UTF-8"},
 		{"feedback", "POST", "/api/v1/complaints/" + c.Number + "/feedback", body(map[string]any{"message": placeholder}), nil, 422, "not valid UTF-8"},
 		{"visitor name", "POST", "/api/v1/visits", body(visit), staff, 422, "not valid UTF-8"},
-		{"fee name", "POST", "/api/v1/communities/A/fees", body(fee), staff, 422, "not valid UTF-8"},
-		{"category name", "PUT", "/api/v1/handbook/categories/parking", body(category), staff, 422, "not valid UTF-8"},
-		{"exam question", "POST", "/api/v1/training/questions", body(question), staff, 422, "not valid UTF-8"},
+		{"fee name", "POST", "/api/v1/communities/A/fees", body(fee), manager, 422, "not valid UTF-8"},
+		{"category name", "PUT", "/api/v1/handbook/categories/parking", body(category), nil, 422, "not valid UTF-8"},
+		{"exam question", "POST", "/api/v1/training/questions", body(question), nil, 422, "not valid UTF-8"},
 		{"a lone surrogate", "POST", "/api/v1/complaints/" + c.Number + "/feedback", `{"message": "` + marker + `\udc00"}`, nil,
 			422, "U+FFFD"},
 		{"page_size", "GET", "/api/v1/complaints?page_size=500", nil, nil, 422, "page_size must be from 1 to 200 (got 500)"},
@@ -68,7 +69,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 		{"a score as text", "POST", "/api/v1/complaints/" + c.Number + "/callback", `{"reached": true, "score": "5"}`, nil,
 			422, "score must be a whole number"},
 		{"a position as a fraction", "POST", "/api/v1/communities/A/fees",
-			`{"item": "x", "name": "x", "basis": "area", "rate": "1", "effective_from": "2031-01-01", "position": 1.5}`, staff,
+			`{"item": "x", "name": "x", "basis": "area", "rate": "1", "effective_from": "2031-01-01", "position": 1.5}`, manager,
 			422, "position must be a whole number (got 1.5)"},
 		{"unknown case, good signature", "GET", "/api/v1/track/" + sys.tracking.Token("TS20991231-9999", time.Now().Add(time.Hour)),
 			nil, nil, 404, "this link is not valid"},

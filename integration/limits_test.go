@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,7 +160,7 @@ func isTimeout(err error) bool {
 func TestSlowRequestsAreCutAtTheReadTimeout(t *testing.T) {
 	t.Parallel()
 	addr := limitedServer(t, shortLimits(), nil)
-	signedIn := signedInHeaders(t, addr, "zhang_wei")
+	signedIn := signedInHeaders(t, addr, "chen_jing") // a supervisor, who may record cases
 	for _, tt := range []struct{ name, sent string }{
 		{"a body that stops", "POST /api/v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + signedIn + "Content-Length: 1000\r\n\r\n{\"community\": \"A\", "},
 		{"headers that stop", "POST /api/v1/complaints HTTP/1.1\r\nHost: x\r\nContent-Ty"},
@@ -261,6 +262,8 @@ func TestConnectionsAreCapped(t *testing.T) {
 func TestOversizedBodiesAreRefusedUnread(t *testing.T) {
 	t.Parallel()
 	addr := limitedServer(t, api.DefaultLimits(), nil)
+	// A supervisor records cases, an admin imports: each reaches the limit.
+	supervisor, admin := signedInHeaders(t, addr, "chen_jing"), signedInHeaders(t, addr, "admin")
 	for _, tt := range []struct {
 		path   string
 		length int
@@ -273,7 +276,7 @@ func TestOversizedBodiesAreRefusedUnread(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s %d", tt.path, tt.length), func(t *testing.T) {
 			conn := dial(t, addr)
-			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n", tt.path, signedInHeaders(t, addr, "zhang_wei"), tt.length)
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n", tt.path, cmp.Or(map[string]string{"/api/v1/imports/units": admin}[tt.path], supervisor), tt.length)
 			br := bufio.NewReader(conn)
 			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
@@ -307,14 +310,15 @@ func TestEndlessBodiesAreCutAtTheLimit(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
 	chunk := "4000\r\n" + strings.Repeat(" ", 0x4000) + "\r\n" // JSON whitespace, valid as far as it goes
-	signedIn := signedInHeaders(t, addr, "zhang_wei")
+	// A supervisor records cases, an admin imports: each reaches the limit.
+	supervisor, admin := signedInHeaders(t, addr, "chen_jing"), signedInHeaders(t, addr, "admin")
 	for i := range clients {
 		path, contentType := []string{"/api/v1/complaints", "/api/v1/intake/email", "/api/v1/imports/units"}[i%3],
 			[]string{"application/json", "message/rfc822", "text/csv"}[i%3]
 		conn := dial(t, addr)
 		wg.Go(func() {
 			// Send without end until the server closes the connection.
-			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n%sTransfer-Encoding: chunked\r\n\r\n", path, contentType, signedIn)
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\n%sTransfer-Encoding: chunked\r\n\r\n", path, contentType, cmp.Or(map[string]string{"/api/v1/imports/units": admin}[path], supervisor))
 			for {
 				if _, err := io.WriteString(conn, chunk); err != nil {
 					return

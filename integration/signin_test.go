@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,25 +41,28 @@ type session struct {
 type sessions struct {
 	mu      sync.Mutex
 	byID    map[string]session
-	service string
+	service map[string]string // role → token
 }
 
-// serviceToken is the tests' service-role token, made once.
-func (s *sessions) serviceToken(ctx context.Context) (string, error) {
+// serviceToken is the tests' service-role token of a role, made once.
+func (s *sessions) serviceToken(ctx context.Context, role string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.service != "" {
-		return s.service, nil
+	if tok, ok := s.service[role]; ok {
+		return tok, nil
 	}
 	tok, err := auth.NewSecret(auth.APITokenPrefix)
 	if err != nil {
 		return "", err
 	}
 	if _, err := sys.store.CreateToken(ctx, store.Who{Actor: "test"}, store.NewToken{Hash: auth.Hash(tok), Name: "integration service",
-		ServiceRole: "integration", Scopes: []string{"read", "write"}, CreatedBy: "test", TTL: time.Hour}); err != nil {
+		ServiceRole: role, Scopes: []string{"read", "write", "admin"}, CreatedBy: "test", TTL: time.Hour}); err != nil {
 		return "", err
 	}
-	s.service = tok
+	if s.service == nil {
+		s.service = map[string]string{}
+	}
+	s.service[role] = tok
 	return tok, nil
 }
 
@@ -118,8 +122,8 @@ func (t signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	req = req.Clone(req.Context())
 	req.Header.Del(signedInAs)
-	if code == asService {
-		tok, err := t.sessions.serviceToken(req.Context())
+	if role, ok := strings.CutPrefix(code, servicePrefix); ok {
+		tok, err := t.sessions.serviceToken(req.Context(), role)
 		if err != nil {
 			return nil, err
 		}
@@ -142,5 +146,12 @@ func staffClient() *http.Client {
 }
 
 // asService, as the value of signedInAs, sends a service-role token (made
-// once by the store): an identity that names no member of staff.
-const asService = "service:integration"
+// once by the store, with every scope, so that only its role decides): an
+// identity that names no member of staff. It acts
+// with the role centre_manager, which may use every endpoint that needs a
+// named member of staff but the imports; servicePrefix+role sends a token
+// of another role.
+const (
+	servicePrefix = "service:"
+	asService     = servicePrefix + "centre_manager"
+)

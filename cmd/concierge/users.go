@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/concierge-pm/concierge/auth"
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -26,7 +27,7 @@ Usage:
                                                           system role first if the code is new
   concierge users set-password NAME                       set an account's password (its sessions end)
   concierge users disable NAME [--enable]                 disable (or enable again) an account
-  concierge users token (--staff CODE | --service ROLE) --name TEXT [--scopes read,write] [--days 90]
+  concierge users token (--staff CODE | --service ROLE: one of the roles) --name TEXT [--scopes read,write] [--days 90]
                                                           make an API token, printed once
   concierge users revoke-token ID                         revoke an API token
   concierge users list                                    list the accounts
@@ -159,6 +160,9 @@ func runUsers(ctx context.Context, args []string, in io.Reader, out io.Writer) e
 		}
 		if *days < 1 || *days > 365 {
 			return errors.New("--days must be from 1 to 365")
+		}
+		if *service != "" && !domain.Role(*service).Valid() {
+			return fmt.Errorf("--service %q: a service token acts with one of the roles (docs/DESIGN.md §7.6)", *service)
 		}
 		list := strings.Split(*scopes, ",")
 		for _, s := range list {

@@ -93,7 +93,7 @@ func TestUsersCommand(t *testing.T) {
 	if _, err := st.TokenIdentity(ctx, auth.Hash(m[2])); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a revoked token: %v", err)
 	}
-	if out, err := run("", "token", "--service", "erp", "--name", "ERP", "--days", "30"); err != nil || !strings.Contains(out, "ct_") {
+	if out, err := run("", "token", "--service", "auditor", "--name", "ERP", "--days", "30"); err != nil || !strings.Contains(out, "ct_") {
 		t.Fatalf("a service token: %v %q", err, out)
 	}
 	if out, err := run("", "list"); err != nil || !strings.Contains(out, "liqiang") || !strings.Contains(out, "liu_fang") {
