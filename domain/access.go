@@ -111,8 +111,16 @@ func grant(r Role) (Scope, []Permission) {
 		}
 		return out
 	}
-	everyAction := acts(ActionRoute, ActionAcknowledge, ActionFeedback, ActionResolve, ActionCallback, ActionWithdraw,
-		ActionDispatch, ActionArrive, ActionComplete, ActionCancel)
+	// Supervisors and managers take every action of every kind in the
+	// registry, so a new kind's actions need no line here to be taken.
+	var everyAction []Permission
+	for _, k := range Kinds() {
+		for _, a := range k.ActionNames() {
+			if p := ActPermission(a); !slices.Contains(everyAction, p) {
+				everyAction = append(everyAction, p)
+			}
+		}
+	}
 	staff := []Permission{PermOwnAccount, PermCaseRead, PermReferenceRead, PermTrainingRead}
 	reports := []Permission{PermReportRead, PermNotifications, PermScheduleRead, PermVisitRead}
 	switch r {
