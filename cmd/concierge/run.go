@@ -107,6 +107,29 @@ type servers struct {
 	errs         chan error
 }
 
+// listen opens the API's listener and the metrics listener (none when
+// CONCIERGE_METRICS_ADDR is off); callers open them before starting
+// anything heavy, so a taken port fails at once.
+func listen(cfg *config.Config) (ln, mln net.Listener, err error) {
+	ln, err = net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
+	}
+	if mln, err = listenMetrics(cfg); err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	return ln, mln, nil
+}
+
+// closeListeners closes what listen opened.
+func closeListeners(ln, mln net.Listener) {
+	ln.Close()
+	if mln != nil {
+		mln.Close()
+	}
+}
+
 // listenMetrics opens the metrics listener, or none when
 // CONCIERGE_METRICS_ADDR is off; callers open it before starting anything
 // heavy, as they do the API's.
@@ -288,18 +311,11 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	// Fail on a taken HTTP port before starting anything heavy.
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
-	}
-	defer ln.Close()
-	mln, err := listenMetrics(cfg)
+	ln, mln, err := listen(cfg)
 	if err != nil {
 		return err
 	}
-	if mln != nil {
-		defer mln.Close()
-	}
+	defer closeListeners(ln, mln)
 	cfg.Listening(ln.Addr().String())
 	logger.Info("configuration", "config", cfg)
 
@@ -407,18 +423,11 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (choose another with --http-addr): %w", cfg.HTTP.Addr, err)
-	}
-	defer ln.Close()
-	mln, err := listenMetrics(cfg)
+	ln, mln, err := listen(cfg)
 	if err != nil {
 		return err
 	}
-	if mln != nil {
-		defer mln.Close()
-	}
+	defer closeListeners(ln, mln)
 	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
 	logger.Info("api listening", "addr", ln.Addr().String(), "metrics", srv.metricsURL())
 	select {
