@@ -1,0 +1,160 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/concierge-pm/concierge/auth"
+)
+
+// TestCommunityScope: a supervisor who works only in community SCOPEB
+// (staff_communities) asks for the cases, visits, fees, units and figures
+// of demo community A and of SCOPEB. What lies in A does not exist for
+// them (404, not_found; a new case or visit there is 422 as for a
+// community that does not exist) and A's cases and visits are not in
+// their lists; SCOPEB's are. The auditor (every community) and a service
+// token (no member of staff: every community) see both. Not parallel: it
+// adds a member of staff and a community.
+func TestCommunityScope(t *testing.T) {
+	const member, other = "scope_b_sup", "SCOPEB"
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := sys.store.Pool().Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO communities (code, name) VALUES ($1, '范围小区')`, other)
+	exec(`INSERT INTO buildings (community, code, name) VALUES ($1, '1', '1号楼')`, other)
+	exec(`INSERT INTO units (community, building, code, floor_area) VALUES ($1, '1', '1-101', 80)`, other)
+	exec(`INSERT INTO staff (code, name, department, role) VALUES ($1, '范围主管', 'customer_service', 'supervisor')`, member)
+	exec(`INSERT INTO staff_communities (staff_code, community_code) VALUES ($1, $2)`, member, other)
+	t.Cleanup(func() {
+		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE staff SET active = false WHERE code = $1`, member); err != nil {
+			t.Errorf("deactivate %s: %v", member, err)
+		}
+	})
+	pw, err := auth.HashPassword(testPassword, cheapHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.store.CreateMissingAccounts(ctx, pw); err != nil {
+		t.Fatal(err)
+	}
+
+	// A case and a visit in A (by the default member, who works in A), and
+	// in SCOPEB by the member, which their own community allows.
+	inA := create(t, "leak")
+	bodyB := newComplaintBody("leak")
+	bodyB["community"], bodyB["unit"] = other, "1-101"
+	var inB complaint
+	if code := call(t, "POST", "/api/v1/complaints", bodyB, &inB, signedInAs, member); code != http.StatusCreated {
+		t.Fatalf("%s records a complaint in %s: HTTP %d", member, other, code)
+	}
+	visitIn := func(who, community, unit string) visit {
+		t.Helper()
+		var v visit
+		body := map[string]any{"community": community, "unit": unit, "purpose": "inquiry", "visitor_name": "访客"}
+		if code := call(t, "POST", "/api/v1/visits", body, &v, signedInAs, who); code != http.StatusCreated {
+			t.Fatalf("%s records a visit in %s: HTTP %d", who, community, code)
+		}
+		return v
+	}
+	visitA, visitB := visitIn(defaultStaff, "A", "1-101"), visitIn(member, other, "1-101")
+	itoaID := func(v visit) string { return itoa(v.ID) }
+
+	// Every endpoint of one object, and the per-community endpoints.
+	objects := []struct {
+		method, pathA, pathB string
+	}{
+		{"GET", "/api/v1/complaints/" + inA.Number, "/api/v1/complaints/" + inB.Number},
+		{"POST", "/api/v1/complaints/" + inA.Number + "/feedback", ""},
+		{"GET", "/api/v1/complaints/" + inA.Number + "/tracking-link", "/api/v1/complaints/" + inB.Number + "/tracking-link"},
+		{"POST", "/api/v1/complaints/" + inA.Number + "/reveal-phone", "/api/v1/complaints/" + inB.Number + "/reveal-phone"},
+		{"GET", "/api/v1/visits/" + itoaID(visitA), "/api/v1/visits/" + itoaID(visitB)},
+		{"POST", "/api/v1/visits/" + itoaID(visitA) + "/reveal-phone", "/api/v1/visits/" + itoaID(visitB) + "/reveal-phone"},
+		{"POST", "/api/v1/visits/" + itoaID(visitA) + "/exit", ""},
+		{"GET", "/api/v1/communities/A/units", "/api/v1/communities/" + other + "/units"},
+		{"GET", "/api/v1/communities/A/fees", "/api/v1/communities/" + other + "/fees"},
+		{"GET", "/api/v1/units/A/1-101/fees", ""},
+		{"GET", "/api/v1/kpis?community=A", "/api/v1/kpis?community=" + other},
+		{"GET", "/api/v1/reports/complaints?community=A", "/api/v1/reports/complaints?community=" + other},
+	}
+	for _, o := range objects {
+		var e apiError
+		var body any
+		if o.method == "POST" {
+			body = map[string]any{"score": 5}
+		}
+		if code := call(t, o.method, o.pathA, body, &e, signedInAs, member); code != http.StatusNotFound || e.Error.Code != "not_found" {
+			t.Errorf("%s %s as %s (outside): HTTP %d %q, want 404 not_found", o.method, o.pathA, member, code, e.Error.Code)
+		}
+		for _, who := range []string{defaultStaff, "auditor", asService} {
+			if o.method != "GET" {
+				break
+			}
+			if who == "auditor" && strings.HasSuffix(o.pathA, "/tracking-link") {
+				continue // the auditor may not see tracking links at all
+			}
+			if code := call(t, "GET", o.pathA, nil, nil, signedInAs, who); code != http.StatusOK {
+				t.Errorf("GET %s as %s (A or every community): HTTP %d", o.pathA, who, code)
+			}
+		}
+		if o.pathB == "" {
+			continue
+		}
+		if code := call(t, o.method, o.pathB, body, nil, signedInAs, member); code != http.StatusOK {
+			t.Errorf("%s %s as %s (inside): HTTP %d", o.method, o.pathB, member, code)
+		}
+	}
+
+	// The lists: the member's shows SCOPEB's and not A's; every
+	// community's shows both.
+	listed := func(who, path, field string) []string {
+		t.Helper()
+		var out struct{ Items []map[string]any }
+		if code := call(t, "GET", path, nil, &out, signedInAs, who); code != http.StatusOK {
+			t.Fatalf("GET %s as %s: HTTP %d", path, who, code)
+		}
+		var got []string
+		for _, it := range out.Items {
+			v := it[field]
+			if f, ok := v.(float64); ok {
+				v = int64(f)
+			}
+			got = append(got, fmt.Sprint(v))
+		}
+		return got
+	}
+	lists := []struct{ path, field, a, b string }{
+		{"/api/v1/complaints?page_size=200", "number", inA.Number, inB.Number},
+		{"/api/v1/visits", "id", itoaID(visitA), itoaID(visitB)},
+	}
+	for _, l := range lists {
+		got := listed(member, l.path, l.field)
+		if slices.Contains(got, l.a) || !slices.Contains(got, l.b) {
+			t.Errorf("GET %s as %s lists %v: want %s and not %s", l.path, member, got, l.b, l.a)
+		}
+		for _, who := range []string{"auditor", asService} {
+			if got := listed(who, l.path, l.field); !slices.Contains(got, l.a) || !slices.Contains(got, l.b) {
+				t.Errorf("GET %s as %s lists %v: want %s and %s", l.path, who, got, l.a, l.b)
+			}
+		}
+	}
+
+	// Recording in a community outside: 422, as for one that does not
+	// exist, and nothing recorded.
+	for path, body := range map[string]any{
+		"/api/v1/complaints": newComplaintBody("leak"),
+		"/api/v1/visits":     map[string]any{"community": "A", "unit": "1-101", "purpose": "inquiry", "visitor_name": "访客"},
+	} {
+		var e apiError
+		if code := call(t, "POST", path, body, &e, signedInAs, member); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error.Message, "does not exist") {
+			t.Errorf("POST %s in A as %s: HTTP %d %+v, want 422: does not exist", path, member, code, e.Error)
+		}
+	}
+}
