@@ -158,3 +158,58 @@ func TestCommunityScope(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffImportCommunities: the staff import's optional communities
+// column gives a member the communities they work in, replaces them when
+// it names others, keeps them when blank, and refuses a community that
+// does not exist, changing nothing. Not parallel: it adds a member of
+// staff (a supervisor, whom no campaign or exam enrols).
+func TestStaffImportCommunities(t *testing.T) {
+	const member = "scope_import"
+	ctx := context.Background()
+	t.Cleanup(func() {
+		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE staff SET active = false WHERE code = $1`, member); err != nil {
+			t.Errorf("deactivate %s: %v", member, err)
+		}
+	})
+	if _, err := sys.store.Pool().Exec(ctx, `INSERT INTO communities (code, name) VALUES ('SCOPEIMP', '导入小区')
+		ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+	held := func() string {
+		t.Helper()
+		var got string
+		if err := sys.store.Pool().QueryRow(ctx, `SELECT coalesce(string_agg(community_code, ';' ORDER BY community_code), '')
+			FROM staff_communities WHERE staff_code = $1`, member).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	steps := []struct {
+		name, communities string
+		status            int
+		created, updated  int
+		unchanged         int
+		want              string // the member's communities after the step
+	}{
+		{"new member with one community", "SCOPEIMP", http.StatusOK, 1, 0, 0, "SCOPEIMP"},
+		{"a second community", "A；SCOPEIMP", http.StatusOK, 0, 1, 0, "A;SCOPEIMP"},
+		{"the same again", "SCOPEIMP;A", http.StatusOK, 0, 0, 1, "A;SCOPEIMP"},
+		{"blank keeps them", "", http.StatusOK, 0, 0, 1, "A;SCOPEIMP"},
+		{"one taken away", "A", http.StatusOK, 0, 1, 0, "A"},
+		{"an unknown community changes nothing", "A;NOSUCH", http.StatusUnprocessableEntity, 0, 0, 0, "A"},
+	}
+	for _, s := range steps {
+		csv := "code,name,department,role,communities\n" + member + ",导入主管,customer_service,supervisor," + s.communities + "\n"
+		code, out := postFile(t, "/api/v1/imports/staff", "text/csv", []byte(csv), signedInAs, "admin")
+		if code != s.status || out.Created != s.created || out.Updated != s.updated || out.Unchanged != s.unchanged {
+			t.Errorf("%s: HTTP %d %+v, want %d created %d updated %d unchanged %d", s.name, code, out, s.status, s.created, s.updated, s.unchanged)
+		}
+		if code == http.StatusUnprocessableEntity && (len(out.Problems) != 1 || out.Problems[0].Column != "communities") {
+			t.Errorf("%s: problems %+v, want one in communities", s.name, out.Problems)
+		}
+		if got := held(); got != s.want {
+			t.Errorf("%s: communities %q, want %q", s.name, got, s.want)
+		}
+	}
+}
