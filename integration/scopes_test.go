@@ -12,13 +12,14 @@ import (
 )
 
 // TestCommunityScope: a supervisor who works only in community SCOPEB
-// (staff_communities) asks for the cases, visits, fees, units and figures
-// of demo community A and of SCOPEB. What lies in A does not exist for
-// them (404, not_found; a new case or visit there is 422 as for a
-// community that does not exist) and A's cases and visits are not in
-// their lists; SCOPEB's are. The auditor (every community) and a service
-// token (no member of staff: every community) see both. Not parallel: it
-// adds a member of staff and a community.
+// (staff_communities) asks for the cases, visits, emails, fees, units and
+// figures of demo community A and of SCOPEB. What lies in A does not exist
+// for them (404, not_found; a new case or visit there is 422 as for a
+// community that does not exist) and is not in their lists (cases,
+// visits, the email queue, notifications); SCOPEB's is. The auditor
+// (every community) and a service token (no member of staff: every
+// community) see both. Not parallel: it adds a member of staff and a
+// community.
 func TestCommunityScope(t *testing.T) {
 	const member, other = "scope_b_sup", "SCOPEB"
 	ctx := context.Background()
@@ -143,6 +144,48 @@ func TestCommunityScope(t *testing.T) {
 			if got := listed(who, l.path, l.field); !slices.Contains(got, l.a) || !slices.Contains(got, l.b) {
 				t.Errorf("GET %s as %s lists %v: want %s and %s", l.path, who, got, l.a, l.b)
 			}
+		}
+	}
+
+	// The email queue: a message from a household of A is not in the
+	// member's queue and does not exist for them; one that matched nobody
+	// is everyone's to triage.
+	var mailA, mailNobody int64
+	if err := sys.store.Pool().QueryRow(ctx, `INSERT INTO inbound_emails (dedupe_key, sender, subject, household_id, status)
+		SELECT 'scope-a', 'scope-a@example.com', '范围测试', h.id, 'triage' FROM households h JOIN units u ON u.id = h.unit_id
+		WHERE u.community = 'A' ORDER BY h.id LIMIT 1 RETURNING id`).Scan(&mailA); err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.store.Pool().QueryRow(ctx, `INSERT INTO inbound_emails (dedupe_key, sender, subject, status)
+		VALUES ('scope-nobody', 'scope-nobody@example.com', '范围测试', 'triage') RETURNING id`).Scan(&mailNobody); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // out of the queue other tests read
+		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE inbound_emails SET status = 'dismissed'
+			WHERE dedupe_key IN ('scope-a', 'scope-nobody')`); err != nil {
+			t.Errorf("dismiss the test emails: %v", err)
+		}
+	})
+	for _, path := range []string{"/api/v1/intake/emails/" + itoa(mailA) + "/reveal-phone", "/api/v1/intake/emails/" + itoa(mailA) + "/dismiss"} {
+		var e apiError
+		if code := call(t, "POST", path, map[string]any{"reason": "范围"}, &e, signedInAs, member); code != http.StatusNotFound || e.Error.Code != "not_found" {
+			t.Errorf("POST %s as %s (outside): HTTP %d %q, want 404 not_found", path, member, code, e.Error.Code)
+		}
+	}
+	if code := call(t, "POST", "/api/v1/intake/emails/"+itoa(mailNobody)+"/reveal-phone", nil, nil, signedInAs, member); code != http.StatusOK {
+		t.Errorf("reveal an email that matched nobody as %s: HTTP %d", member, code)
+	}
+	for who, want := range map[string][]string{member: {itoa(mailNobody)}, defaultStaff: {itoa(mailA), itoa(mailNobody)}} {
+		got := listed(who, "/api/v1/intake/emails", "id")
+		if slices.Contains(got, itoa(mailA)) != slices.Contains(want, itoa(mailA)) || !slices.Contains(got, itoa(mailNobody)) {
+			t.Errorf("the email queue of %s: %v, want %v among them and no other of these", who, got, want)
+		}
+	}
+
+	// Notifications: those of A's case are not the member's.
+	for who, want := range map[string]bool{member: false, defaultStaff: true} {
+		if got := listed(who, "/api/v1/notifications?number="+inA.Number, "number"); (len(got) > 0) != want {
+			t.Errorf("the notifications of %s as %s: %v, want some: %t", inA.Number, who, got, want)
 		}
 	}
 
