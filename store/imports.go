@@ -78,8 +78,8 @@ func (s *Store) ImportReference(ctx context.Context, who Who, b refdata.Batch, d
 			}
 		}
 		// A staff file can change who holds which role: the trail keeps
-		// each changed member's role, department and state before and
-		// after (not their contact details).
+		// each changed member's role, department, communities and state
+		// before and after (not their contact details).
 		var staffBefore map[string]staffDuty
 		if b.Kind == refdata.Staff {
 			var err error
@@ -704,6 +704,9 @@ type staffDuty struct {
 	Department string `json:"department"`
 	Role       string `json:"role"`
 	Active     bool   `json:"active"`
+	// Communities are what the member reaches (docs/DESIGN.md §7.6),
+	// sorted and joined by ";".
+	Communities string `json:"communities"`
 }
 
 // staffDuties reads the stored duties of the staff a file names.
@@ -713,13 +716,16 @@ func staffDuties(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember) (ma
 		codes[i] = r.Code
 	}
 	out := map[string]staffDuty{}
-	q, err := tx.Query(ctx, `SELECT code, name, department, role, active FROM staff WHERE code = ANY($1)`, codes)
+	q, err := tx.Query(ctx, `SELECT code, name, department, role, active,
+			coalesce((SELECT string_agg(sc.community_code, ';' ORDER BY sc.community_code)
+				FROM staff_communities sc WHERE sc.staff_code = staff.code), '')
+		FROM staff WHERE code = ANY($1)`, codes)
 	if err != nil {
 		return nil, fmt.Errorf("read staff for the audit trail: %w", err)
 	}
 	var code string
 	var d staffDuty
-	if _, err := pgx.ForEachRow(q, []any{&code, &d.Name, &d.Department, &d.Role, &d.Active}, func() error {
+	if _, err := pgx.ForEachRow(q, []any{&code, &d.Name, &d.Department, &d.Role, &d.Active, &d.Communities}, func() error {
 		out[code] = d
 		return nil
 	}); err != nil {
