@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
 )
 
 // communityScope is how far the caller reaches among communities
@@ -17,6 +18,11 @@ import (
 // nil, so an empty list reaches nothing.
 func communityScope(c *gin.Context) (codes []string, all bool) {
 	id, _ := identity(c)
+	return reach(id)
+}
+
+// reach is communityScope of an identity.
+func reach(id store.Identity) (codes []string, all bool) {
 	switch roleOf(id).Scope() {
 	case domain.ScopeCommunities, domain.ScopeDepartment:
 		if id.StaffCode == "" {

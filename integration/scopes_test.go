@@ -47,6 +47,15 @@ func TestCommunityScope(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Who they are says where they work; the auditor's says nothing, as
+	// they reach every community.
+	for who, want := range map[string][]string{member: {other}, "auditor": nil} {
+		var me struct{ Communities []string }
+		if code := call(t, "GET", "/api/v1/auth/me", nil, &me, signedInAs, who); code != http.StatusOK || !slices.Equal(me.Communities, want) {
+			t.Errorf("GET /auth/me as %s: HTTP %d %v, want %v", who, code, me.Communities, want)
+		}
+	}
+
 	// A case and a visit in A (by the default member, who works in A), and
 	// in SCOPEB by the member, which their own community allows.
 	inA := create(t, "leak")
