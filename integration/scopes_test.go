@@ -21,7 +21,7 @@ import (
 // community) see both. Not parallel: it adds a member of staff and a
 // community.
 func TestCommunityScope(t *testing.T) {
-	const member, other = "scope_b_sup", "SCOPEB"
+	const member, handler, other = "scope_b_sup", "scope_b_hand", "SCOPEB"
 	ctx := context.Background()
 	exec := func(q string, args ...any) {
 		t.Helper()
@@ -34,9 +34,26 @@ func TestCommunityScope(t *testing.T) {
 	exec(`INSERT INTO units (community, building, code, floor_area) VALUES ($1, '1', '1-101', 80)`, other)
 	exec(`INSERT INTO staff (code, name, department, role) VALUES ($1, '范围主管', 'customer_service', 'supervisor')`, member)
 	exec(`INSERT INTO staff_communities (staff_code, community_code) VALUES ($1, $2)`, member, other)
+	// An engineering handler of SCOPEB: the department scope lies within
+	// the communities.
+	exec(`INSERT INTO staff (code, name, department, role) VALUES ($1, '范围处理人', 'engineering', 'handler')`, handler)
+	exec(`INSERT INTO staff_communities (staff_code, community_code) VALUES ($1, $2)`, handler, other)
 	t.Cleanup(func() {
-		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE staff SET active = false WHERE code = $1`, member); err != nil {
-			t.Errorf("deactivate %s: %v", member, err)
+		// The handler leaves no record: the list of engineering's staff is
+		// another test's. The member recorded cases and stays, inactive.
+		for q, code := range map[string]string{
+			`UPDATE staff SET active = false WHERE code = $1`: member,
+			`WITH s AS (DELETE FROM sessions WHERE username IN (SELECT username FROM accounts WHERE staff_code = $1)),
+				a AS (DELETE FROM accounts WHERE staff_code = $1),
+				c AS (DELETE FROM staff_communities WHERE staff_code = $1)
+			SELECT 1`: handler,
+		} {
+			if _, err := sys.store.Pool().Exec(context.Background(), q, code); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+		if _, err := sys.store.Pool().Exec(context.Background(), `DELETE FROM staff WHERE code = $1`, handler); err != nil {
+			t.Errorf("remove %s: %v", handler, err)
 		}
 	})
 	pw, err := auth.HashPassword(testPassword, cheapHash())
@@ -64,6 +81,32 @@ func TestCommunityScope(t *testing.T) {
 	var inB complaint
 	if code := call(t, "POST", "/api/v1/complaints", bodyB, &inB, signedInAs, member); code != http.StatusCreated {
 		t.Fatalf("%s records a complaint in %s: HTTP %d", member, other, code)
+	}
+	// listed is a field of each item of a list, as who sees it.
+	listed := func(who, path, field string) []string {
+		t.Helper()
+		var out struct{ Items []map[string]any }
+		if code := call(t, "GET", path, nil, &out, signedInAs, who); code != http.StatusOK {
+			t.Fatalf("GET %s as %s: HTTP %d", path, who, code)
+		}
+		var got []string
+		for _, it := range out.Items {
+			v := it[field]
+			if f, ok := v.(float64); ok {
+				v = int64(f)
+			}
+			got = append(got, fmt.Sprint(v))
+		}
+		return got
+	}
+	// Both are engineering's: the handler reaches SCOPEB's only.
+	for number, want := range map[string]int{inA.Number: http.StatusNotFound, inB.Number: http.StatusOK} {
+		if code := call(t, "GET", "/api/v1/complaints/"+number, nil, nil, signedInAs, handler); code != want {
+			t.Errorf("GET complaint %s as %s: HTTP %d, want %d", number, handler, code, want)
+		}
+	}
+	if got := listed(handler, "/api/v1/complaints?page_size=200", "number"); slices.Contains(got, inA.Number) || !slices.Contains(got, inB.Number) {
+		t.Errorf("the complaints of %s: %v, want %s and not %s", handler, got, inB.Number, inA.Number)
 	}
 	visitIn := func(who, community, unit string) visit {
 		t.Helper()
@@ -124,22 +167,6 @@ func TestCommunityScope(t *testing.T) {
 
 	// The lists: the member's shows SCOPEB's and not A's; every
 	// community's shows both.
-	listed := func(who, path, field string) []string {
-		t.Helper()
-		var out struct{ Items []map[string]any }
-		if code := call(t, "GET", path, nil, &out, signedInAs, who); code != http.StatusOK {
-			t.Fatalf("GET %s as %s: HTTP %d", path, who, code)
-		}
-		var got []string
-		for _, it := range out.Items {
-			v := it[field]
-			if f, ok := v.(float64); ok {
-				v = int64(f)
-			}
-			got = append(got, fmt.Sprint(v))
-		}
-		return got
-	}
 	lists := []struct{ path, field, a, b string }{
 		{"/api/v1/complaints?page_size=200", "number", inA.Number, inB.Number},
 		{"/api/v1/visits", "id", itoaID(visitA), itoaID(visitB)},
@@ -188,6 +215,39 @@ func TestCommunityScope(t *testing.T) {
 		got := listed(who, "/api/v1/intake/emails", "id")
 		if slices.Contains(got, itoa(mailA)) != slices.Contains(want, itoa(mailA)) || !slices.Contains(got, itoa(mailNobody)) {
 			t.Errorf("the email queue of %s: %v, want %v among them and no other of these", who, got, want)
+		}
+	}
+
+	// Callback tasks: a task of a household of A, in a month long gone
+	// (this month's campaign is the campaign test's), is not in the
+	// member's list and does not exist for them.
+	var task int64
+	if err := sys.store.Pool().QueryRow(ctx, `WITH c AS (INSERT INTO callback_campaigns (month, target, active_households)
+			VALUES ('2001-01', 0.2, 1) RETURNING month)
+		INSERT INTO callback_tasks (month, household_id, assignee, reason)
+		SELECT c.month, h.id, 'liu_fang', 'sample' FROM c, households h JOIN units u ON u.id = h.unit_id
+		WHERE u.community = 'A' ORDER BY h.id LIMIT 1 RETURNING id`).Scan(&task); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, q := range []string{`DELETE FROM callback_tasks WHERE month = '2001-01'`, `DELETE FROM callback_campaigns WHERE month = '2001-01'`} {
+			if _, err := sys.store.Pool().Exec(context.Background(), q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	for path, body := range map[string]any{
+		"/api/v1/callbacks/" + itoa(task) + "/reveal-phone": nil,
+		"/api/v1/callbacks/" + itoa(task) + "/result":       map[string]any{"reached": false},
+	} {
+		var e apiError
+		if code := call(t, "POST", path, body, &e, signedInAs, member); code != http.StatusNotFound || e.Error.Code != "not_found" {
+			t.Errorf("POST %s as %s (outside): HTTP %d %q, want 404 not_found", path, member, code, e.Error.Code)
+		}
+	}
+	for who, want := range map[string]bool{member: false, defaultStaff: true} {
+		if got := listed(who, "/api/v1/callbacks?month=2001-01", "id"); slices.Contains(got, itoa(task)) != want {
+			t.Errorf("the callback tasks of 2001-01 as %s: %v, want %d among them: %t", who, got, task, want)
 		}
 	}
 
