@@ -145,14 +145,11 @@ func (s *Server) revealCasePhone(kind domain.Kind) func(*gin.Context) error {
 
 // revealVisitPhone answers POST /api/v1/visits/{id}/reveal-phone.
 func (s *Server) revealVisitPhone(c *gin.Context) error {
-	id, err := visitID(c)
+	v, err := s.visitOf(c)
 	if err != nil {
 		return err
 	}
-	v, err := s.cfg.Store.VisitByID(c.Request.Context(), id)
-	if err != nil {
-		return orNotFound(err, notFoundf("no visit %d", id))
-	}
+	id := v.ID
 	return s.revealed(c, "visit", strconv.FormatInt(id, 10), gin.H{"id": id, "phone": v.VisitorPhone})
 }
 
@@ -164,6 +161,9 @@ func (s *Server) revealCallbackPhone(c *gin.Context) error {
 		return notFoundf("no callback task %q", c.Param("id"))
 	}
 	t, err := s.cfg.Store.CallbackTaskByID(c.Request.Context(), id)
+	if err == nil && !inCommunities(c, t.Community) {
+		err = store.ErrNotFound // outside the caller's communities (docs/DESIGN.md §7.6)
+	}
 	if err != nil {
 		return orNotFound(err, notFoundf("no callback task %d", id))
 	}

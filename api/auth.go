@@ -209,7 +209,13 @@ func meJSON(id store.Identity) gin.H {
 
 func (s *Server) me(c *gin.Context) error {
 	id, _ := identity(c)
-	c.JSON(http.StatusOK, meJSON(id))
+	h := meJSON(id)
+	// The communities the caller reaches (docs/DESIGN.md §7.6); absent
+	// when they reach every community.
+	if codes, all := reach(id); !all {
+		h["communities"] = codes
+	}
+	c.JSON(http.StatusOK, h)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,6 +35,10 @@ func (s *Server) listCallbacks(c *gin.Context) error {
 	items, err := s.cfg.Store.CallbackTasks(c.Request.Context(), month, c.Query("assignee"))
 	if err != nil {
 		return err
+	}
+	// Only the tasks of the caller's communities (docs/DESIGN.md §7.6).
+	if codes, all := communityScope(c); !all {
+		items = slices.DeleteFunc(items, func(t store.CallbackTask) bool { return !slices.Contains(codes, t.Community) })
 	}
 	// The receptionist reveals the number of the task she dials (audited).
 	for i := range items {
@@ -94,6 +99,9 @@ func (s *Server) recordCallResult(c *gin.Context) error {
 	actor := actor(c)
 	ctx := c.Request.Context()
 	task, err := s.cfg.Store.CallbackTaskByID(ctx, id)
+	if err == nil && !inCommunities(c, task.Community) {
+		err = store.ErrNotFound // outside the caller's communities (docs/DESIGN.md §7.6)
+	}
 	if err != nil {
 		return orNotFound(err, notFoundf("no callback task %d", id))
 	}

@@ -143,8 +143,10 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	} else if err != nil {
 		return recordedCase{}, err
 	}
+	// A community outside the caller's is answered as one with no such
+	// unit (422, docs/DESIGN.md §7.6): the request, not a path, names it.
 	unit, household, err := s.cfg.Store.UnitByCode(ctx, req.Community, req.Unit)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || err == nil && !inCommunities(c, req.Community) {
 		return recordedCase{}, invalidf("unit %q does not exist in community %q", req.Unit, req.Community)
 	} else if err != nil {
 		return recordedCase{}, err
@@ -545,9 +547,13 @@ func departmentScope(c *gin.Context) (own string, scoped bool) {
 	return id.Department, roleOf(id).Scope() == domain.ScopeDepartment
 }
 
-// inScope says whether the caller may see a case: a department-scoped
-// role only the cases its department holds.
+// inScope says whether the caller may see a case: only in the caller's
+// communities, and for a department-scoped role only the cases its
+// department holds there.
 func inScope(c *gin.Context, view store.Case) bool {
+	if !inCommunities(c, view.Community) {
+		return false
+	}
 	own, scoped := departmentScope(c)
 	return !scoped || own != "" && view.Department == own
 }
@@ -758,7 +764,7 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 		return err
 	}
 	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
-		Community: q.Community, Query: query, PageSize: pageSize, PageToken: q.PageToken}
+		Community: q.Community, Communities: scopedCommunities(c), Query: query, PageSize: pageSize, PageToken: q.PageToken}
 	if q.Breached != "" {
 		b := q.Breached == "true"
 		f.Breached = &b

@@ -148,7 +148,7 @@ func (s *Server) listInboundEmails(c *gin.Context) error {
 	if status != "triage" && status != "opened" && status != "dismissed" {
 		return invalid("status must be triage, opened or dismissed")
 	}
-	items, err := s.cfg.Store.ListInbound(c.Request.Context(), status, 500)
+	items, err := s.cfg.Store.ListInbound(c.Request.Context(), status, scopedCommunities(c), 500)
 	if err != nil {
 		return err
 	}
@@ -166,6 +166,12 @@ func (s *Server) inboundEmail(c *gin.Context) (store.InboundEmail, error) {
 		return store.InboundEmail{}, notFoundf("no inbound email %q", c.Param("id"))
 	}
 	e, err := s.cfg.Store.InboundByID(c.Request.Context(), id)
+	if err == nil && e.Community != "" && !inCommunities(c, e.Community) {
+		// A message from a household outside the caller's communities
+		// does not exist for them; one that matched nobody is everyone's
+		// to triage (docs/DESIGN.md §7.6).
+		err = store.ErrNotFound
+	}
 	return e, orNotFound(err, notFoundf("no inbound email %q", c.Param("id")))
 }
 

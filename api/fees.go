@@ -75,7 +75,7 @@ func (s *Server) listFeeStandards(c *gin.Context) error {
 	default:
 		return invalid("deleted must be true or false")
 	}
-	if !codeRE.MatchString(community) {
+	if !codeRE.MatchString(community) || !inCommunities(c, community) {
 		return notFoundf("no community %q", community)
 	}
 	fees, err := s.cfg.Store.FeeStandards(c.Request.Context(), community, day, withDeleted)
@@ -149,7 +149,7 @@ func (s *Server) addFeeStandard(c *gin.Context) error {
 		return err
 	}
 	community := c.Param("code")
-	if !codeRE.MatchString(community) {
+	if !codeRE.MatchString(community) || !inCommunities(c, community) {
 		return notFoundf("no community %q", community)
 	}
 	f, err := req.toStandard(community)
@@ -179,7 +179,7 @@ func (s *Server) addFeeStandard(c *gin.Context) error {
 func (s *Server) deleteFeeStandard(c *gin.Context) error {
 	community, param := c.Param("code"), c.Param("id")
 	id, err := strconv.ParseInt(param, 10, 64)
-	if err != nil || id <= 0 || !codeRE.MatchString(community) {
+	if err != nil || id <= 0 || !codeRE.MatchString(community) || !inCommunities(c, community) {
 		return notFoundf("no fee standard %q in community %q", param, community)
 	}
 	d, err := s.cfg.Store.DeleteFeeStandard(c.Request.Context(), community, id, who(c))
@@ -223,7 +223,7 @@ func (s *Server) unitFees(c *gin.Context) error {
 	if err != nil {
 		return invalid(err.Error())
 	}
-	if !codeRE.MatchString(community) || !codeRE.MatchString(code) {
+	if !codeRE.MatchString(community) || !codeRE.MatchString(code) || !inCommunities(c, community) {
 		return notFoundf("no unit %q in community %q", code, community)
 	}
 	basis, err := s.cfg.Store.UnitFees(c.Request.Context(), community, code, period.First())

@@ -73,6 +73,10 @@ func (s *Server) communityFilter(c *gin.Context) (string, error) {
 	if community == "" {
 		return "", nil
 	}
+	if !inCommunities(c, community) {
+		// Outside the caller's communities (docs/DESIGN.md §7.6).
+		return "", notFoundf("no community %q", community)
+	}
 	err := s.cfg.Store.CommunityExists(c.Request.Context(), community)
 	return community, orNotFound(err, notFoundf("no community %q", community))
 }

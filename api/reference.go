@@ -25,7 +25,7 @@ func (s *Server) listCommunities(c *gin.Context) error {
 }
 
 func (s *Server) listUnits(c *gin.Context) error {
-	if !codeRE.MatchString(c.Param("code")) {
+	if !codeRE.MatchString(c.Param("code")) || !inCommunities(c, c.Param("code")) {
 		return notFoundf("no community %q", c.Param("code"))
 	}
 	items, err := s.cfg.Store.Units(c.Request.Context(), c.Param("code"))
@@ -268,7 +268,7 @@ func (s *Server) listNotifications(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.cfg.Store.Notifications(c.Request.Context(), status, number, limit)
+	items, err := s.cfg.Store.Notifications(c.Request.Context(), status, number, scopedCommunities(c), limit)
 	if err != nil {
 		return err
 	}

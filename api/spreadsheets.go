@@ -313,6 +313,7 @@ func (s *Server) parseExportQuery(c *gin.Context) (exportQuery, error) {
 	q := exportQuery{filter: store.CaseFilter{
 		Kind: domain.Kind(c.Query("kind")), Status: c.Query("status"), Category: c.Query("category"),
 		Department: c.Query("department"), Community: c.Query("community"), PageSize: exportPageSize,
+		Communities: scopedCommunities(c), // the caller's communities only (docs/DESIGN.md §7.6)
 	}}
 	if k := q.filter.Kind; k != "" && !k.Valid() {
 		return q, errors.New("kind must be one of: " + strings.Join(domain.KindNames(), ", "))

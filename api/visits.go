@@ -65,6 +65,11 @@ func (s *Server) createVisit(c *gin.Context) error {
 	if err := req.normalize(); err != nil {
 		return invalid(err.Error())
 	}
+	// A community outside the receptionist's is answered as one that does
+	// not exist (422, docs/DESIGN.md §7.6).
+	if !inCommunities(c, req.Community) {
+		return invalidf("community %q does not exist", req.Community)
+	}
 	key, err := idempotencyKeyOf(c)
 	if err != nil {
 		return err
@@ -107,14 +112,24 @@ func visitID(c *gin.Context) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) getVisit(c *gin.Context) error {
+// visitOf loads the visit named in the path, or is 404; a visit outside
+// the caller's communities does not exist for them (docs/DESIGN.md §7.6).
+func (s *Server) visitOf(c *gin.Context) (store.Visit, error) {
 	id, err := visitID(c)
 	if err != nil {
-		return err
+		return store.Visit{}, err
 	}
 	v, err := s.cfg.Store.VisitByID(c.Request.Context(), id)
+	if err == nil && !inCommunities(c, v.Community) {
+		err = store.ErrNotFound
+	}
+	return v, orNotFound(err, notFoundf("no visit %d", id))
+}
+
+func (s *Server) getVisit(c *gin.Context) error {
+	v, err := s.visitOf(c)
 	if err != nil {
-		return orNotFound(err, notFoundf("no visit %d", id))
+		return err
 	}
 	c.JSON(http.StatusOK, s.visitView(v))
 	return nil
@@ -127,10 +142,11 @@ type exitRequest struct {
 
 // exitVisit records the satisfaction rating a visitor gives on leaving.
 func (s *Server) exitVisit(c *gin.Context) error {
-	id, err := visitID(c)
+	seen, err := s.visitOf(c)
 	if err != nil {
 		return err
 	}
+	id := seen.ID
 	var req exitRequest
 	if err := bindBody(c, &req); err != nil {
 		return err
@@ -192,7 +208,8 @@ func (s *Server) listVisits(c *gin.Context) error {
 		return err
 	}
 	visits, err := s.cfg.Store.ListVisits(c.Request.Context(), store.VisitFilter{
-		From: from, To: to, Community: c.Query("community"), Receptionist: c.Query("receptionist"), Limit: limit})
+		From: from, To: to, Community: c.Query("community"), Communities: scopedCommunities(c),
+		Receptionist: c.Query("receptionist"), Limit: limit})
 	if err != nil {
 		return err
 	}

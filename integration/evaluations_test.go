@@ -115,6 +115,7 @@ func seedEvaluationSeptember(t *testing.T) {
 		}
 	})
 	exec(`INSERT INTO communities (code, name) VALUES ('EVAL', '考评测试小区')`)
+	exec(servedLikeA, "EVAL")
 	exec(`INSERT INTO buildings (community, code, name) VALUES ('EVAL', '1', '1号楼')`)
 	for i := 1; i <= 6; i++ {
 		exec(`WITH u AS (INSERT INTO units (community, building, code, floor_area) VALUES ('EVAL', '1', $1, 80) RETURNING id)

@@ -26,6 +26,7 @@ func figuresCommunity(t *testing.T, code string, units, active int) {
 		}
 	}
 	exec(`INSERT INTO communities (code, name) VALUES ($1, $2)`, code, "测试小区 "+code)
+	exec(servedLikeA, code)
 	exec(`INSERT INTO buildings (community, code, name) VALUES ($1, '1', '1号楼')`, code)
 	for i := 1; i <= units; i++ {
 		exec(`WITH u AS (INSERT INTO units (community, building, code, floor_area) VALUES ($1, '1', $2, 80) RETURNING id)

@@ -93,6 +93,9 @@ func TestManageFeeStandards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := sys.store.Pool().Exec(ctx, servedLikeA, "FEE"); err != nil {
+		t.Fatal(err)
+	}
 	post := func(body map[string]any, want int) {
 		t.Helper()
 		var e apiError
@@ -183,6 +186,9 @@ func TestDeleteFeeStandardRestoresTheBill(t *testing.T) {
 		if _, err := sys.store.Pool().Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := sys.store.Pool().Exec(ctx, servedLikeA, "FEEDEL"); err != nil {
+		t.Fatal(err)
 	}
 	const fees = "/api/v1/communities/FEEDEL/fees"
 	add := func(rate, from string) feeStandardView {

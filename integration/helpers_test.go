@@ -210,6 +210,12 @@ func fastCategory(t *testing.T, code string, limits map[string]string) {
 	}
 }
 
+// servedLikeA gives a community a test made to everyone who works in demo
+// community A, as an administrator would (staff_communities, docs/DESIGN.md
+// §7.6): the tests act as demo staff there.
+const servedLikeA = `INSERT INTO staff_communities (staff_code, community_code)
+	SELECT staff_code, $1 FROM staff_communities WHERE community_code = 'A' ON CONFLICT DO NOTHING`
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -28,6 +28,7 @@ func TestKPIsAgainstHandCount(t *testing.T) {
 		}
 	}
 	exec(`INSERT INTO communities (code, name) VALUES ('KPI', '指标测试小区')`)
+	exec(servedLikeA, "KPI")
 	exec(`INSERT INTO buildings (community, code, name) VALUES ('KPI', '1', '1号楼')`)
 	// Ten households living there, one moved out.
 	for i := 1; i <= 11; i++ {

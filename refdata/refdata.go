@@ -73,6 +73,9 @@ type StaffMember struct {
 	Code, Name, Department, Role string
 	Active                       bool
 	Email, Phone                 string
+	// Communities replace the member's communities; nil (a blank cell or
+	// no column) keeps those on record.
+	Communities []string
 }
 
 // Batch holds the parsed rows of one file; only the slice for its Kind is filled.

@@ -149,6 +149,16 @@ func TestParseCSVGood(t *testing.T) {
 			}},
 		},
 		{
+			name:  "staff communities: sorted, without repeats, blank keeps",
+			kind:  Staff,
+			input: "code,name,department,role,communities\nliu_fang,刘芳,customer_service,receptionist, B ; A；B\nma_lin,马林,customer_service,centre_manager,\n",
+			want: Batch{Kind: Staff, Staff: []StaffMember{
+				{Row: 2, Code: "liu_fang", Name: "刘芳", Department: "customer_service", Role: "receptionist", Active: true,
+					Communities: []string{"A", "B"}},
+				{Row: 3, Code: "ma_lin", Name: "马林", Department: "customer_service", Role: "centre_manager", Active: true},
+			}},
+		},
+		{
 			name: "blank rows skipped but counted, blank trailing cells ignored",
 			kind: Communities,
 			// Line 2 is blank (encoding/csv skips it), row 4 has only empty
@@ -260,10 +270,12 @@ func TestParseCSVErrors(t *testing.T) {
 			Errors{{2, "name", "is longer than 200 characters"}}},
 		{"required value blank", Buildings, "community,code,name\nsunny,,\n",
 			Errors{{2, "code", "is required"}, {2, "name", "is required"}}},
+		{"staff communities malformed", Staff, "code,name,department,role,communities\nliu_fang,刘芳,cs,receptionist,A;B!\n",
+			Errors{{2, "communities", "must be codes of 1-32 characters of A-Z, a-z, 0-9, _ or -, separated by ;"}}},
 		{"extra cells", Communities, "code,name\nA,x,,surplus\nB,y,,\n",
 			Errors{{2, "", "row has 4 cells but the header has 2 columns"}}},
 		{"empty file", Staff, "",
-			Errors{{0, "", "file is empty: expected a header row with columns code, name, department, role, active, email, phone"}}},
+			Errors{{0, "", "file is empty: expected a header row with columns code, name, department, role, active, email, phone, communities"}}},
 		{"only BOM and blank lines", Communities, "\ufeff\n\n,,\n",
 			Errors{{0, "", "file is empty: expected a header row with columns code, name, name_en"}}},
 		{"header only", Communities, "code,name\n",
@@ -359,7 +371,7 @@ func TestColumns(t *testing.T) {
 		Buildings:   {"community", "code", "name"},
 		Units:       {"community", "building", "code", "unit_type", "floor_area"},
 		Households:  {"community", "unit", "resident_name", "phone", "language", "email", "active"},
-		Staff:       {"code", "name", "department", "role", "active", "email", "phone"},
+		Staff:       {"code", "name", "department", "role", "active", "email", "phone", "communities"},
 	}
 	for k, w := range want {
 		if got := Columns(k); !reflect.DeepEqual(got, w) {

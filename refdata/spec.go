@@ -3,6 +3,7 @@ package refdata
 import (
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,6 +24,7 @@ const (
 	typePhone
 	typeEmail
 	typeBool
+	typeCodeList // community codes separated by ";" (or "；")
 )
 
 // column describes one column of a kind. Optional columns may be absent
@@ -145,11 +147,18 @@ var specs = map[Kind]kindSpec{
 			// Where assignments, reminders and escalations reach them.
 			{name: "email", alias: "邮箱", typ: typeEmail},
 			{name: "phone", alias: "电话", typ: typePhone},
+			// The communities they work in, which decide what they reach
+			// (docs/DESIGN.md §7.6); blank keeps those on record.
+			{name: "communities", alias: "所属小区", typ: typeCodeList},
 		},
 		key: []int{0},
 		add: func(b *Batch, row int, v []value) {
+			var communities []string
+			if v[7].s != "" {
+				communities = strings.Split(v[7].s, ";")
+			}
 			b.Staff = append(b.Staff, StaffMember{Row: row, Code: v[0].s, Name: v[1].s, Department: v[2].s,
-				Role: v[3].s, Active: v[4].b, Email: v[5].s, Phone: v[6].s})
+				Role: v[3].s, Active: v[4].b, Email: v[5].s, Phone: v[6].s, Communities: communities})
 		},
 	},
 }
@@ -188,6 +197,8 @@ func (c *column) convert(raw string) (value, string) {
 		}
 	case typeEnum:
 		return c.convertEnum(s)
+	case typeCodeList:
+		return convertCodeList(s)
 	case typeArea:
 		return convertArea(s)
 	case typePhone:
@@ -208,6 +219,24 @@ func (c *column) convert(raw string) (value, string) {
 		return value{b: b}, ""
 	}
 	return value{s: s}, ""
+}
+
+// convertCodeList reads "A;B" (a full-width "；" too, spaces around codes
+// ignored) into the codes sorted, without repeats, joined by ";".
+func convertCodeList(s string) (value, string) {
+	var codes []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '；' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !codeRE.MatchString(part) {
+			return value{}, "must be codes of 1-32 characters of A-Z, a-z, 0-9, _ or -, separated by ;"
+		}
+		codes = append(codes, part)
+	}
+	slices.Sort(codes)
+	return value{s: strings.Join(slices.Compact(codes), ";")}, ""
 }
 
 func (c *column) convertEnum(s string) (value, string) {

@@ -163,7 +163,7 @@ func TestParseXLSXErrors(t *testing.T) {
 			data: workbook(t, []sheetRow{
 				{1, []any{"code", "name", "department", "role", "Remarks"}},
 			}, nil),
-			want: Errors{{1, "Remarks", "unknown column; expected code (工号), name (姓名), department (部门), role (角色), active (在职), email (邮箱), phone (电话)"}},
+			want: Errors{{1, "Remarks", "unknown column; expected code (工号), name (姓名), department (部门), role (角色), active (在职), email (邮箱), phone (电话), communities (所属小区)"}},
 		},
 		{
 			name: "bad values",

@@ -156,14 +156,16 @@ func TestEveryChangeWritesOneAuditRow(t *testing.T) {
 			_, err := st.ImportReference(ctx, auditor, refdata.Batch{Kind: refdata.Staff, Staff: []refdata.StaffMember{
 				{Row: 2, Code: "liu_fang", Name: "刘芳", Department: "customer_service", Role: "property_manager", Active: true},
 				{Row: 3, Code: "zhao_min", Name: "赵敏", Department: "customer_service", Role: "receptionist", Active: true},
-				{Row: 4, Code: "aud_new", Name: "新人", Department: "finance", Role: "handler", Active: true, Phone: "13900009999"},
+				{Row: 4, Code: "aud_new", Name: "新人", Department: "finance", Role: "handler", Active: true, Phone: "13900009999",
+					Communities: []string{"A", "AUD"}},
 			}}, nil)
 			return err
 		}, "import", "reference_data", func() string { return "staff" },
 			map[string]string{"after.result.updated": "1", "after.result.created": "1", "after.result.unchanged": "1",
 				"after.staff.0.code": "liu_fang", "after.staff.0.before.role": "receptionist", "after.staff.0.after.role": "property_manager",
 				"after.staff.1.code": "aud_new", "after.staff.1.before": "<nil>", "after.staff.1.after.department": "finance",
-				"after.staff.2": "<missing>", "after.staff.1.after.phone": "<missing>"}},
+				"after.staff.2": "<missing>", "after.staff.1.after.phone": "<missing>",
+				"after.staff.0.before.communities": "A", "after.staff.1.after.communities": "A;AUD"}},
 	}
 	seen := len(auditRows(t, st))
 	if seen != 0 {

@@ -25,6 +25,9 @@ type Identity struct {
 	Via        string   `json:"via"` // "session" or "token"
 	TokenID    int64    `json:"token_id,omitempty"`
 	Scopes     []string `json:"scopes,omitempty"`
+	// Communities are the communities a member of staff works in
+	// (staff_communities); nil for a service token, which names nobody.
+	Communities []string `json:"communities,omitempty"`
 	// CSRFHash is the session's CSRF token hash; nil for tokens.
 	CSRFHash []byte `json:"-"`
 }
@@ -286,8 +289,10 @@ func (s *Store) SessionIdentity(ctx context.Context, idHash []byte, idle time.Du
 		FROM accounts a JOIN staff st ON st.code = a.staff_code
 		WHERE se.id_hash = $1 AND a.username = se.username AND NOT a.disabled AND st.active
 			AND se.expires_at > now() AND se.last_seen_at > now() - make_interval(secs => $2)
-		RETURNING st.code, st.name, st.role, st.department, a.username, se.csrf_hash`, idHash, idle.Seconds()).
-		Scan(&id.StaffCode, &id.Name, &id.Role, &id.Department, &id.Username, &id.CSRFHash)
+		RETURNING st.code, st.name, st.role, st.department, a.username, se.csrf_hash,
+			array(SELECT sc.community_code FROM staff_communities sc WHERE sc.staff_code = st.code ORDER BY 1)`,
+		idHash, idle.Seconds()).
+		Scan(&id.StaffCode, &id.Name, &id.Role, &id.Department, &id.Username, &id.CSRFHash, &id.Communities)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Identity{}, fmt.Errorf("session: %w", ErrNotFound)
 	}
@@ -417,15 +422,17 @@ func (s *Store) TokenIdentity(ctx context.Context, hash []byte) (Identity, error
 	id := Identity{Via: "token"}
 	var code, name, dept *string
 	err := s.pool.QueryRow(ctx, `WITH hit AS (
-			SELECT t.id, t.staff_code, st.name, coalesce(st.role, t.service_role) AS role, st.department, t.scopes
+			SELECT t.id, t.staff_code, st.name, coalesce(st.role, t.service_role) AS role, st.department, t.scopes,
+				CASE WHEN t.staff_code IS NOT NULL THEN array(SELECT sc.community_code FROM staff_communities sc
+					WHERE sc.staff_code = t.staff_code ORDER BY 1) END AS communities
 			FROM api_tokens t
 				LEFT JOIN staff st ON st.code = t.staff_code
 				LEFT JOIN accounts a ON a.staff_code = t.staff_code
 			WHERE t.hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 				AND (t.staff_code IS NULL OR (st.active AND NOT coalesce(a.disabled, false)))),
 		used AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT id FROM hit))
-		SELECT id, staff_code, name, role, department, scopes FROM hit`, hash).
-		Scan(&id.TokenID, &code, &name, &id.Role, &dept, &id.Scopes)
+		SELECT id, staff_code, name, role, department, scopes, communities FROM hit`, hash).
+		Scan(&id.TokenID, &code, &name, &id.Role, &dept, &id.Scopes, &id.Communities)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Identity{}, fmt.Errorf("token: %w", ErrNotFound)
 	}

@@ -325,10 +325,13 @@ type CaseFilter struct {
 	Category   string
 	Department string
 	Community  string
-	Breached   *bool
-	Query      string
-	PageSize   int
-	PageToken  string
+	// Communities, when not nil, limits the list to these communities
+	// (the caller's scope); empty matches nothing.
+	Communities []string
+	Breached    *bool
+	Query       string
+	PageSize    int
+	PageToken   string
 }
 
 // ErrBadPageToken is returned for a page token this server did not issue.
@@ -380,6 +383,9 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, er
 	}
 	if f.Community != "" {
 		where = append(where, "c.community = "+arg(f.Community))
+	}
+	if f.Communities != nil {
+		where = append(where, "c.community = ANY("+arg(f.Communities)+"::text[])")
 	}
 	if f.Breached != nil {
 		where = append(where, "c.sla_breached = "+arg(*f.Breached))

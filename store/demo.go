@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -196,6 +197,15 @@ func loadDemoExtras(ctx context.Context, tx pgx.Tx) (bool, error) {
 		batch.Queue(`INSERT INTO staff (code, name, department, role) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING`,
 			st[0], st[1], st[2], st[3])
 	}
+	// Demo staff work in the demo community (docs/DESIGN.md §7.6); one who
+	// has been given communities keeps them, so a restart undoes no change.
+	var demoCodes []string
+	for _, st := range slices.Concat(demoStaff, demoSystemStaff) {
+		demoCodes = append(demoCodes, st[0])
+	}
+	batch.Queue(`INSERT INTO staff_communities (staff_code, community_code)
+		SELECT st.code, 'A' FROM staff st WHERE st.code = ANY($1)
+			AND NOT EXISTS (SELECT 1 FROM staff_communities x WHERE x.staff_code = st.code)`, demoCodes)
 	// Demo staff get addresses, so notification delivery has somewhere to go.
 	batch.Queue(`UPDATE staff SET email = code || '@staff.example.com' WHERE email = ''`)
 	for code, words := range demoKeywords {

@@ -78,8 +78,8 @@ func (s *Store) ImportReference(ctx context.Context, who Who, b refdata.Batch, d
 			}
 		}
 		// A staff file can change who holds which role: the trail keeps
-		// each changed member's role, department and state before and
-		// after (not their contact details).
+		// each changed member's role, department, communities and state
+		// before and after (not their contact details).
 		var staffBefore map[string]staffDuty
 		if b.Kind == refdata.Staff {
 			var err error
@@ -373,7 +373,9 @@ func checkUnits(ctx context.Context, tx pgx.Tx, rows []refdata.Unit) (problems, 
 }
 
 // importStaff upserts staff. An empty email or phone keeps the one on
-// record, so a file without those columns does not wipe them.
+// record, so a file without those columns does not wipe them; so do blank
+// communities. Communities given replace the member's (staff_communities,
+// docs/DESIGN.md §7.6), and a change of them alone counts as an update.
 func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res *ImportResult) error {
 	p, err := checkStaff(ctx, tx, rows)
 	if err != nil {
@@ -384,15 +386,32 @@ func importStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember, res
 	}
 	stmts := make([]rowStmt, 0, len(rows))
 	for _, r := range rows {
-		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone}, sql: `
-			INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
-				role = EXCLUDED.role, active = EXCLUDED.active,
-				email = coalesce(nullif(EXCLUDED.email, ''), staff.email), phone = coalesce(nullif(EXCLUDED.phone, ''), staff.phone)
-			WHERE (staff.name, staff.department, staff.role, staff.active, staff.email, staff.phone)
-				IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active,
-					coalesce(nullif(EXCLUDED.email, ''), staff.email), coalesce(nullif(EXCLUDED.phone, ''), staff.phone))
-			RETURNING xmax = 0`})
+		// One statement per row, so the row's count covers its
+		// communities too: the member's row first (the new communities'
+		// foreign key needs it, which a CTE's insert satisfies), then the
+		// communities removed and added when the file gives them ($8 not
+		// NULL); unchanged only if none of the three changed anything.
+		stmts = append(stmts, rowStmt{row: r.Row, args: []any{r.Code, r.Name, r.Department, r.Role, r.Active, r.Email, r.Phone,
+			r.Communities}, sql: `
+			WITH member AS (
+				INSERT INTO staff (code, name, department, role, active, email, phone) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, department = EXCLUDED.department,
+					role = EXCLUDED.role, active = EXCLUDED.active,
+					email = coalesce(nullif(EXCLUDED.email, ''), staff.email), phone = coalesce(nullif(EXCLUDED.phone, ''), staff.phone)
+				WHERE (staff.name, staff.department, staff.role, staff.active, staff.email, staff.phone)
+					IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.department, EXCLUDED.role, EXCLUDED.active,
+						coalesce(nullif(EXCLUDED.email, ''), staff.email), coalesce(nullif(EXCLUDED.phone, ''), staff.phone))
+				RETURNING xmax = 0 AS inserted),
+			removed AS (
+				DELETE FROM staff_communities WHERE $8::text[] IS NOT NULL AND staff_code = $1
+					AND community_code <> ALL($8::text[]) RETURNING 1),
+			added AS (
+				INSERT INTO staff_communities (staff_code, community_code)
+				SELECT $1, c FROM unnest($8::text[]) AS c ON CONFLICT DO NOTHING RETURNING 1)
+			SELECT inserted FROM member
+			UNION ALL
+			SELECT false WHERE NOT EXISTS (SELECT 1 FROM member)
+				AND (EXISTS (SELECT 1 FROM removed) OR EXISTS (SELECT 1 FROM added))`})
 	}
 	return runUpserts(ctx, tx, refdata.Staff, stmts, res)
 }
@@ -418,7 +437,20 @@ func checkStaff(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember) (pro
 	if err != nil {
 		return p, err
 	}
+	var named []string
 	for _, r := range rows {
+		named = append(named, r.Communities...)
+	}
+	communities, err := existingCodes(ctx, tx, "communities", named)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range rows {
+		for _, c := range r.Communities {
+			if !communities[c] {
+				p.add(r.Row, "communities", "community %q does not exist", c)
+			}
+		}
 		if !departments[r.Department] {
 			p.add(r.Row, "department", "department %q does not exist", r.Department)
 			continue
@@ -672,6 +704,9 @@ type staffDuty struct {
 	Department string `json:"department"`
 	Role       string `json:"role"`
 	Active     bool   `json:"active"`
+	// Communities are what the member reaches (docs/DESIGN.md §7.6),
+	// sorted and joined by ";".
+	Communities string `json:"communities"`
 }
 
 // staffDuties reads the stored duties of the staff a file names.
@@ -681,13 +716,16 @@ func staffDuties(ctx context.Context, tx pgx.Tx, rows []refdata.StaffMember) (ma
 		codes[i] = r.Code
 	}
 	out := map[string]staffDuty{}
-	q, err := tx.Query(ctx, `SELECT code, name, department, role, active FROM staff WHERE code = ANY($1)`, codes)
+	q, err := tx.Query(ctx, `SELECT code, name, department, role, active,
+			coalesce((SELECT string_agg(sc.community_code, ';' ORDER BY sc.community_code)
+				FROM staff_communities sc WHERE sc.staff_code = staff.code), '')
+		FROM staff WHERE code = ANY($1)`, codes)
 	if err != nil {
 		return nil, fmt.Errorf("read staff for the audit trail: %w", err)
 	}
 	var code string
 	var d staffDuty
-	if _, err := pgx.ForEachRow(q, []any{&code, &d.Name, &d.Department, &d.Role, &d.Active}, func() error {
+	if _, err := pgx.ForEachRow(q, []any{&code, &d.Name, &d.Department, &d.Role, &d.Active, &d.Communities}, func() error {
 		out[code] = d
 		return nil
 	}); err != nil {

@@ -29,15 +29,20 @@ type InboundEmail struct {
 	Note        string    `json:"note"`
 	HandledBy   string    `json:"handled_by"`
 	ReceivedAt  time.Time `json:"received_at"`
+	// Community is the matched household's community; empty when the
+	// sender matched nobody. It decides who sees the message (scopes).
+	Community string `json:"-"`
 }
 
 const inboundColumns = `id, dedupe_key, message_id, sender, sender_name, subject, body, household_id, resident_id,
-	status, case_kind, case_number, note, handled_by, received_at`
+	status, case_kind, case_number, note, handled_by, received_at,
+	coalesce((SELECT u.community FROM households h JOIN units u ON u.id = h.unit_id
+		WHERE h.id = inbound_emails.household_id), '')`
 
 func scanInbound(r pgx.CollectableRow) (InboundEmail, error) {
 	var e InboundEmail
 	return e, r.Scan(&e.ID, &e.DedupeKey, &e.MessageID, &e.Sender, &e.SenderName, &e.Subject, &e.Body,
-		&e.HouseholdID, &e.ResidentID, &e.Status, &e.CaseKind, &e.CaseNumber, &e.Note, &e.HandledBy, &e.ReceivedAt)
+		&e.HouseholdID, &e.ResidentID, &e.Status, &e.CaseKind, &e.CaseNumber, &e.Note, &e.HandledBy, &e.ReceivedAt, &e.Community)
 }
 
 func (s *Store) inbound(ctx context.Context, where string, arg any) (InboundEmail, error) {
@@ -78,9 +83,14 @@ func (s *Store) SaveInbound(ctx context.Context, e InboundEmail) (InboundEmail, 
 }
 
 // ListInbound lists messages of one status, oldest first (the triage queue).
-func (s *Store) ListInbound(ctx context.Context, status string, limit int) ([]InboundEmail, error) {
+// communities, when not nil, keeps the messages matched to a household of
+// these communities and those matched to none.
+func (s *Store) ListInbound(ctx context.Context, status string, communities []string, limit int) ([]InboundEmail, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+inboundColumns+` FROM inbound_emails
-		WHERE status = $1 ORDER BY received_at, id LIMIT $2`, status, limit)
+		WHERE status = $1 AND ($3::text[] IS NULL OR household_id IS NULL OR EXISTS (
+			SELECT 1 FROM households h JOIN units u ON u.id = h.unit_id
+			WHERE h.id = inbound_emails.household_id AND u.community = ANY($3::text[])))
+		ORDER BY received_at, id LIMIT $2`, status, limit, communities)
 	if err != nil {
 		return nil, fmt.Errorf("list inbound email: %w", err)
 	}

@@ -190,12 +190,15 @@ type Notification struct {
 	SentAt    *time.Time `json:"sent_at"`
 }
 
-// Notifications lists outbox rows, newest first, by status and/or case.
-func (s *Store) Notifications(ctx context.Context, status, number string, limit int) ([]Notification, error) {
+// Notifications lists outbox rows, newest first, by status and/or case;
+// communities, when not nil, keeps those of cases in these communities.
+func (s *Store) Notifications(ctx context.Context, status, number string, communities []string, limit int) ([]Notification, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, number, audience, recipient, template, status, channel, attempts, last_error, created_at, sent_at
 		FROM notifications WHERE ($1 = '' OR status = $1) AND ($2 = '' OR number = $2)
-		ORDER BY created_at DESC, id DESC LIMIT $3`, status, number, limit)
+			AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM cases c
+				WHERE c.number = notifications.number AND c.community = ANY($4::text[])))
+		ORDER BY created_at DESC, id DESC LIMIT $3`, status, number, limit, communities)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}

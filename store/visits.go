@@ -161,8 +161,11 @@ func (s *Store) ExitVisit(ctx context.Context, id int64, score int, comment stri
 
 // VisitFilter selects visits that arrived in [From, To).
 type VisitFilter struct {
-	From, To     time.Time
-	Community    string
+	From, To  time.Time
+	Community string
+	// Communities, when not nil, limits the log to these communities (the
+	// caller's scope); empty matches nothing.
+	Communities  []string
 	Receptionist string
 	Limit        int
 }
@@ -172,7 +175,8 @@ func (s *Store) ListVisits(ctx context.Context, f VisitFilter) ([]Visit, error) 
 	rows, err := s.pool.Query(ctx, visitSelect+`
 		WHERE v.arrived_at >= $1 AND v.arrived_at < $2
 			AND ($3 = '' OR v.community = $3) AND ($4 = '' OR v.receptionist = $4)
-		ORDER BY v.arrived_at DESC, v.id DESC LIMIT $5`, f.From, f.To, f.Community, f.Receptionist, f.Limit)
+			AND ($6::text[] IS NULL OR v.community = ANY($6::text[]))
+		ORDER BY v.arrived_at DESC, v.id DESC LIMIT $5`, f.From, f.To, f.Community, f.Receptionist, f.Limit, f.Communities)
 	if err != nil {
 		return nil, fmt.Errorf("list visits: %w", err)
 	}
