@@ -208,3 +208,13 @@ func fileDigest(data []byte) map[string]any {
 	sum := sha256.Sum256(data)
 	return map[string]any{"sha256": hex.EncodeToString(sum[:]), "bytes": len(data)}
 }
+
+// nameFor shows a resident's name to the roles that work with residents
+// and masks it for the others (an auditor reads cases without needing to
+// know who raised them): domain.PermResidentName.
+func nameFor(c *gin.Context) func(string) string {
+	if id, ok := identity(c); ok && roleOf(id).Allows(domain.PermResidentName) {
+		return func(name string) string { return name }
+	}
+	return domain.MaskName
+}

@@ -578,7 +578,9 @@ func (s *Server) getCase(kind domain.Kind) gin.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.JSON(http.StatusOK, toResponse(view, live, events, s.cfg.Location))
+		resp := toResponse(view, live, events, s.cfg.Location)
+		resp.Resident.Name = nameFor(c)(resp.Resident.Name)
+		c.JSON(http.StatusOK, resp)
 		return nil
 	})
 }
@@ -720,10 +722,13 @@ func (s *Server) appliedCaseJSON(c *gin.Context, view store.Case, live *workflow
 	if err != nil {
 		s.cfg.Logger.Warn("the timeline of a changed case could not be read", "number", view.Number, "error", err)
 		resp := toResponse(view, live, nil, s.cfg.Location)
+		resp.Resident.Name = nameFor(c)(resp.Resident.Name)
 		resp.recordUnavailable()
 		return resp
 	}
-	return toResponse(view, live, events, s.cfg.Location)
+	resp := toResponse(view, live, events, s.cfg.Location)
+	resp.Resident.Name = nameFor(c)(resp.Resident.Name)
+	return resp
 }
 
 type listQuery struct {
@@ -783,8 +788,10 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 		return err
 	}
 	out := make([]caseResponse, 0, len(items))
+	name := nameFor(c)
 	for _, it := range items {
 		r := toResponse(it, nil, nil, s.cfg.Location)
+		r.Resident.Name = name(r.Resident.Name)
 		r.Timeline = nil
 		out = append(out, r)
 	}

@@ -86,13 +86,15 @@ func (s *Server) createVisit(c *gin.Context) error {
 	if !created {
 		status = http.StatusOK
 	}
-	c.JSON(status, s.visitView(v))
+	c.JSON(status, s.visitView(c, v))
 	return nil
 }
 
-// visitView is a visit as the API shows it: local times, and the
-// visitor's phone masked (POST …/reveal-phone shows it, audited).
-func (s *Server) visitView(v store.Visit) store.Visit {
+// visitView is a visit as the API shows it: local times, the visitor's
+// phone masked (POST …/reveal-phone shows it, audited) and their name
+// masked for roles that do not work with residents.
+func (s *Server) visitView(c *gin.Context, v store.Visit) store.Visit {
+	v.VisitorName = nameFor(c)(v.VisitorName)
 	v.ArrivedAt = v.ArrivedAt.In(s.cfg.Location)
 	v.Notes = maskText(v.Notes, v.VisitorPhone)
 	v.ExitComment = maskText(v.ExitComment, v.VisitorPhone)
@@ -131,7 +133,7 @@ func (s *Server) getVisit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, s.visitView(v))
+	c.JSON(http.StatusOK, s.visitView(c, v))
 	return nil
 }
 
@@ -167,9 +169,9 @@ func (s *Server) exitVisit(c *gin.Context) error {
 		// The visit row keeps its receptionist; who recorded the rating
 		// (the front desk, unless the request names someone) is logged.
 		s.cfg.Logger.Info("visit exit rated", "visit", v.ID, "actor", actor(c))
-		c.JSON(http.StatusCreated, s.visitView(v))
+		c.JSON(http.StatusCreated, s.visitView(c, v))
 	default:
-		c.JSON(http.StatusOK, s.visitView(v))
+		c.JSON(http.StatusOK, s.visitView(c, v))
 	}
 	return nil
 }
@@ -215,7 +217,7 @@ func (s *Server) listVisits(c *gin.Context) error {
 	}
 	items := make([]store.Visit, 0, len(visits))
 	for _, v := range visits {
-		items = append(items, s.visitView(v))
+		items = append(items, s.visitView(c, v))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 	return nil

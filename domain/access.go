@@ -39,6 +39,7 @@ const (
 	PermCaseCreate   Permission = "case:create"   // record a complaint or repair
 	PermCaseTracking Permission = "case:tracking" // a resident's tracking link: show, resend
 	PermPhoneReveal  Permission = "phone:reveal"  // a resident's full phone number (audited)
+	PermResidentName Permission = "resident:name" // residents' names, which others see masked
 
 	PermVisitRecord Permission = "visit:record" // record a visit and its exit rating
 	PermVisitRead   Permission = "visit:read"
@@ -127,30 +128,30 @@ func grant(r Role) (Scope, []Permission) {
 	case RoleReceptionist:
 		// The counter records every need, passes on what residents say,
 		// withdraws or cancels at their request and makes the callbacks.
-		return ScopeCommunities, slices.Concat(staff, []Permission{PermCaseCreate, PermCaseTracking, PermPhoneReveal,
+		return ScopeCommunities, slices.Concat(staff, []Permission{PermCaseCreate, PermCaseTracking, PermPhoneReveal, PermResidentName,
 			PermVisitRecord, PermVisitRead, PermCallbackWork, PermEmailTriage},
 			acts(ActionFeedback, ActionCallback, ActionWithdraw, ActionCancel))
 	case RoleHandler:
 		// Handlers work their department's cases in the field.
-		return ScopeDepartment, slices.Concat(staff, []Permission{PermPhoneReveal},
+		return ScopeDepartment, slices.Concat(staff, []Permission{PermPhoneReveal, PermResidentName},
 			acts(ActionAcknowledge, ActionFeedback, ActionResolve, ActionArrive, ActionComplete))
 	case RoleDepartmentHead:
 		// Heads also hand their department's cases to the right person.
-		return ScopeDepartment, slices.Concat(staff, []Permission{PermPhoneReveal, PermReportRead},
+		return ScopeDepartment, slices.Concat(staff, []Permission{PermPhoneReveal, PermResidentName, PermReportRead},
 			acts(ActionRoute, ActionAcknowledge, ActionFeedback, ActionResolve, ActionDispatch, ActionArrive, ActionComplete))
 	case RoleSupervisor:
 		// Supervisors route, run the handbook, schedules, reports and
 		// training of their communities.
 		return ScopeCommunities, slices.Concat(staff, reports, everyAction, []Permission{PermCaseCreate, PermCaseTracking,
-			PermPhoneReveal, PermVisitRecord, PermCallbackWork, PermEmailTriage, PermHandbookWrite, PermExport,
+			PermPhoneReveal, PermResidentName, PermVisitRecord, PermCallbackWork, PermEmailTriage, PermHandbookWrite, PermExport,
 			PermScheduleManage, PermTrainingManage, PermPayloadDecode})
 	case RoleCentreManager:
 		return ScopeCommunities, slices.Concat(staff, reports, everyAction, []Permission{PermCaseCreate, PermCaseTracking,
-			PermPhoneReveal, PermVisitRecord, PermCallbackWork, PermEmailTriage, PermHandbookWrite, PermFeeWrite, PermExport,
+			PermPhoneReveal, PermResidentName, PermVisitRecord, PermCallbackWork, PermEmailTriage, PermHandbookWrite, PermFeeWrite, PermExport,
 			PermEvaluationSettings, PermScheduleManage, PermTrainingManage, PermPayloadDecode})
 	case RolePropertyManager:
 		// The top of the escalation ladder, across every community.
-		return ScopeAll, slices.Concat(staff, reports, everyAction, []Permission{PermCaseTracking, PermPhoneReveal,
+		return ScopeAll, slices.Concat(staff, reports, everyAction, []Permission{PermCaseTracking, PermPhoneReveal, PermResidentName,
 			PermHandbookWrite, PermFeeWrite, PermExport, PermEvaluationSettings, PermScheduleManage, PermPayloadDecode})
 	case RoleAdmin:
 		// Accounts and reference data; no cases and no residents.
@@ -188,7 +189,7 @@ func (r Role) Permissions() []Permission {
 // none that does.
 func (p Permission) Writes() bool {
 	switch p {
-	case PermCaseRead, PermVisitRead, PermNotifications, PermReferenceRead, PermReportRead, PermExport,
+	case PermCaseRead, PermResidentName, PermVisitRead, PermNotifications, PermReferenceRead, PermReportRead, PermExport,
 		PermScheduleRead, PermTrainingRead, PermAuditRead, PermPayloadDecode,
 		PermOwnAccount: // one's own sign-in and tokens, no record of the desk
 

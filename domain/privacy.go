@@ -39,3 +39,14 @@ func MaskPhonesIn(text string, phones []string) string {
 	}
 	return text
 }
+
+// MaskName hides a resident's name from those who do not need it: the
+// first character stays (王秀英 → 王**, Li Wei → L*****), so two residents
+// of a unit can still be told apart in a list.
+func MaskName(name string) string {
+	r := []rune(name)
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[0]) + strings.Repeat("*", len(r)-1)
+}

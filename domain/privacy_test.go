@@ -42,3 +42,11 @@ func TestMaskPhonesIn(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskName(t *testing.T) {
+	for name, want := range map[string]string{"王秀英": "王**", "Li Wei": "L*****", "李": "李", "": ""} {
+		if got := MaskName(name); got != want {
+			t.Errorf("MaskName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

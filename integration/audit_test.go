@@ -355,3 +355,56 @@ func TestAuditTrailOfChanges(t *testing.T) {
 		t.Errorf("export: HTTP %d, rows %+v", resp.StatusCode, erows)
 	}
 }
+
+// Residents' names are shown to the roles that work with residents and
+// masked for the others: an auditor reads cases and visits without
+// learning who raised them (domain.PermResidentName).
+func TestResidentNamesOnlyForThoseWhoNeedThem(t *testing.T) {
+	t.Parallel()
+	body := newComplaintBody("hygiene")
+	body["resident"] = map[string]any{"name": "姓名掩码住户", "phone": "13900990011"}
+	body["description"] = "姓名掩码测试"
+	var created struct {
+		Number string `json:"number"`
+	}
+	if code := call(t, "POST", "/api/v1/complaints", body, &created, signedInAs, "liu_fang"); code != http.StatusCreated {
+		t.Fatalf("create: HTTP %d", code)
+	}
+	var visit struct {
+		ID int64 `json:"id"`
+	}
+	if code := call(t, "POST", "/api/v1/visits", map[string]any{"community": "A", "unit": "1-102", "purpose": "inquiry",
+		"visitor_name": "姓名掩码访客"}, &visit, signedInAs, "liu_fang"); code != http.StatusCreated {
+		t.Fatalf("visit: HTTP %d", code)
+	}
+	for _, tt := range []struct {
+		who             string
+		resident, guest string
+	}{
+		{"liu_fang", "姓名掩码住户", "姓名掩码访客"},
+		{"feng_xia", "姓名掩码住户", ""}, // the handler of the case's department (保洁部); no visit access
+		{"chen_jing", "姓名掩码住户", "姓名掩码访客"},
+		{"auditor", "姓*****", "姓*****"},
+	} {
+		var one struct{ Resident struct{ Name string } }
+		if code := call(t, "GET", "/api/v1/complaints/"+created.Number, nil, &one, signedInAs, tt.who); code != http.StatusOK || one.Resident.Name != tt.resident {
+			t.Errorf("%s: case GET HTTP %d, name %q, want %q", tt.who, code, one.Resident.Name, tt.resident)
+		}
+		var list struct {
+			Items []struct{ Resident struct{ Name string } }
+		}
+		if code := call(t, "GET", "/api/v1/complaints?q=姓名掩码测试", nil, &list, signedInAs, tt.who); code != http.StatusOK ||
+			len(list.Items) != 1 || list.Items[0].Resident.Name != tt.resident {
+			t.Errorf("%s: case list HTTP %d, %+v, want the name %q", tt.who, code, list.Items, tt.resident)
+		}
+		if tt.guest == "" {
+			continue
+		}
+		var v struct {
+			VisitorName string `json:"visitor_name"`
+		}
+		if code := call(t, "GET", fmt.Sprintf("/api/v1/visits/%d", visit.ID), nil, &v, signedInAs, tt.who); code != http.StatusOK || v.VisitorName != tt.guest {
+			t.Errorf("%s: visit HTTP %d, name %q, want %q", tt.who, code, v.VisitorName, tt.guest)
+		}
+	}
+}
