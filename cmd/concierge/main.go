@@ -14,7 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/concierge-pm/concierge/bench"
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
 )
@@ -29,6 +28,8 @@ Usage:
   concierge users    manage staff accounts and API tokens (create, set-password, disable, token)
   concierge bench    measure complaint throughput against the embedded server
   concierge generate load a large synthetic history into a scratch database and time the KPI and report queries
+  concierge temporal-setup  register the Temporal namespace and the search attributes on a cluster, then exit
+  concierge healthcheck     exit 0 if the API answers ready (for container health checks)
 
 Run "concierge <command> -h" for the flags of a command.
 `
@@ -61,6 +62,10 @@ func main() {
 		err = runBench(ctx, args)
 	case "generate":
 		err = runGenerate(ctx, args, os.Stdout)
+	case "temporal-setup":
+		err = runTemporalSetup(ctx, args, os.Stdout)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Fprint(os.Stdout, usage)
 		return
@@ -72,7 +77,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		if errors.Is(err, store.ErrUnreachable) || errors.Is(err, config.ErrInvalid) {
+		if errors.Is(err, store.ErrUnreachable) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNotInBuild) {
 			// One clear message, no log noise: the error says how to fix it.
 			fmt.Fprintf(os.Stderr, "concierge %s: %v\n", cmd, err)
 		} else {
@@ -81,6 +86,10 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// errNotInBuild is a command that this build of the binary leaves out
+// (the production build has no `dev`: nodev.go).
+var errNotInBuild = errors.New("not in this build")
 
 // env returns the environment variable or a default, for the tools (bench,
 // generate); the service's processes read theirs through package config.
@@ -101,27 +110,6 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	st.Close()
-	return nil
-}
-
-func runBench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	dbURL := fs.String("database-url", env("BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/concierge_bench"),
-		"PostgreSQL URL of a database the benchmark may fill (BENCH_DATABASE_URL)")
-	n := fs.Int("n", 200, "complaints (and bare workflows) to run")
-	c := fs.Int("concurrency", 16, "concurrent clients")
-	plain := fs.Bool("plain", false, "run without payload encryption, to measure its cost")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *n < 1 || *c < 1 {
-		return fmt.Errorf("-n and -concurrency must be at least 1")
-	}
-	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: *dbURL, Plain: *plain})
-	if err != nil {
-		return err
-	}
-	res.Report(os.Stdout)
 	return nil
 }
 
