@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concierge-pm/concierge/auth"
 )
@@ -251,11 +252,56 @@ func TestCommunityScope(t *testing.T) {
 		}
 	}
 
+	// The campaign's coverage counts the tasks of the caller's communities.
+	for who, want := range map[string]int64{member: 0, defaultStaff: 1, "auditor": 1} {
+		var cov struct{ Tasks int64 }
+		if code := call(t, "GET", "/api/v1/callbacks/coverage?month=2001-01", nil, &cov, signedInAs, who); code != http.StatusOK || cov.Tasks != want {
+			t.Errorf("the coverage of 2001-01 as %s: HTTP %d, %d tasks, want %d", who, code, cov.Tasks, want)
+		}
+	}
+
 	// Notifications: those of A's case are not the member's.
 	for who, want := range map[string]bool{member: false, defaultStaff: true} {
 		if got := listed(who, "/api/v1/notifications?number="+inA.Number, "number"); (len(got) > 0) != want {
 			t.Errorf("the notifications of %s as %s: %v, want some: %t", inA.Number, who, got, want)
 		}
+	}
+
+	// The KPIs and the analysis asked without a community are those of the
+	// caller's communities: the member's are SCOPEB's, the auditor's the
+	// whole centre's, which holds A's complaint besides.
+	type figures struct {
+		Community     string
+		Communities   []string
+		ComplaintRate struct{ Numerator, Denominator int64 } `json:"complaint_rate"`
+		Coverage      struct{ Numerator, Denominator int64 } `json:"callback_coverage"`
+		Complaints    int64
+	}
+	get := func(who, path string) figures {
+		t.Helper()
+		var f figures
+		if code := call(t, "GET", path, nil, &f, signedInAs, who); code != http.StatusOK {
+			t.Fatalf("GET %s as %s: HTTP %d", path, who, code)
+		}
+		return f
+	}
+	// The days A's and SCOPEB's complaints were recorded on, whenever the
+	// test runs.
+	first, recorded := inA.RecordedAt.In(sys.loc), inB.RecordedAt.In(sys.loc)
+	month := recorded.Format("2006-01")
+	kpis := "/api/v1/kpis?from=" + first.Format(time.DateOnly) + "&to=" + recorded.Format(time.DateOnly)
+	const report = "/api/v1/reports/complaints?month="
+	mine, onlyB, centre := get(member, kpis), get("auditor", kpis+"&community="+other), get("auditor", kpis)
+	if !slices.Equal(mine.Communities, []string{other}) || mine.Community != "" || mine.ComplaintRate != onlyB.ComplaintRate ||
+		mine.Coverage != onlyB.Coverage || mine.ComplaintRate.Numerator < 1 {
+		t.Errorf("the KPIs of %s: %+v, want those of %s: %+v", member, mine, other, onlyB)
+	}
+	if centre.Communities != nil || centre.ComplaintRate.Numerator <= mine.ComplaintRate.Numerator {
+		t.Errorf("the whole centre's KPIs: %+v, want more complaints than %s's %+v and no communities", centre, other, mine)
+	}
+	mineR, onlyBR := get(member, report+month), get("auditor", report+month+"&community="+other)
+	if mineR.Community != other || mineR.Complaints != onlyBR.Complaints || mineR.Complaints < 1 {
+		t.Errorf("the analysis of %s as %s: %+v, want that of %s: %+v", month, member, mineR, other, onlyBR)
 	}
 
 	// Recording in a community outside: 422, as for one that does not
