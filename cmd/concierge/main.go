@@ -17,6 +17,7 @@ import (
 	"github.com/concierge-pm/concierge/bench"
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/telemetry"
 )
 
 const usage = `concierge — 物业服务中心前台系统 / property-management service desk
@@ -40,7 +41,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// A record logged inside an activity names its workflow (and so its case).
+	logger := slog.New(telemetry.WorkflowLogs(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	slog.SetDefault(logger)
 	gin.SetMode(gin.ReleaseMode)
 
