@@ -218,6 +218,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/communities/:code/units", s.handle(s.listUnits))
 	v1.GET("/departments", s.handle(s.listDepartments))
 	v1.GET("/staff", s.handle(s.listStaff))
+	v1.PUT("/staff/:code/communities", s.handle(s.setStaffCommunities))
 	v1.GET("/communities/:code/fees", s.handle(s.listFeeStandards))
 	v1.POST("/communities/:code/fees", s.handle(s.addFeeStandard))
 	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.handle(s.deleteFeeStandard))

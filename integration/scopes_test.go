@@ -371,3 +371,107 @@ func TestStaffImportCommunities(t *testing.T) {
 		}
 	}
 }
+
+// TestSetStaffCommunities: an admin replaces a member's communities
+// through the API; the member's next request reaches the new ones, the
+// change is audited once, the same list again changes nothing, and an
+// unknown member or community is refused, changing nothing. Not parallel:
+// it adds a member of staff (a supervisor, whom no campaign or exam
+// enrols).
+func TestSetStaffCommunities(t *testing.T) {
+	const member, other = "scope_put", "SCOPEPUT"
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := sys.store.Pool().Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO communities (code, name) VALUES ($1, '设置小区') ON CONFLICT DO NOTHING`, other)
+	exec(`INSERT INTO staff (code, name, department, role) VALUES ($1, '设置主管', 'customer_service', 'supervisor')
+		ON CONFLICT (code) DO UPDATE SET active = true`, member)
+	exec(`DELETE FROM staff_communities WHERE staff_code = $1`, member)
+	exec(`INSERT INTO staff_communities (staff_code, community_code) VALUES ($1, 'A')`, member)
+	t.Cleanup(func() {
+		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE staff SET active = false WHERE code = $1`, member); err != nil {
+			t.Errorf("deactivate %s: %v", member, err)
+		}
+	})
+	pw, err := auth.HashPassword(testPassword, cheapHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.store.CreateMissingAccounts(ctx, pw); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/staff/" + member + "/communities"
+	me := func() []string {
+		t.Helper()
+		var out struct{ Communities []string }
+		if code := call(t, "GET", "/api/v1/auth/me", nil, &out, signedInAs, member); code != http.StatusOK {
+			t.Fatalf("auth/me as %s: HTTP %d", member, code)
+		}
+		return out.Communities
+	}
+	if got := me(); !slices.Equal(got, []string{"A"}) {
+		t.Fatalf("%s starts in %v, want [A]", member, got)
+	}
+	audited := func() int { return len(auditOf(t, "object_type=staff_communities&object_key="+member)) }
+	before := audited()
+
+	steps := []struct {
+		name   string
+		who    string
+		body   any
+		status int
+		want   []string // the member's communities after the step
+		rows   int      // audit rows the step adds
+	}{
+		{"a supervisor may not", "chen_jing", map[string]any{"communities": []string{other}}, http.StatusForbidden, []string{"A"}, 0},
+		{"an unknown community changes nothing", "admin", map[string]any{"communities": []string{other, "NOPE"}}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"a malformed code", "admin", map[string]any{"communities": []string{"a b"}}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"no list", "admin", map[string]any{}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"replaced", "admin", map[string]any{"communities": []string{other, "A", other}}, http.StatusOK, []string{"A", other}, 1},
+		{"the same again", "admin", map[string]any{"communities": []string{"A", other}}, http.StatusOK, []string{"A", other}, 0},
+		{"none", "admin", map[string]any{"communities": []string{}}, http.StatusOK, []string{}, 1},
+		{"back to one", "admin", map[string]any{"communities": []string{other}}, http.StatusOK, []string{other}, 1},
+	}
+	for _, s := range steps {
+		var e apiError
+		code := call(t, "PUT", path, s.body, &e, signedInAs, s.who)
+		if code != s.status {
+			t.Errorf("%s: HTTP %d %+v, want %d", s.name, code, e, s.status)
+		}
+		if got := me(); !slices.Equal(got, s.want) && !(len(got) == 0 && len(s.want) == 0) {
+			t.Errorf("%s: %s reaches %v, want %v", s.name, member, got, s.want)
+		}
+		after := audited()
+		if after-before != s.rows {
+			t.Errorf("%s: %d audit rows, want %d", s.name, after-before, s.rows)
+		}
+		before = after
+	}
+	var e apiError
+	if code := call(t, "PUT", "/api/v1/staff/nobody_here/communities", map[string]any{"communities": []string{"A"}}, &e, signedInAs, "admin"); code != http.StatusNotFound || e.Error.Code != "not_found" {
+		t.Errorf("an unknown member: HTTP %d %+v, want 404", code, e)
+	}
+	// The list of staff shows each member's communities.
+	var list struct {
+		Items []struct {
+			Code        string
+			Communities []string
+		}
+	}
+	if code := call(t, "GET", "/api/v1/staff?department=customer_service", nil, &list, signedInAs, "admin"); code != http.StatusOK {
+		t.Fatalf("list staff: HTTP %d", code)
+	}
+	i := slices.IndexFunc(list.Items, func(it struct {
+		Code        string
+		Communities []string
+	}) bool {
+		return it.Code == member
+	})
+	if i < 0 || !slices.Equal(list.Items[i].Communities, []string{other}) {
+		t.Errorf("the staff list shows %s with %+v, want [%s]", member, list.Items, other)
+	}
+}
