@@ -23,6 +23,7 @@ import (
 	"github.com/concierge-pm/concierge/bench"
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/devtemporal"
+	"github.com/concierge-pm/concierge/telemetry"
 	"github.com/concierge-pm/concierge/workflows"
 )
 
@@ -85,14 +86,15 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 
 	// A data directory made by an older version may lack newer attributes,
 	// so the worker's start-up check runs here too.
-	tc, stopWorker, err := startWorker(ctx, ts.Address(), cfg, st, l, codec, logger)
+	reg := telemetry.NewRegistry()
+	tc, stopWorker, err := startWorker(ctx, ts.Address(), reg, cfg, st, l, codec, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	defer stopWorker()
 
-	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
+	srv := serve(ln, mln, reg, cfg, st, tc, l, codec, logger)
 
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)

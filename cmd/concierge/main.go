@@ -16,6 +16,7 @@ import (
 
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/telemetry"
 )
 
 const usage = `concierge — 物业服务中心前台系统 / property-management service desk
@@ -41,7 +42,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// A record logged inside an activity names its workflow (and so its case).
+	logger := slog.New(telemetry.WorkflowLogs(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	slog.SetDefault(logger)
 	gin.SetMode(gin.ReleaseMode)
 
