@@ -11,11 +11,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/concierge-pm/concierge/internal/composetest"
 )
@@ -33,6 +37,13 @@ func run() error {
 	per := flag.Int("per-replica", 5, "complaints and repairs to record on each replica")
 	conc := flag.Int("concurrency", 4, "cases in flight at once")
 	wait := flag.Duration("wait", 3*time.Minute, "how long to wait for every replica to answer ready")
+	fault := flag.String("fault", "", "instead of the flows, a fault scenario: api-kill, worker-kill, postgres-kill")
+	intakes := flag.Int("intakes", 500, "complaints a fault scenario records")
+	intakeConc := flag.Int("intake-concurrency", 50, "complaints a fault scenario records at once")
+	project := flag.String("project", "concierge-ci", "the compose project (fault scenarios)")
+	composeFile := flag.String("compose-file", "docker-compose.yml", "the compose file (fault scenarios)")
+	envFile := flag.String("env-file", "", "the compose project's settings (fault scenarios)")
+	temporal := flag.String("temporal", "", "the Temporal frontend, host:port (fault scenarios)")
 	flag.Parse()
 	password := os.Getenv("COMPOSE_TEST_PASSWORD")
 	if password == "" {
@@ -52,6 +63,24 @@ func run() error {
 			return err
 		}
 		clients = append(clients, c)
+	}
+	if *fault != "" {
+		tc, err := client.Dial(client.Options{HostPort: *temporal, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		if err != nil {
+			return fmt.Errorf("connect to Temporal at %s: %w", *temporal, err)
+		}
+		defer tc.Close()
+		d := deployment{project: *project, file: *composeFile, env: *envFile}
+		switch *fault {
+		case "api-kill":
+			return faultAPIKill(ctx, d, hc, clients, tc, *intakes, *intakeConc)
+		case "worker-kill":
+			return faultWorkerKill(ctx, d, clients, tc, *intakes, *intakeConc)
+		case "postgres-kill":
+			return faultPostgresKill(ctx, d, clients, tc, *intakes, *intakeConc)
+		default:
+			return fmt.Errorf("unknown fault scenario %q", *fault)
+		}
 	}
 	runID := time.Now().UTC().Format("20060102T150405")
 	res, err := composetest.Run(ctx, clients, composetest.Options{PerReplica: *per, Concurrency: *conc, RunID: runID})

@@ -200,33 +200,21 @@ func Run(ctx context.Context, clients []*Client, o Options) (Result, error) {
 	res := Result{Recorded: map[string]int{}}
 	var mu sync.Mutex
 	var errs []error
-	work := make(chan job)
-	var wg sync.WaitGroup
-	for range max(1, o.Concurrency) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				c, err := runFlow(ctx, clients, j.f, j.i, o.RunID)
-				mu.Lock()
-				if c.Number != "" {
-					res.Recorded[j.f.kind]++
-					res.Cases = append(res.Cases, c)
-				}
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					res.Closed++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
+	each(o.Concurrency, len(jobs), func(i int) {
+		j := jobs[i]
+		c, err := runFlow(ctx, clients, j.f, j.i, o.RunID)
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Number != "" {
+			res.Recorded[j.f.kind]++
+			res.Cases = append(res.Cases, c)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Closed++
+		}
+	})
 	res.Elapsed = time.Since(start)
 	return res, errors.Join(errs...)
 }
