@@ -110,6 +110,9 @@ type Result struct {
 	Actions     []Named
 	FloorLocal  Stats
 	FloorRemote Stats
+	// Get reads the closed case back: an answer's own cost over HTTP
+	// (session, case and timeline from PostgreSQL), with no workflow.
+	Get Stats
 
 	// Open loop at the sustained rates, and the burst.
 	SustainedActions, SustainedActionFloor Stats
@@ -311,9 +314,9 @@ func (e *env) oneAtATime(ctx context.Context, res *Result) error {
 	for i := range actions {
 		actions[i] = newSample()
 	}
-	createFloor, local, remote := newSample(), newSample(), newSample()
+	createFloor, local, remote, get := newSample(), newSample(), newSample(), newSample()
 	for i := range e.o.Samples {
-		if _, err := e.happyPath(ctx, i, func(step int, call func() error) error {
+		number, err := e.happyPath(ctx, i, func(step int, call func() error) error {
 			s := create
 			if step >= 0 {
 				s = actions[step]
@@ -321,11 +324,12 @@ func (e *env) oneAtATime(ctx context.Context, res *Result) error {
 			var err error
 			s.time(func() error { err = call(); return err })
 			return err
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
+		get.time(func() error { return e.get(ctx, number) })
 		id := e.bareID("floor", i)
-		var err error
 		if createFloor.time(func() error { err = e.startBare(ctx, id); return err }); err != nil {
 			return err
 		}
@@ -336,7 +340,7 @@ func (e *env) oneAtATime(ctx context.Context, res *Result) error {
 			remote.time(func() error { return e.act(ctx, id, Act{Remote: true, Last: j == len(happySteps)-1}) })
 		}
 	}
-	res.Create, res.CreateFloor = create.stats(), createFloor.stats()
+	res.Create, res.CreateFloor, res.Get = create.stats(), createFloor.stats(), get.stats()
 	for i, s := range actions {
 		res.Actions = append(res.Actions, Named{Name: happySteps[i].action, Stats: s.stats()})
 	}

@@ -2,7 +2,7 @@ package bench
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -69,19 +69,23 @@ func (s *sample) stats() Stats {
 }
 
 // parallel runs fn for 0..n-1 on c goroutines and returns the wall time
-// and the errors.
+// and the first error, with how many calls failed.
 func parallel(n, c int, fn func(int) error) (time.Duration, error) {
 	start := time.Now()
 	work := make(chan int)
 	var mu sync.Mutex
-	var errs []error
+	var first error
+	failed := 0
 	var wg sync.WaitGroup
 	for range c {
 		wg.Go(func() {
 			for i := range work {
 				if err := fn(i); err != nil {
 					mu.Lock()
-					errs = append(errs, err)
+					failed++
+					if first == nil {
+						first = err
+					}
 					mu.Unlock()
 				}
 			}
@@ -92,7 +96,10 @@ func parallel(n, c int, fn func(int) error) (time.Duration, error) {
 	}
 	close(work)
 	wg.Wait()
-	return time.Since(start), errors.Join(errs...)
+	if first != nil {
+		return time.Since(start), fmt.Errorf("%d of %d failed, the first: %w", failed, n, first)
+	}
+	return time.Since(start), nil
 }
 
 // timedParallel is parallel with each call's latency kept.

@@ -68,6 +68,27 @@ func (e *env) happyPath(ctx context.Context, i int, observe func(step int, call 
 	return number, nil
 }
 
+// get reads a complaint over HTTP.
+func (e *env) get(ctx context.Context, number string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+"/api/v1/complaints/"+number, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Cookie", e.se.cookie)
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", number, resp.StatusCode)
+	}
+	return nil
+}
+
 // session is the benchmark's sign-in: every request carries it as a
 // browser would, so the numbers include resolving the session.
 type session struct{ cookie, csrf string }

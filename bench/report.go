@@ -37,6 +37,7 @@ func (r Result) Report(w io.Writer) {
 		row(a.Name+", "+one, a.Stats, local, r.FloorLocal, "p50 ≤ 3× floor")
 	}
 	row("floor: "+remote+", "+one, r.FloorRemote, local, r.FloorLocal, "")
+	row("GET of the closed case, "+one, r.Get, local, r.FloorLocal, "")
 	row(fmt.Sprintf("actions at %g/s for %s", o.ActionRate, o.Duration), r.SustainedActions, local, r.SustainedActionFloor, "p99 ≤ 100 ms")
 	row(fmt.Sprintf("creates at %g/s for %s", o.CreateRate, o.Duration), r.SustainedCreates, "update-with-start + local activity", r.SustainedCreateFloor, "p99 ≤ 150 ms, no errors")
 	row(fmt.Sprintf("burst of %d creates, %d at a time", o.Burst, o.BurstConcurrency), r.Burst, "update-with-start + local activity", r.BurstFloor, "")
