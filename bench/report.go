@@ -62,8 +62,12 @@ func (r Result) Report(w io.Writer) {
 			r.EventsPerCase, r.EventsPerBare, r.ActivitiesPerCase)
 	}
 	if o.OpenCases > 0 {
-		fmt.Fprintf(w, "memory, whole process (server, worker, API) after GC: %.0f MiB before, %.0f MiB with %d open complaints on timers, %.0f MiB once the worker dropped its cache of them: the worker's cache %.0f MiB (%.1f KiB a case)\n",
-			r.RSSBefore, r.RSSOpen, o.OpenCases, r.RSSWithoutCache, r.RSSOpen-r.RSSWithoutCache, (r.RSSOpen-r.RSSWithoutCache)*1024/float64(o.OpenCases))
+		process := "worker and API; the Temporal server runs elsewhere"
+		if o.Temporal == "" {
+			process = "embedded server, worker and API"
+		}
+		fmt.Fprintf(w, "memory of this process (%s) after GC: %.0f MiB before, %.0f MiB with %d open complaints on timers, %.0f MiB once the worker dropped its cache of them: the worker's cache %.0f MiB (%.1f KiB a case)\n",
+			process, r.RSSBefore, r.RSSOpen, o.OpenCases, r.RSSWithoutCache, r.RSSOpen-r.RSSWithoutCache, (r.RSSOpen-r.RSSWithoutCache)*1024/float64(o.OpenCases))
 	}
 	fmt.Fprintf(w, "peak RSS of the whole process: %.0f MiB\n", r.PeakRSS)
 }
