@@ -57,7 +57,7 @@ func (n *Notifier) deliver(ctx context.Context, key string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		// Written by the record activity before this one ran; if it is gone
 		// there is nothing to send, and retrying will not bring it back.
-		n.Logger.Error("notification to deliver is missing", "key", key)
+		n.Logger.ErrorContext(ctx, "notification to deliver is missing", "key", key)
 		return nil
 	} else if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (n *Notifier) deliver(ctx context.Context, key string) error {
 	case notify.IsPermanent(err) || attempt >= n.MaxAttempts:
 		// The log names the case and template only: the error text of an
 		// adapter may carry the address.
-		n.Logger.Warn("notification failed", "number", o.Number, "template", o.Template, "attempt", attempt)
+		n.Logger.WarnContext(ctx, "notification failed", "number", o.Number, "template", o.Template, "attempt", attempt)
 		return n.Store.MarkDelivery(ctx, key, store.DeliveryFailed, msg.Channel, msg.To, err.Error())
 	default:
 		if merr := n.Store.MarkDelivery(ctx, key, store.DeliveryPending, msg.Channel, msg.To, err.Error()); merr != nil {

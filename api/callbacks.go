@@ -49,13 +49,18 @@ func (s *Server) listCallbacks(c *gin.Context) error {
 	return nil
 }
 
-// callbackCoverage is a month's coverage against its target.
+// callbackCoverage is a month's coverage against its target, in the
+// caller's communities or the one asked for (?community=).
 func (s *Server) callbackCoverage(c *gin.Context) error {
 	month, err := s.monthParam(c)
 	if err != nil {
 		return err
 	}
-	cov, err := s.cfg.Store.Coverage(c.Request.Context(), month)
+	_, set, err := s.communityFilter(c)
+	if err != nil {
+		return err
+	}
+	cov, err := s.cfg.Store.CoverageIn(c.Request.Context(), month, set)
 	if err != nil {
 		return orNotFound(err, notFoundf("no callback campaign for %s", month))
 	}

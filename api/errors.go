@@ -155,7 +155,7 @@ func bodyError(err error) *Problem {
 // internal logs an unexpected error and answers 500 (or 503 when a
 // dependency timed out) without leaking details.
 func (s *Server) internal(c *gin.Context, err error) {
-	s.cfg.Logger.Error("request failed", "route", c.FullPath(), "error", err)
+	s.cfg.Logger.Error("request failed", append(caseAttrs(c), "route", c.FullPath(), "error", err)...)
 	if errors.Is(err, context.DeadlineExceeded) {
 		fail(c, http.StatusServiceUnavailable, "unavailable", "a dependency did not answer in time; try again")
 		return

@@ -21,15 +21,15 @@ func (s *Server) kpis(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	community, err := s.communityFilter(c)
+	community, set, err := s.communityFilter(c)
 	if err != nil {
 		return err
 	}
-	baseline, err := s.baselineRate(c, community)
+	baseline, err := s.baselineRate(c, set)
 	if err != nil {
 		return err
 	}
-	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), community)
+	k, err := s.cfg.Store.KPICounts(ctx, from, to, time.Now(), set)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) kpis(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{
+	out := gin.H{
 		"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly), "community": community,
 		"satisfaction_rate":        domain.Ratio(k.RatingsSatisfied, k.Ratings, domain.TargetSatisfaction),
 		"feedback_24h_rate":        domain.Ratio(k.FedBackIn24h, k.Windows, domain.TargetFeedback24h),
@@ -48,7 +48,12 @@ func (s *Server) kpis(c *gin.Context) error {
 		"training_first_pass_rate": domain.Ratio(tr.FirstPassed, tr.Enrolled, domain.TargetTrainingPass),
 		"training_cycles":          tr.Cycles,
 		"complaint_rate":           domain.ComplaintRateOver(k.Complaints, k.ActiveHouseholds, from, to, now, baseline),
-	})
+	}
+	if community == "" && set != nil {
+		// The figures cover the caller's communities, not the whole centre.
+		out["communities"] = set
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 

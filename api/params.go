@@ -63,27 +63,30 @@ func answered(c *gin.Context, err error) bool {
 	return false
 }
 
-// communityFilter reads the optional community filter: 422 for a
-// malformed code, 404 for an unknown community.
-func (s *Server) communityFilter(c *gin.Context) (string, error) {
+// communityFilter reads the optional community filter of the KPIs and
+// reports: 422 for a malformed code, 404 for an unknown community or one
+// outside the caller's. It returns the code asked for ("" when none) and
+// the set of communities to count: that one, else every community the
+// caller reaches (nil: all of them; docs/DESIGN.md §7.6).
+func (s *Server) communityFilter(c *gin.Context) (string, []string, error) {
 	community := c.Query("community")
 	if err := checkCodes([2]string{"community", community}); err != nil {
-		return "", invalid(err.Error())
+		return "", nil, invalid(err.Error())
 	}
 	if community == "" {
-		return "", nil
+		return "", scopedCommunities(c), nil
 	}
 	if !inCommunities(c, community) {
 		// Outside the caller's communities (docs/DESIGN.md §7.6).
-		return "", notFoundf("no community %q", community)
+		return "", nil, notFoundf("no community %q", community)
 	}
 	err := s.cfg.Store.CommunityExists(c.Request.Context(), community)
-	return community, orNotFound(err, notFoundf("no community %q", community))
+	return community, []string{community}, orNotFound(err, notFoundf("no community %q", community))
 }
 
 // baselineRate reads the optional baseline=YYYY-MM and returns that month's
 // complaint rate per 100 households (nil without a baseline).
-func (s *Server) baselineRate(c *gin.Context, community string) (*float64, error) {
+func (s *Server) baselineRate(c *gin.Context, communities []string) (*float64, error) {
 	b := c.Query("baseline")
 	if b == "" {
 		return nil, nil
@@ -95,11 +98,11 @@ func (s *Server) baselineRate(c *gin.Context, community string) (*float64, error
 	ctx := c.Request.Context()
 	from := time.Date(p.Year, time.Month(p.Month), 1, 0, 0, 0, 0, s.cfg.Location)
 	to := from.AddDate(0, 1, 0)
-	n, err := s.cfg.Store.ComplaintCount(ctx, from, to, community)
+	n, err := s.cfg.Store.ComplaintCount(ctx, from, to, communities)
 	if err != nil {
 		return nil, err
 	}
-	households, err := s.cfg.Store.ActiveHouseholds(ctx, community)
+	households, err := s.cfg.Store.ActiveHouseholds(ctx, communities)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,8 @@ func routePermissions() map[string]domain.Permission {
 		{"GET", "/communities/:code/units", domain.PermReferenceRead},
 		{"GET", "/departments", domain.PermReferenceRead},
 		{"GET", "/staff", domain.PermReferenceRead},
+		// The staff import sets communities too: the same permission.
+		{"PUT", "/staff/:code/communities", domain.PermReferenceImport},
 		{"GET", "/communities/:code/fees", domain.PermReferenceRead},
 		{"POST", "/communities/:code/fees", domain.PermFeeWrite},
 		{"DELETE", "/communities/:code/fees/:id", domain.PermFeeWrite},

@@ -57,6 +57,40 @@ func (s *Server) listStaff(c *gin.Context) error {
 	return nil
 }
 
+type staffCommunitiesRequest struct {
+	Communities []string `json:"communities" binding:"required,max=500,dive,max=32"`
+}
+
+// setStaffCommunities answers PUT /api/v1/staff/{code}/communities
+// {communities}: the communities a member of staff works in, replaced
+// (docs/DESIGN.md §7.6) and audited; an empty list leaves them none. 404
+// for an unknown member, 422 naming the communities that do not exist.
+func (s *Server) setStaffCommunities(c *gin.Context) error {
+	code := c.Param("code")
+	if !codeRE.MatchString(code) {
+		return notFoundf("no staff %q", code)
+	}
+	var req staffCommunitiesRequest
+	if err := bindBody(c, &req); err != nil {
+		return err
+	}
+	for _, community := range req.Communities {
+		if !codeRE.MatchString(community) {
+			return invalidf("communities: %q is not a community code", community)
+		}
+	}
+	st, err := s.cfg.Store.SetStaffCommunities(c.Request.Context(), who(c), code, req.Communities)
+	var unknown *store.UnknownCommunitiesError
+	switch {
+	case errors.As(err, &unknown):
+		return invalidf("communities: %s does not exist", strings.Join(unknown.Codes, ", "))
+	case err != nil:
+		return orNotFound(err, notFoundf("no staff %q", code))
+	}
+	c.JSON(http.StatusOK, st)
+	return nil
+}
+
 // categoryJSON is a handbook entry with its limits as duration strings.
 type categoryJSON struct {
 	Code                string          `json:"code"`

@@ -74,15 +74,15 @@ func (s *Server) complaintReport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	community, err := s.communityFilter(c)
+	_, set, err := s.communityFilter(c)
 	if err != nil {
 		return err
 	}
-	baseRate, err := s.baselineRate(c, community)
+	baseRate, err := s.baselineRate(c, set)
 	if err != nil {
 		return err
 	}
-	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), community)
+	rep, err := s.cfg.Store.ComplaintReport(ctx, from, to, from.AddDate(0, 1-trendMonths, 0), now, s.cfg.Location.String(), set)
 	if err != nil {
 		return err
 	}
@@ -100,15 +100,29 @@ func (s *Server) complaintReport(c *gin.Context) error {
 // then (later corrections to cases do not change it), with its figures
 // computed from the archived counts; 404 for a month not archived. The
 // figures of a live baseline month would not be as archived, so there is
-// no baseline here.
+// no baseline here. Archives are per community and for the whole centre,
+// and medians do not add up, so a caller who reaches several communities
+// but not all must name one (422); one who reaches one gets that one.
 func (s *Server) archivedReport(c *gin.Context) error {
 	p, from, to, format, err := s.reportMonth(c, c.Param("month"))
 	if err != nil {
 		return err
 	}
-	community, err := s.communityFilter(c)
+	community, set, err := s.communityFilter(c)
 	if err != nil {
 		return err
+	}
+	if community == "" && set != nil {
+		switch len(set) {
+		case 0:
+			return notFoundf("the analysis of %s is not archived for any community you serve", p)
+		case 1:
+			community = set[0]
+		default:
+			return &Problem{Status: http.StatusUnprocessableEntity, Code: "community_required",
+				Message: fmt.Sprintf("name one community (community=): you serve %s, and each is archived apart",
+					strings.Join(set, ", "))}
+		}
 	}
 	rep, at, err := s.cfg.Store.ArchivedComplaintReport(c.Request.Context(), p.String(), community)
 	if errors.Is(err, store.ErrNotFound) {
@@ -153,7 +167,10 @@ func reportWorkbook(r complaintReportJSON) ([]byte, error) {
 		return nil, err
 	}
 	community := r.Community
-	if community == "" {
+	switch {
+	case community == "" && r.Communities != nil:
+		community = strings.Join(r.Communities, "、")
+	case community == "":
 		community = "全部 All"
 	}
 	sheets := []struct {

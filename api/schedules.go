@@ -104,6 +104,15 @@ func (s *Server) actOnSchedule(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	// The schedule lives in Temporal, not in PostgreSQL, so the audit rows
+	// cannot share a transaction with the change: the request is written
+	// first (no row, no act), and the outcome after the call, whether it
+	// worked or not. A crash in between leaves the request.
+	entry := store.AuditEntry{Action: action, ObjectType: "schedule", ObjectKey: def.ID,
+		Before: scheduleAuditState(before), Outcome: store.OutcomeRequested}
+	if err := s.cfg.Store.RecordAudit(ctx, who(c), entry); err != nil {
+		return fmt.Errorf("%s schedule %s not attempted, as it could not be audited: %w", action, def.ID, err)
+	}
 	switch action {
 	case "trigger":
 		// Run now even if a run is going: the supervisor asked for it.
@@ -113,11 +122,7 @@ func (s *Server) actOnSchedule(c *gin.Context) error {
 	case "resume":
 		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
 	}
-	// The schedule lives in Temporal, not in PostgreSQL, so the audit row
-	// cannot share a transaction with the change: it is written after the
-	// call, with its outcome, whether the call worked or not.
-	entry := store.AuditEntry{Action: action, ObjectType: "schedule", ObjectKey: def.ID,
-		Before: scheduleAuditState(before), Outcome: store.OutcomeOK}
+	entry.Outcome = store.OutcomeOK
 	if err != nil {
 		entry.Outcome = store.OutcomeFailed
 		if aerr := s.cfg.Store.RecordAudit(ctx, who(c), entry); aerr != nil {
@@ -146,7 +151,7 @@ func scheduleAuditState(d scheduleJSON) map[string]any {
 }
 
 func (s *Server) listArchivedReports(c *gin.Context) error {
-	items, err := s.cfg.Store.ArchivedReports(c.Request.Context())
+	items, err := s.cfg.Store.ArchivedReports(c.Request.Context(), scopedCommunities(c))
 	if err != nil {
 		return err
 	}

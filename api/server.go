@@ -13,8 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
@@ -95,17 +93,18 @@ type Server struct {
 	perms map[string]domain.Permission
 }
 
-// Metrics are the API's Prometheus metrics, on a registry of their own.
+// Metrics are the API's request metrics.
 type Metrics struct {
-	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-// NewMetrics makes the registry and the request metrics.
-func NewMetrics() *Metrics {
+// NewMetrics makes the request metrics and registers them on reg, the
+// process's registry (telemetry.NewRegistry), which serves them on a
+// listener of its own: /metrics shows request counts and process details
+// that are for the operator, not the API's callers.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "concierge_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"method", "route", "status"}),
@@ -114,16 +113,8 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.latency)
 	return m
-}
-
-// Handler serves the metrics in the Prometheus text format. It is not a
-// route of the API: /metrics shows request counts and process details that
-// are for the operator, so it is served on a listener of its own.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
 func (m *Metrics) middleware(c *gin.Context) {
@@ -157,7 +148,7 @@ func New(cfg Config) http.Handler {
 	}
 	cfg.Auth.defaults()
 	if cfg.Metrics == nil {
-		cfg.Metrics = NewMetrics()
+		cfg.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
@@ -227,6 +218,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/communities/:code/units", s.handle(s.listUnits))
 	v1.GET("/departments", s.handle(s.listDepartments))
 	v1.GET("/staff", s.handle(s.listStaff))
+	v1.PUT("/staff/:code/communities", s.handle(s.setStaffCommunities))
 	v1.GET("/communities/:code/fees", s.handle(s.listFeeStandards))
 	v1.POST("/communities/:code/fees", s.handle(s.addFeeStandard))
 	v1.DELETE("/communities/:code/fees/:id", requireStaff("the member of staff who deletes the standard"), s.handle(s.deleteFeeStandard))
@@ -273,8 +265,23 @@ func New(cfg Config) http.Handler {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.cfg.Logger.Debug("http", "method", c.Request.Method, "route", c.FullPath(),
-		"status", c.Writer.Status(), "duration", time.Since(start))
+	s.cfg.Logger.Debug("http", append(caseAttrs(c), "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "duration", time.Since(start))...)
+}
+
+// caseAttrs are the log attributes that name the case a request is about:
+// its number and workflow ID (codes, no personal data), none for another
+// route.
+func caseAttrs(c *gin.Context) []any {
+	number := c.Param("number")
+	if number == "" {
+		return nil
+	}
+	attrs := []any{"number", number}
+	if kind, ok := domain.KindOf(number); ok {
+		attrs = append(attrs, "workflow_id", kind.WorkflowID(number))
+	}
+	return attrs
 }
 
 func (s *Server) ready(c *gin.Context) {

@@ -260,6 +260,13 @@ func (s *Server) startTrainingCycle(c *gin.Context) error {
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
+	// Like a schedule action (Temporal, not PostgreSQL): audited as
+	// requested before the call, and with its outcome after it.
+	entry := store.AuditEntry{Action: "trigger", ObjectType: "training_cycle", ObjectKey: quarter,
+		Outcome: store.OutcomeRequested, After: gin.H{"session_now": body.SessionNow}}
+	if err := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), entry); err != nil {
+		return fmt.Errorf("training cycle %s not started, as it could not be audited: %w", quarter, err)
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.WorkflowTimeout)
 	defer cancel()
 	run, err := s.cfg.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -270,23 +277,20 @@ func (s *Server) startTrainingCycle(c *gin.Context) error {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	}, workflows.TrainingWorkflow, workflows.TrainingInput{Quarter: quarter, SessionNow: body.SessionNow})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		return conflict("already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
-	case err != nil:
-		// Like a schedule action (Temporal, not PostgreSQL): audited with
-		// its outcome after the call.
-		entry := store.AuditEntry{Action: "trigger", ObjectType: "training_cycle", ObjectKey: quarter,
-			Outcome: store.OutcomeFailed, After: gin.H{"session_now": body.SessionNow}}
+	if err != nil {
+		entry.Outcome = store.OutcomeFailed
 		if aerr := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), entry); aerr != nil {
 			s.cfg.Logger.Error("training cycle start not audited", "cycle", quarter, "error", aerr)
+		}
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return conflict("already_started", fmt.Sprintf("training cycle %s was already started by hand and is waiting for its session", quarter))
 		}
 		return fromWorkflow(err)
 	}
 	s.cfg.Logger.Info("training cycle started by hand", "cycle", quarter, "session_now", body.SessionNow, "by", actor)
-	if err := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), store.AuditEntry{Action: "trigger", ObjectType: "training_cycle",
-		ObjectKey: quarter, After: gin.H{"session_now": body.SessionNow, "workflow_id": run.GetID()}}); err != nil {
+	entry.Outcome, entry.After = store.OutcomeOK, gin.H{"session_now": body.SessionNow, "workflow_id": run.GetID()}
+	if err := s.cfg.Store.RecordAudit(c.Request.Context(), who(c), entry); err != nil {
 		return fmt.Errorf("training cycle %s was started but not audited: %w", quarter, err)
 	}
 	c.JSON(http.StatusAccepted, gin.H{"cycle": quarter, "session_now": body.SessionNow, "workflow_id": run.GetID(), "run_id": run.GetRunID()})

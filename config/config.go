@@ -319,8 +319,9 @@ func settings(chs []notify.Channel) []setting {
 			usage: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client",
 			apply: func(c *Config, v string) (err error) { c.HTTP.TrustedProxies, err = parsePrefixes(v); return err },
 			show:  func(c *Config) string { return formatPrefixes(c.HTTP.TrustedProxies) }},
-		{env: "CONCIERGE_METRICS_ADDR", flag: "metrics-addr", procs: apiProcs, def: "127.0.0.1:9090",
-			usage: "where /metrics is served, apart from the API (off: nowhere)",
+		{env: "CONCIERGE_METRICS_ADDR", flag: "metrics-addr", procs: serving, def: "127.0.0.1:9090",
+			byProc: map[Process]string{Worker: "127.0.0.1:9091"},
+			usage:  "where /metrics is served, apart from the API (off: nowhere)",
 			apply: func(c *Config, v string) error {
 				if v == "off" {
 					c.HTTP.MetricsAddr = ""

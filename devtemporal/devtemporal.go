@@ -130,7 +130,7 @@ func Start(o Options) (*Server, error) {
 			// An activity scheduled by a workflow task goes back to the
 			// worker that completed the task, in the answer, when it has a
 			// free slot, instead of through the task queue: a notification
-			// delivery starts a round trip sooner (docs/DESIGN.md §11.15).
+			// delivery starts a round trip sooner (docs/DESIGN.md §11.16).
 			"system.enableActivityEagerExecution": true,
 		},
 	}

@@ -318,8 +318,10 @@ func TestAuditTrailOfChanges(t *testing.T) {
 		}
 	}
 
-	// A schedule lives in Temporal: its pause and resume are audited after
-	// the fact with the outcome; an unknown schedule is refused unaudited.
+	// A schedule lives in Temporal: its pause and resume are audited as
+	// requested before the call and with the outcome after it (a crash in
+	// between leaves the request); an unknown schedule is refused
+	// unaudited.
 	const sched = "monthly-complaint-analysis"
 	before := len(auditOf(t, "object_type=schedule&object_key="+sched))
 	for _, action := range []string{"pause", "resume"} {
@@ -328,10 +330,26 @@ func TestAuditTrailOfChanges(t *testing.T) {
 		}
 	}
 	srows := auditOf(t, "object_type=schedule&object_key="+sched)
-	if len(srows) != before+2 || srows[0].Action != "resume" || srows[1].Action != "pause" ||
-		!strings.Contains(string(srows[1].Before), `"paused":false`) || !strings.Contains(string(srows[1].After), `"paused":true`) ||
-		srows[0].Outcome != "ok" || srows[0].Actor != "chen_jing" {
-		t.Errorf("schedule rows %+v", srows[:min(2, len(srows))])
+	if len(srows) != before+4 {
+		t.Fatalf("%d new schedule rows, want 4: %+v", len(srows)-before, srows[:min(4, len(srows))])
+	}
+	for i, want := range []struct{ action, outcome, after string }{
+		{"resume", "ok", `"paused":false`},
+		{"resume", "requested", "null"},
+		{"pause", "ok", `"paused":true`},
+		{"pause", "requested", "null"},
+	} {
+		r := srows[i]
+		after := string(r.After)
+		if after == "" {
+			after = "null"
+		}
+		if r.Action != want.action || r.Outcome != want.outcome || r.Actor != "chen_jing" || !strings.Contains(after, want.after) {
+			t.Errorf("schedule row %d: %+v, want %s %s with after %s", i, r, want.action, want.outcome, want.after)
+		}
+	}
+	if p := srows[3]; !strings.Contains(string(p.Before), `"paused":false`) {
+		t.Errorf("the pause's request: before %s, want the schedule running", p.Before)
 	}
 	var e apiError
 	if got := call(t, "POST", "/api/v1/schedules/nope/pause", nil, &e, signedInAs, "chen_jing"); got != http.StatusNotFound {

@@ -322,18 +322,25 @@ func TestReportWorkbookReadsAsAPersonWould(t *testing.T) {
 }
 
 // TestArchivedReportReadsBack archives a month's analysis as the monthly
-// schedule's activity does, corrects the month afterwards, and reads the
-// archive: it answers as the analysis stood. Not parallel: the archive of
-// all communities counts every household, which other tests add.
+// schedule's activity does, for the whole centre and for each community,
+// corrects the month afterwards, and reads the archives: they answer as
+// the analysis stood. The whole centre's is the auditor's, who reaches
+// every community; the default member serves several communities and
+// reads one community's at a time. Not parallel: the archive of all
+// communities counts every household, which other tests add.
 func TestArchivedReportReadsBack(t *testing.T) {
 	figuresCommunity(t, "ARCH", 2, 2)
 	may := func(day int) time.Time { return time.Date(2019, 5, day, 10, 0, 0, 0, sys.loc) }
 	figuresComplaint{"TS20190503-7401", "ARCH", "101", "hygiene", may(3), 60, 60, 120}.insert(t)
 	figuresComplaint{"TS20190520-7402", "ARCH", "102", "noise", may(20), 60, -1, -1}.insert(t)
 
-	var live map[string]any
-	if code := call(t, "GET", "/api/v1/reports/complaints?month=2019-05", nil, &live); code != http.StatusOK {
+	const centre, arch = "/api/v1/reports/complaints?month=2019-05", "/api/v1/reports/complaints?month=2019-05&community=ARCH"
+	var live, liveArch map[string]any
+	if code := call(t, "GET", centre, nil, &live, signedInAs, "auditor"); code != http.StatusOK {
 		t.Fatalf("analysis of May 2019: HTTP %d", code)
+	}
+	if code := call(t, "GET", arch, nil, &liveArch); code != http.StatusOK || liveArch["complaints"] != float64(2) {
+		t.Fatalf("analysis of May 2019 in ARCH: HTTP %d %v, want 2 complaints", code, liveArch["complaints"])
 	}
 	reports := &activities.Reports{Store: sys.store, Location: sys.loc}
 	if month, err := reports.ArchiveComplaintReport(t.Context(), time.Date(2019, 6, 1, 6, 30, 0, 0, sys.loc)); err != nil || month != "2019-05" {
@@ -342,52 +349,70 @@ func TestArchivedReportReadsBack(t *testing.T) {
 	// A correction after the meeting: a complaint of May entered late.
 	figuresComplaint{"TS20190528-7403", "ARCH", "101", "hygiene", may(28), 60, 60, 60}.insert(t)
 
-	var archived map[string]any
-	if code := call(t, "GET", "/api/v1/reports/complaints/archive/2019-05", nil, &archived); code != http.StatusOK {
-		t.Fatalf("archived May 2019: HTTP %d %v", code, archived)
-	}
-	at, _ := archived["archived_at"].(string)
-	if ts, err := time.Parse(time.RFC3339Nano, at); err != nil || !strings.HasSuffix(at, "+08:00") || time.Since(ts) > time.Minute {
-		t.Errorf("archived_at %q, want the archiving's time in +08:00", at)
-	}
-	delete(archived, "archived_at")
-	if !reflect.DeepEqual(archived, live) {
-		t.Errorf("archived analysis\n got %v\nwant %v", archived, live)
-	}
-	var now struct{ Complaints int64 }
-	if code := call(t, "GET", "/api/v1/reports/complaints?month=2019-05", nil, &now); code != http.StatusOK || now.Complaints != int64(live["complaints"].(float64))+1 {
-		t.Errorf("the analysis computed now: HTTP %d, %d complaints, want the correction counted", code, now.Complaints)
-	}
-	if f := reportWorkbook(t, "/api/v1/reports/complaints/archive/2019-05?format=xlsx"); f != nil {
-		if shown, _ := summaryCell(t, f, "投诉数"); shown != fmt.Sprint(live["complaints"]) {
-			t.Errorf("archived workbook: %s complaints, want %v", shown, live["complaints"])
+	for _, c := range []struct {
+		path, who string
+		want      map[string]any
+	}{
+		{"/api/v1/reports/complaints/archive/2019-05", "auditor", live},
+		{"/api/v1/reports/complaints/archive/2019-05?community=ARCH", defaultStaff, liveArch},
+	} {
+		var archived map[string]any
+		if code := call(t, "GET", c.path, nil, &archived, signedInAs, c.who); code != http.StatusOK {
+			t.Fatalf("GET %s as %s: HTTP %d %v", c.path, c.who, code, archived)
+		}
+		at, _ := archived["archived_at"].(string)
+		if ts, err := time.Parse(time.RFC3339Nano, at); err != nil || !strings.HasSuffix(at, "+08:00") || time.Since(ts) > time.Minute {
+			t.Errorf("archived_at %q, want the archiving's time in +08:00", at)
+		}
+		delete(archived, "archived_at")
+		if !reflect.DeepEqual(archived, c.want) {
+			t.Errorf("GET %s as %s: archived analysis\n got %v\nwant %v", c.path, c.who, archived, c.want)
 		}
 	}
-	var list struct {
-		Items []struct{ Month, Community string }
+	var now struct{ Complaints int64 }
+	if code := call(t, "GET", arch, nil, &now); code != http.StatusOK || now.Complaints != 3 {
+		t.Errorf("the analysis computed now: HTTP %d, %d complaints, want 3 with the correction", code, now.Complaints)
 	}
-	if code := call(t, "GET", "/api/v1/reports/complaints/archive", nil, &list); code != http.StatusOK {
-		t.Fatalf("archive list: HTTP %d", code)
+	if f := reportWorkbook(t, "/api/v1/reports/complaints/archive/2019-05?community=ARCH&format=xlsx"); f != nil {
+		if shown, _ := summaryCell(t, f, "投诉数"); shown != "2" {
+			t.Errorf("archived workbook: %s complaints, want 2", shown)
+		}
 	}
-	listed := false
-	for _, it := range list.Items {
-		listed = listed || it.Month == "2019-05" && it.Community == ""
-	}
-	if !listed {
-		t.Errorf("2019-05 is not in the archive list %+v", list.Items)
+	// The list holds the whole centre's and each community's archive, of
+	// the communities the caller reaches.
+	for who, want := range map[string]map[string]bool{"auditor": {"": true, "ARCH": true}, defaultStaff: {"": false, "ARCH": true}} {
+		var list struct {
+			Items []struct{ Month, Community string }
+		}
+		if code := call(t, "GET", "/api/v1/reports/complaints/archive", nil, &list, signedInAs, who); code != http.StatusOK {
+			t.Fatalf("archive list as %s: HTTP %d", who, code)
+		}
+		got := map[string]bool{"": false, "ARCH": false}
+		for _, it := range list.Items {
+			if _, ok := got[it.Community]; ok && it.Month == "2019-05" {
+				got[it.Community] = true
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("2019-05 in the archive list of %s (by community): %v, want %v", who, got, want)
+		}
 	}
 
-	for path, want := range map[string]int{
-		"/api/v1/reports/complaints/archive/2019-04":                http.StatusNotFound, // not archived
-		"/api/v1/reports/complaints/archive/2019-05?community=ARCH": http.StatusNotFound, // archived for all communities only
-		"/api/v1/reports/complaints/archive/2019-05?community=NOPE": http.StatusNotFound,
-		"/api/v1/reports/complaints/archive/2019-13":                http.StatusUnprocessableEntity,
-		"/api/v1/reports/complaints/archive/May":                    http.StatusUnprocessableEntity,
-		"/api/v1/reports/complaints/archive/2019-05?format=pdf":     http.StatusUnprocessableEntity,
+	for path, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"/api/v1/reports/complaints/archive/2019-04?community=ARCH": {http.StatusNotFound, "not_found"}, // not archived
+		"/api/v1/reports/complaints/archive/2019-05?community=NOPE": {http.StatusNotFound, "not_found"},
+		"/api/v1/reports/complaints/archive/2019-13":                {http.StatusUnprocessableEntity, "invalid_input"},
+		"/api/v1/reports/complaints/archive/May":                    {http.StatusUnprocessableEntity, "invalid_input"},
+		"/api/v1/reports/complaints/archive/2019-05?format=pdf":     {http.StatusUnprocessableEntity, "invalid_input"},
+		// The default member serves several communities: one must be named.
+		"/api/v1/reports/complaints/archive/2019-05": {http.StatusUnprocessableEntity, "community_required"},
 	} {
 		var e apiError
-		if code := call(t, "GET", path, nil, &e); code != want || e.Error.Code == "" {
-			t.Errorf("GET %s: HTTP %d %+v, want %d with an error", path, code, e, want)
+		if code := call(t, "GET", path, nil, &e); code != want.status || e.Error.Code != want.code {
+			t.Errorf("GET %s: HTTP %d %+v, want %d %s", path, code, e, want.status, want.code)
 		}
 	}
 }

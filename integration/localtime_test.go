@@ -77,7 +77,7 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 		t.Fatal(err)
 	}
 	send("POST", fmt.Sprintf("/api/v1/callbacks/%d/result", task), map[string]any{"reached": false}, signedInAs, "liu_fang")
-	exec(`INSERT INTO complaint_reports (month, community, report) VALUES ('2019-08', '', '{"month": "2019-08"}')`)
+	exec(`INSERT INTO complaint_reports (month, community, report) VALUES ('2019-08', 'A', '{"month": "2019-08", "community": "A"}')`)
 
 	for _, path := range []string{
 		"/api/v1/complaints/" + c.Number,
@@ -93,7 +93,7 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 		"/api/v1/callbacks/coverage?month=2019-07",
 		"/api/v1/schedules",
 		"/api/v1/reports/complaints/archive",
-		"/api/v1/reports/complaints/archive/2019-08",
+		"/api/v1/reports/complaints/archive/2019-08?community=A",
 		"/api/v1/evaluations/settings",
 		"/api/v1/evaluations",
 		"/api/v1/training/cycles",
@@ -110,7 +110,7 @@ func TestAnswersUseTheCentresTimeZone(t *testing.T) {
 		"POST /api/v1/complaints", "GET /api/v1/complaints/" + c.Number, "GET /api/v1/handbook/categories",
 		"GET /api/v1/intake/emails", "GET /api/v1/callbacks?month=2019-07", "GET /api/v1/notifications?limit=50",
 		"GET /api/v1/visits", "GET /api/v1/schedules", "GET /api/v1/reports/complaints/archive",
-		"GET /api/v1/evaluations/settings", "GET /api/v1/reports/complaints/archive/2019-08",
+		"GET /api/v1/evaluations/settings", "GET /api/v1/reports/complaints/archive/2019-08?community=A",
 	} {
 		if seen[what] == 0 {
 			t.Errorf("%s: no times in the answer", what)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -37,6 +38,7 @@ import (
 	"github.com/concierge-pm/concierge/notify/notifytest"
 	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/telemetry"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
 	"github.com/concierge-pm/concierge/workflows"
@@ -66,6 +68,7 @@ type env struct {
 	codec    *payloadcodec.Codec
 	http     *httptest.Server
 	metrics  *api.Metrics
+	registry *prometheus.Registry // the process's metrics (telemetry)
 	loc      *time.Location
 	tracking *tracking.Signer
 	// Notification delivery goes to a test SMTP server and SMS gateway.
@@ -163,8 +166,14 @@ func run(m *testing.M) int {
 	if err != nil {
 		return failed("the payload codec", err)
 	}
+	// One registry, as in concierge dev: the SDK's client and worker
+	// metrics, the API's request metrics and the business metrics.
+	registry := telemetry.NewRegistry()
+	sdkMetrics, stopSDKMetrics := telemetry.TemporalMetrics(registry, logger)
+	defer stopSDKMetrics()
+	registry.MustRegister(telemetry.NewCaseMetrics(st, logger))
 	tc, err := client.Dial(client.Options{HostPort: ts.Address(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
-		DataConverter: payloadcodec.DataConverter(codec)})
+		DataConverter: payloadcodec.DataConverter(codec), MetricsHandler: sdkMetrics})
 	if err != nil {
 		return failed("connect to the in-process Temporal server", err)
 	}
@@ -175,7 +184,7 @@ func run(m *testing.M) int {
 	}
 	defer plain.Close()
 
-	sys = &env{store: st, temporal: tc, plain: plain, codec: codec}
+	sys = &env{store: st, temporal: tc, plain: plain, codec: codec, registry: registry}
 	if sys.loc, err = time.LoadLocation("Asia/Shanghai"); err != nil {
 		return missing("the Asia/Shanghai time zone", err)
 	}
@@ -203,7 +212,7 @@ func run(m *testing.M) int {
 		}
 	}()
 	loc := sys.loc
-	sys.metrics = api.NewMetrics()
+	sys.metrics = api.NewMetrics(registry)
 	sys.http = httptest.NewServer(api.New(api.Config{
 		Store: st, Temporal: tc, TaskQueue: taskQueue, Location: loc, Logger: logger, Metrics: sys.metrics,
 		// Short, so the test of a stopped worker does not wait the default 30 s.

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/concierge-pm/concierge/telemetry"
 )
 
 func TestHandbookCategories(t *testing.T) {
@@ -102,7 +104,7 @@ func TestHealthReadinessMetrics(t *testing.T) {
 	}
 	call(t, "GET", "/api/v1/departments", nil, nil)
 	// The metrics are served apart from the API (CONCIERGE_METRICS_ADDR).
-	ms := httptest.NewServer(sys.metrics.Handler())
+	ms := httptest.NewServer(telemetry.Handler(sys.registry))
 	defer ms.Close()
 	resp, err := http.Get(ms.URL + "/metrics")
 	if err != nil {

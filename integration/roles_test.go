@@ -125,6 +125,8 @@ func TestRoleMatrix(t *testing.T) {
 		{domain.RoleAuditor, "POST", "/api/v1/imports/:kind", false},
 		{domain.RoleAuditor, "POST", "/api/v1/training/cycles/:id/results", false},
 		{domain.RoleAuditor, "POST", "/api/v1/callbacks/:id/result", false},
+		{domain.RoleSupervisor, "PUT", "/api/v1/staff/:code/communities", false},
+		{domain.RoleAdmin, "PUT", "/api/v1/staff/:code/communities", true},
 	}
 	for _, p := range pinned {
 		perm, ok := api.RoutePermissions()[p.method+" "+p.route]

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concierge-pm/concierge/auth"
 )
@@ -251,11 +252,56 @@ func TestCommunityScope(t *testing.T) {
 		}
 	}
 
+	// The campaign's coverage counts the tasks of the caller's communities.
+	for who, want := range map[string]int64{member: 0, defaultStaff: 1, "auditor": 1} {
+		var cov struct{ Tasks int64 }
+		if code := call(t, "GET", "/api/v1/callbacks/coverage?month=2001-01", nil, &cov, signedInAs, who); code != http.StatusOK || cov.Tasks != want {
+			t.Errorf("the coverage of 2001-01 as %s: HTTP %d, %d tasks, want %d", who, code, cov.Tasks, want)
+		}
+	}
+
 	// Notifications: those of A's case are not the member's.
 	for who, want := range map[string]bool{member: false, defaultStaff: true} {
 		if got := listed(who, "/api/v1/notifications?number="+inA.Number, "number"); (len(got) > 0) != want {
 			t.Errorf("the notifications of %s as %s: %v, want some: %t", inA.Number, who, got, want)
 		}
+	}
+
+	// The KPIs and the analysis asked without a community are those of the
+	// caller's communities: the member's are SCOPEB's, the auditor's the
+	// whole centre's, which holds A's complaint besides.
+	type figures struct {
+		Community     string
+		Communities   []string
+		ComplaintRate struct{ Numerator, Denominator int64 } `json:"complaint_rate"`
+		Coverage      struct{ Numerator, Denominator int64 } `json:"callback_coverage"`
+		Complaints    int64
+	}
+	get := func(who, path string) figures {
+		t.Helper()
+		var f figures
+		if code := call(t, "GET", path, nil, &f, signedInAs, who); code != http.StatusOK {
+			t.Fatalf("GET %s as %s: HTTP %d", path, who, code)
+		}
+		return f
+	}
+	// The days A's and SCOPEB's complaints were recorded on, whenever the
+	// test runs.
+	first, recorded := inA.RecordedAt.In(sys.loc), inB.RecordedAt.In(sys.loc)
+	month := recorded.Format("2006-01")
+	kpis := "/api/v1/kpis?from=" + first.Format(time.DateOnly) + "&to=" + recorded.Format(time.DateOnly)
+	const report = "/api/v1/reports/complaints?month="
+	mine, onlyB, centre := get(member, kpis), get("auditor", kpis+"&community="+other), get("auditor", kpis)
+	if !slices.Equal(mine.Communities, []string{other}) || mine.Community != "" || mine.ComplaintRate != onlyB.ComplaintRate ||
+		mine.Coverage != onlyB.Coverage || mine.ComplaintRate.Numerator < 1 {
+		t.Errorf("the KPIs of %s: %+v, want those of %s: %+v", member, mine, other, onlyB)
+	}
+	if centre.Communities != nil || centre.ComplaintRate.Numerator <= mine.ComplaintRate.Numerator {
+		t.Errorf("the whole centre's KPIs: %+v, want more complaints than %s's %+v and no communities", centre, other, mine)
+	}
+	mineR, onlyBR := get(member, report+month), get("auditor", report+month+"&community="+other)
+	if mineR.Community != other || mineR.Complaints != onlyBR.Complaints || mineR.Complaints < 1 {
+		t.Errorf("the analysis of %s as %s: %+v, want that of %s: %+v", month, member, mineR, other, onlyBR)
 	}
 
 	// Recording in a community outside: 422, as for one that does not
@@ -323,5 +369,109 @@ func TestStaffImportCommunities(t *testing.T) {
 		if got := held(); got != s.want {
 			t.Errorf("%s: communities %q, want %q", s.name, got, s.want)
 		}
+	}
+}
+
+// TestSetStaffCommunities: an admin replaces a member's communities
+// through the API; the member's next request reaches the new ones, the
+// change is audited once, the same list again changes nothing, and an
+// unknown member or community is refused, changing nothing. Not parallel:
+// it adds a member of staff (a supervisor, whom no campaign or exam
+// enrols).
+func TestSetStaffCommunities(t *testing.T) {
+	const member, other = "scope_put", "SCOPEPUT"
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := sys.store.Pool().Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO communities (code, name) VALUES ($1, '设置小区') ON CONFLICT DO NOTHING`, other)
+	exec(`INSERT INTO staff (code, name, department, role) VALUES ($1, '设置主管', 'customer_service', 'supervisor')
+		ON CONFLICT (code) DO UPDATE SET active = true`, member)
+	exec(`DELETE FROM staff_communities WHERE staff_code = $1`, member)
+	exec(`INSERT INTO staff_communities (staff_code, community_code) VALUES ($1, 'A')`, member)
+	t.Cleanup(func() {
+		if _, err := sys.store.Pool().Exec(context.Background(), `UPDATE staff SET active = false WHERE code = $1`, member); err != nil {
+			t.Errorf("deactivate %s: %v", member, err)
+		}
+	})
+	pw, err := auth.HashPassword(testPassword, cheapHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.store.CreateMissingAccounts(ctx, pw); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/staff/" + member + "/communities"
+	me := func() []string {
+		t.Helper()
+		var out struct{ Communities []string }
+		if code := call(t, "GET", "/api/v1/auth/me", nil, &out, signedInAs, member); code != http.StatusOK {
+			t.Fatalf("auth/me as %s: HTTP %d", member, code)
+		}
+		return out.Communities
+	}
+	if got := me(); !slices.Equal(got, []string{"A"}) {
+		t.Fatalf("%s starts in %v, want [A]", member, got)
+	}
+	audited := func() int { return len(auditOf(t, "object_type=staff_communities&object_key="+member)) }
+	before := audited()
+
+	steps := []struct {
+		name   string
+		who    string
+		body   any
+		status int
+		want   []string // the member's communities after the step
+		rows   int      // audit rows the step adds
+	}{
+		{"a supervisor may not", "chen_jing", map[string]any{"communities": []string{other}}, http.StatusForbidden, []string{"A"}, 0},
+		{"an unknown community changes nothing", "admin", map[string]any{"communities": []string{other, "NOPE"}}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"a malformed code", "admin", map[string]any{"communities": []string{"a b"}}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"no list", "admin", map[string]any{}, http.StatusUnprocessableEntity, []string{"A"}, 0},
+		{"replaced", "admin", map[string]any{"communities": []string{other, "A", other}}, http.StatusOK, []string{"A", other}, 1},
+		{"the same again", "admin", map[string]any{"communities": []string{"A", other}}, http.StatusOK, []string{"A", other}, 0},
+		{"none", "admin", map[string]any{"communities": []string{}}, http.StatusOK, []string{}, 1},
+		{"back to one", "admin", map[string]any{"communities": []string{other}}, http.StatusOK, []string{other}, 1},
+	}
+	for _, s := range steps {
+		var e apiError
+		code := call(t, "PUT", path, s.body, &e, signedInAs, s.who)
+		if code != s.status {
+			t.Errorf("%s: HTTP %d %+v, want %d", s.name, code, e, s.status)
+		}
+		if got := me(); !slices.Equal(got, s.want) && !(len(got) == 0 && len(s.want) == 0) {
+			t.Errorf("%s: %s reaches %v, want %v", s.name, member, got, s.want)
+		}
+		after := audited()
+		if after-before != s.rows {
+			t.Errorf("%s: %d audit rows, want %d", s.name, after-before, s.rows)
+		}
+		before = after
+	}
+	var e apiError
+	if code := call(t, "PUT", "/api/v1/staff/nobody_here/communities", map[string]any{"communities": []string{"A"}}, &e, signedInAs, "admin"); code != http.StatusNotFound || e.Error.Code != "not_found" {
+		t.Errorf("an unknown member: HTTP %d %+v, want 404", code, e)
+	}
+	// The list of staff shows each member's communities.
+	var list struct {
+		Items []struct {
+			Code        string
+			Communities []string
+		}
+	}
+	if code := call(t, "GET", "/api/v1/staff?department=customer_service", nil, &list, signedInAs, "admin"); code != http.StatusOK {
+		t.Fatalf("list staff: HTTP %d", code)
+	}
+	i := slices.IndexFunc(list.Items, func(it struct {
+		Code        string
+		Communities []string
+	}) bool {
+		return it.Code == member
+	})
+	if i < 0 || !slices.Equal(list.Items[i].Communities, []string{other}) {
+		t.Errorf("the staff list shows %s with %+v, want [%s]", member, list.Items, other)
 	}
 }

@@ -25,10 +25,13 @@ const maxUserAgent = 256
 
 // Outcomes of an audited act. A change inside PostgreSQL is recorded only
 // when it commits, so its outcome is always OutcomeOK; an act outside it
-// (a schedule paused in Temporal) is recorded whether it worked or not.
+// (a schedule paused in Temporal) is recorded as OutcomeRequested before
+// it is attempted and again with OutcomeOK or OutcomeFailed after, so a
+// crash in between leaves the request in the trail.
 const (
-	OutcomeOK     = "ok"
-	OutcomeFailed = "failed"
+	OutcomeOK        = "ok"
+	OutcomeFailed    = "failed"
+	OutcomeRequested = "requested"
 )
 
 // AuditEntry is what was done to which object. Before and After are the

@@ -187,6 +187,26 @@ func (s *Store) Coverage(ctx context.Context, month string) (CampaignCoverage, e
 	return c, nil
 }
 
+// CoverageIn is a campaign's coverage within a set of communities (nil:
+// the whole centre, as Coverage). The campaign's household count is a
+// snapshot of the whole centre taken when it was planned, so within
+// communities the denominator is their households living there now.
+func (s *Store) CoverageIn(ctx context.Context, month string, communities []string) (CampaignCoverage, error) {
+	c, err := s.Coverage(ctx, month)
+	if err != nil || communities == nil {
+		return c, err
+	}
+	err = s.pool.QueryRow(ctx, `
+		SELECT count(*), count(DISTINCT t.household_id) FILTER (WHERE t.status = 'reached')
+		FROM callback_tasks t JOIN households h ON h.id = t.household_id JOIN units u ON u.id = h.unit_id
+		WHERE t.month = $1 AND `+inSet("u.community", 2), month, communities).Scan(&c.Tasks, &c.Reached)
+	if err != nil {
+		return c, fmt.Errorf("read campaign %s in communities: %w", month, err)
+	}
+	c.ActiveHouseholds, err = s.ActiveHouseholds(ctx, communities)
+	return c, err
+}
+
 // RemindCampaign marks the mid-month reminder and queues one to each
 // receptionist with open tasks; it returns the outbox keys, to deliver.
 func (s *Store) RemindCampaign(ctx context.Context, c CampaignCoverage) ([]string, error) {

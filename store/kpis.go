@@ -7,7 +7,7 @@ import (
 )
 
 // KPICounts are the counts the KPIs of docs/DESIGN.md §8 are computed from, for
-// one period [From, To) and optionally one community.
+// one period [From, To) and a set of communities.
 type KPICounts struct {
 	RatingsSatisfied, Ratings              int64
 	FedBackIn24h, DispatchedIn24h, Windows int64 // complaints whose 24 h window has closed
@@ -16,15 +16,17 @@ type KPICounts struct {
 }
 
 // KPICounts counts, in SQL over the read model, what the KPIs need. now
-// decides which complaints' 24 h windows have closed.
-func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, community string) (KPICounts, error) {
+// decides which complaints' 24 h windows have closed. communities is the
+// set counted: nil for every community, empty for none (a member of staff
+// serving no community).
+func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communities []string) (KPICounts, error) {
 	var k KPICounts
 	// Satisfaction: every rating in the period, whatever its source (exit
 	// ratings, complaint and repair callbacks and on-site ratings, campaign
 	// calls); a rating keeps the community of its case, visit or household.
 	err := s.pool.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE score >= 4), count(*) FROM ratings
-		WHERE rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).
+		WHERE rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3), from, to, communities).
 		Scan(&k.RatingsSatisfied, &k.Ratings)
 	if err != nil {
 		return k, fmt.Errorf("count ratings: %w", err)
@@ -37,8 +39,8 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 			count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $3),
 			count(*)
 		FROM cases c
-		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND ($4 = '' OR c.community = $4)`,
-		from, to, now, community).Scan(&k.FedBackIn24h, &k.DispatchedIn24h, &k.Windows, &k.Complaints)
+		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND `+inSet("c.community", 4),
+		from, to, now, communities).Scan(&k.FedBackIn24h, &k.DispatchedIn24h, &k.Windows, &k.Complaints)
 	if err != nil {
 		return k, fmt.Errorf("count complaints: %w", err)
 	}
@@ -47,34 +49,51 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	err = s.pool.QueryRow(ctx, `
 		SELECT count(DISTINCT household_id) FROM ratings
 		WHERE source IN (`+caseCallbackSources()+`, 'campaign_call') AND rated_by <> 'resident'
-			AND rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).
+			AND rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3), from, to, communities).
 		Scan(&k.HouseholdsCalledBack)
 	if err != nil {
 		return k, fmt.Errorf("count callbacks: %w", err)
 	}
-	k.ActiveHouseholds, err = s.ActiveHouseholds(ctx, community)
+	k.ActiveHouseholds, err = s.ActiveHouseholds(ctx, communities)
 	return k, err
 }
 
-// ActiveHouseholds counts the households living in a community (all
-// communities when it is empty).
-func (s *Store) ActiveHouseholds(ctx context.Context, community string) (int64, error) {
+// ActiveHouseholds counts the households living in a set of communities
+// (nil: every community).
+func (s *Store) ActiveHouseholds(ctx context.Context, communities []string) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id
-		WHERE h.active AND ($1 = '' OR u.community = $1)`, community).Scan(&n)
+		WHERE h.active AND `+inSet("u.community", 1), communities).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count households: %w", err)
 	}
 	return n, nil
 }
 
-// ComplaintCount counts complaints recorded in [from, to).
-func (s *Store) ComplaintCount(ctx context.Context, from, to time.Time, community string) (int64, error) {
+// ComplaintCount counts complaints recorded in [from, to) in a set of
+// communities (nil: every community).
+func (s *Store) ComplaintCount(ctx context.Context, from, to time.Time, communities []string) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE kind = 'complaint'
-		AND recorded_at >= $1 AND recorded_at < $2 AND ($3 = '' OR community = $3)`, from, to, community).Scan(&n)
+		AND recorded_at >= $1 AND recorded_at < $2 AND `+inSet("community", 3), from, to, communities).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count complaints: %w", err)
 	}
 	return n, nil
+}
+
+// inSet is the SQL condition that column is in the set of communities
+// passed as parameter n: a NULL array (a nil slice) stands for every
+// community, an empty one for none.
+func inSet(column string, n int) string {
+	return fmt.Sprintf("($%[1]d::text[] IS NULL OR %[2]s = ANY($%[1]d::text[]))", n, column)
+}
+
+// One is the set of communities that a single code names: nil (every
+// community) for "".
+func One(community string) []string {
+	if community == "" {
+		return nil
+	}
+	return []string{community}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,7 +49,13 @@ type Staff struct {
 	Department string `json:"department"`
 	Role       string `json:"role"`
 	Active     bool   `json:"active"`
+	// Communities are those the member works in (docs/DESIGN.md §7.6).
+	Communities []string `json:"communities"`
 }
+
+// staffColumns are a Staff's columns, in its fields' order.
+const staffColumns = `code, name, department, role, active,
+	array(SELECT sc.community_code FROM staff_communities sc WHERE sc.staff_code = staff.code ORDER BY 1)`
 
 // Category is one handbook entry: who handles a kind of complaint and within
 // which limits.
@@ -110,7 +118,7 @@ func (s *Store) Departments(ctx context.Context) ([]Department, error) {
 // StaffList lists staff, optionally of one department.
 func (s *Store) StaffList(ctx context.Context, department string) ([]Staff, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT code, name, department, role, active FROM staff
+		SELECT `+staffColumns+` FROM staff
 		WHERE $1 = '' OR department = $1 ORDER BY department, code`, department)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
@@ -120,7 +128,7 @@ func (s *Store) StaffList(ctx context.Context, department string) ([]Staff, erro
 
 // StaffMember returns one member of staff or ErrNotFound.
 func (s *Store) StaffMember(ctx context.Context, code string) (Staff, error) {
-	rows, err := s.pool.Query(ctx, `SELECT code, name, department, role, active FROM staff WHERE code = $1`, code)
+	rows, err := s.pool.Query(ctx, `SELECT `+staffColumns+` FROM staff WHERE code = $1`, code)
 	if err != nil {
 		return Staff{}, fmt.Errorf("look up staff: %w", err)
 	}
@@ -278,4 +286,68 @@ func (s *Store) UnitByCode(ctx context.Context, community, code string) (Unit, *
 		return Unit{}, nil, fmt.Errorf("look up unit: %w", err)
 	}
 	return u, household, nil
+}
+
+// UnknownCommunitiesError names the communities of a request that do not
+// exist.
+type UnknownCommunitiesError struct{ Codes []string }
+
+func (e *UnknownCommunitiesError) Error() string {
+	return fmt.Sprintf("no such community: %s", strings.Join(e.Codes, ", "))
+}
+
+// SetStaffCommunities replaces the communities a member of staff works in
+// and audits the change (action update, object staff_communities, before
+// and after); it answers the member as they now are. Their sessions and
+// tokens reach the new communities on their next request. Setting the
+// same communities again changes and audits nothing. ErrNotFound for an
+// unknown member; *UnknownCommunitiesError, changing nothing, for a
+// community that does not exist.
+func (s *Store) SetStaffCommunities(ctx context.Context, who Who, code string, communities []string) (Staff, error) {
+	want := slices.Clone(communities)
+	slices.Sort(want)
+	// Never nil: a NULL array would match no row to remove.
+	want = append(make([]string, 0, len(want)), slices.Compact(want)...)
+	var out Staff
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// The member's row is locked, so two changes at once apply in turn.
+		rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff WHERE code = $1 FOR UPDATE`, code)
+		if err != nil {
+			return fmt.Errorf("look up staff: %w", err)
+		}
+		before, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Staff])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("staff %q: %w", code, ErrNotFound)
+		} else if err != nil {
+			return fmt.Errorf("look up staff: %w", err)
+		}
+		found, err := existingCodes(ctx, tx, "communities", want)
+		if err != nil {
+			return err
+		}
+		var unknown []string
+		for _, c := range want {
+			if !found[c] {
+				unknown = append(unknown, c)
+			}
+		}
+		if unknown != nil {
+			return &UnknownCommunitiesError{Codes: unknown}
+		}
+		out = before
+		out.Communities = want
+		if slices.Equal(before.Communities, want) {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM staff_communities WHERE staff_code = $1 AND community_code <> ALL($2::text[])`, code, want); err != nil {
+			return fmt.Errorf("remove communities: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO staff_communities (staff_code, community_code)
+			SELECT $1, c FROM unnest($2::text[]) AS c ON CONFLICT DO NOTHING`, code, want); err != nil {
+			return fmt.Errorf("add communities: %w", err)
+		}
+		return WriteAudit(ctx, tx, who, AuditEntry{Action: "update", ObjectType: "staff_communities", ObjectKey: code,
+			Before: map[string]any{"communities": before.Communities}, After: map[string]any{"communities": want}})
+	})
+	return out, err
 }

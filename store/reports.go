@@ -13,8 +13,11 @@ import (
 // ComplaintReport is the monthly complaint analysis for the quality meeting.
 // It names cases, units and categories; no resident.
 type ComplaintReport struct {
-	Month        string          `json:"month"`
-	Community    string          `json:"community"`
+	Month     string `json:"month"`
+	Community string `json:"community"`
+	// Communities is the set a report covers when it is neither one
+	// community nor every one (a member of staff serving several).
+	Communities  []string        `json:"communities,omitempty"`
 	Complaints   int64           `json:"complaints"`
 	ByCategory   []ReportCount   `json:"by_category"`
 	ByDepartment []ReportCount   `json:"by_department"`
@@ -63,31 +66,37 @@ type ReportTop struct {
 }
 
 // ComplaintReport computes the analysis of the complaints recorded in
-// [from, to) (a month in the centre's zone), optionally of one community.
-// trendFrom starts the satisfaction trend; tz names the zone months are cut in.
-func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now time.Time, tz, community string) (ComplaintReport, error) {
-	r := ComplaintReport{Month: from.Format("2006-01"), Community: community}
+// [from, to) (a month in the centre's zone) in a set of communities (nil:
+// every community). trendFrom starts the satisfaction trend; tz names the
+// zone months are cut in.
+func (s *Store) ComplaintReport(ctx context.Context, from, to, trendFrom, now time.Time, tz string, communities []string) (ComplaintReport, error) {
+	r := ComplaintReport{Month: from.Format("2006-01")}
+	if len(communities) == 1 {
+		r.Community = communities[0]
+	} else if communities != nil {
+		r.Communities = communities
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		r, err = complaintReport(ctx, tx, r, from, to, trendFrom, now, tz, community)
+		r, err = complaintReport(ctx, tx, r, from, to, trendFrom, now, tz, communities)
 		return err
 	})
 	if err != nil {
 		return r, err
 	}
-	r.Households, err = s.ActiveHouseholds(ctx, community)
+	r.Households, err = s.ActiveHouseholds(ctx, communities)
 	return r, err
 }
 
-func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to, trendFrom, now time.Time, tz, community string) (ComplaintReport, error) {
+func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to, trendFrom, now time.Time, tz string, communities []string) (ComplaintReport, error) {
 	// The month's complaints with their unit are read once into a temporary
 	// table that every breakdown then reads.
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE m ON COMMIT DROP AS
 		SELECT c.number, c.category, c.department, c.recorded_at, c.routed_at, c.first_feedback_at, c.resolved_at,
 			c.community, u.building, u.code AS unit, c.unit_id
 		FROM cases c JOIN units u ON u.id = c.unit_id
-		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND ($3 = '' OR c.community = $3)`,
-		from, to, community); err != nil {
+		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND `+inSet("c.community", 3),
+		from, to, communities); err != nil {
 		return r, fmt.Errorf("select the month's complaints: %w", err)
 	}
 	err := tx.QueryRow(ctx, `
@@ -149,8 +158,8 @@ func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to
 	}
 	rows, err = tx.Query(ctx, `
 		SELECT to_char(rated_at AT TIME ZONE $4, 'YYYY-MM'), count(*) FILTER (WHERE score >= 4), count(*)
-		FROM ratings WHERE rated_at >= $1 AND rated_at < $2 AND ($3 = '' OR community = $3)
-		GROUP BY 1 ORDER BY 1`, trendFrom, to, community, tz)
+		FROM ratings WHERE rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3)+`
+		GROUP BY 1 ORDER BY 1`, trendFrom, to, communities, tz)
 	if err != nil {
 		return r, fmt.Errorf("satisfaction trend: %w", err)
 	}
@@ -182,9 +191,12 @@ type ArchivedReport struct {
 	GeneratedAt time.Time `json:"generated_at"`
 }
 
-// ArchivedReports lists the stored reports, newest month first.
-func (s *Store) ArchivedReports(ctx context.Context) ([]ArchivedReport, error) {
-	rows, err := s.pool.Query(ctx, `SELECT month, community, generated_at FROM complaint_reports ORDER BY month DESC, community`)
+// ArchivedReports lists the stored reports, newest month first, of a set
+// of communities (nil: every report, the whole centre's among them; a set
+// leaves out the whole centre's).
+func (s *Store) ArchivedReports(ctx context.Context, communities []string) ([]ArchivedReport, error) {
+	rows, err := s.pool.Query(ctx, `SELECT month, community, generated_at FROM complaint_reports
+		WHERE `+inSet("community", 1)+` ORDER BY month DESC, community`, communities)
 	if err != nil {
 		return nil, fmt.Errorf("list archived reports: %w", err)
 	}

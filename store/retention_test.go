@@ -96,12 +96,12 @@ func figures(t *testing.T, st *Store, loc *time.Location) map[string]any {
 		to := from.AddDate(0, 1, 0)
 		month := from.Format("2006-01")
 		for _, community := range []string{"", "G001", "G002"} {
-			k, err := st.KPICounts(ctx, from, to, now, community)
+			k, err := st.KPICounts(ctx, from, to, now, One(community))
 			if err != nil {
 				t.Fatal(err)
 			}
 			out[fmt.Sprintf("kpi %s %s", month, community)] = k
-			r, err := st.ComplaintReport(ctx, from, to, from.AddDate(0, -5, 0), now, loc.String(), community)
+			r, err := st.ComplaintReport(ctx, from, to, from.AddDate(0, -5, 0), now, loc.String(), One(community))
 			if err != nil {
 				t.Fatal(err)
 			}

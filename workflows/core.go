@@ -207,7 +207,7 @@ func recordRetry() *temporal.RetryPolicy {
 // activity runs in the workflow task that emitted the records, so an
 // action's update completes in one workflow task instead of waiting for a
 // regular activity's round trip through the server's task queue
-// (docs/DESIGN.md §11.15). The write is idempotent either way: a local
+// (docs/DESIGN.md §11.16). The write is idempotent either way: a local
 // activity runs again when its worker dies after the write but before the
 // workflow task completed, and the store keeps each record once by
 // <case number>/<event seq> and a snapshot only when its version is newer.

@@ -62,23 +62,23 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 		run  func() error
 	}{
 		{"KPIs, last month, all communities", func() error {
-			_, err := st.KPICounts(ctx, last, thisMonth, time.Now(), "")
+			_, err := st.KPICounts(ctx, last, thisMonth, time.Now(), nil)
 			return err
 		}},
 		{"KPIs, last month, one community", func() error {
-			_, err := st.KPICounts(ctx, last, thisMonth, time.Now(), "G007")
+			_, err := st.KPICounts(ctx, last, thisMonth, time.Now(), store.One("G007"))
 			return err
 		}},
 		{"KPIs, last 12 months, all communities", func() error {
-			_, err := st.KPICounts(ctx, thisMonth.AddDate(-1, 0, 0), thisMonth, time.Now(), "")
+			_, err := st.KPICounts(ctx, thisMonth.AddDate(-1, 0, 0), thisMonth, time.Now(), nil)
 			return err
 		}},
 		{"complaint report, last month, all communities", func() error {
-			_, err := st.ComplaintReport(ctx, last, thisMonth, last.AddDate(0, -5, 0), time.Now(), loc.String(), "")
+			_, err := st.ComplaintReport(ctx, last, thisMonth, last.AddDate(0, -5, 0), time.Now(), loc.String(), nil)
 			return err
 		}},
 		{"complaint report, last month, one community", func() error {
-			_, err := st.ComplaintReport(ctx, last, thisMonth, last.AddDate(0, -5, 0), time.Now(), loc.String(), "G007")
+			_, err := st.ComplaintReport(ctx, last, thisMonth, last.AddDate(0, -5, 0), time.Now(), loc.String(), store.One("G007"))
 			return err
 		}},
 		{"staff evaluation, last month", func() error {

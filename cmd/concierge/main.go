@@ -14,9 +14,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/concierge-pm/concierge/bench"
 	"github.com/concierge-pm/concierge/config"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/telemetry"
 )
 
 const usage = `concierge — 物业服务中心前台系统 / property-management service desk
@@ -29,6 +29,8 @@ Usage:
   concierge users    manage staff accounts and API tokens (create, set-password, disable, token)
   concierge bench    measure Concierge beside Temporal's own floor (latency, rates, throughput, memory)
   concierge generate load a large synthetic history into a scratch database and time the KPI and report queries
+  concierge temporal-setup  register the Temporal namespace and the search attributes on a cluster, then exit
+  concierge healthcheck     exit 0 if the API answers ready (for container health checks)
 
 Run "concierge <command> -h" for the flags of a command.
 `
@@ -40,7 +42,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// A record logged inside an activity names its workflow (and so its case).
+	logger := slog.New(telemetry.WorkflowLogs(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	slog.SetDefault(logger)
 	gin.SetMode(gin.ReleaseMode)
 
@@ -61,6 +64,10 @@ func main() {
 		err = runBench(ctx, args)
 	case "generate":
 		err = runGenerate(ctx, args, os.Stdout)
+	case "temporal-setup":
+		err = runTemporalSetup(ctx, args, os.Stdout)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Fprint(os.Stdout, usage)
 		return
@@ -72,7 +79,7 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
-		if errors.Is(err, store.ErrUnreachable) || errors.Is(err, config.ErrInvalid) {
+		if errors.Is(err, store.ErrUnreachable) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNotInBuild) {
 			// One clear message, no log noise: the error says how to fix it.
 			fmt.Fprintf(os.Stderr, "concierge %s: %v\n", cmd, err)
 		} else {
@@ -81,6 +88,10 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// errNotInBuild is a command that this build of the binary leaves out
+// (the production build has no `dev`: nodev.go).
+var errNotInBuild = errors.New("not in this build")
 
 // env returns the environment variable or a default, for the tools (bench,
 // generate); the service's processes read theirs through package config.
@@ -101,19 +112,6 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	st.Close()
-	return nil
-}
-
-func runBench(ctx context.Context, args []string) error {
-	o, err := bench.Flags(args, env("BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/concierge_bench"))
-	if err != nil {
-		return err
-	}
-	res, err := bench.Run(ctx, o)
-	if err != nil {
-		return err
-	}
-	res.Report(os.Stdout)
 	return nil
 }
 

@@ -25,6 +25,10 @@ import (
 // against its own instance and rewrites it.
 const readmeBase = "http://127.0.0.1:8080"
 
+// readmeMetrics is where the README's examples read /metrics (the default
+// CONCIERGE_METRICS_ADDR), rewritten like readmeBase.
+const readmeMetrics = "http://127.0.0.1:9090/metrics"
+
 // readmeEmailSecret is the secret the README exports before starting
 // Concierge for email intake.
 const readmeEmailSecret = "change-me"
@@ -69,7 +73,7 @@ func TestREADMEExamples(t *testing.T) {
 	}
 	sh := newShell(t, work, append(os.Environ(), "HOME="+home, "CURL_HOME="+home, "CONCIERGE_EMAIL_SECRET="+readmeEmailSecret))
 	for _, st := range steps {
-		cmd := strings.ReplaceAll(st.Command, readmeBase, base)
+		cmd := strings.ReplaceAll(strings.ReplaceAll(st.Command, readmeMetrics, metrics), readmeBase, base)
 		out, errOut, code := sh.run(t, cmd)
 		statuses := httpStatuses(errOut)
 		if waitRE.MatchString(st.Command) && len(statuses) > 1 {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -22,13 +22,12 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/config"
-	"github.com/concierge-pm/concierge/devtemporal"
 	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
+	"github.com/concierge-pm/concierge/telemetry"
 	"github.com/concierge-pm/concierge/tracking"
 	"github.com/concierge-pm/concierge/worker"
-	"github.com/concierge-pm/concierge/workflows"
 )
 
 // links is how tracking links are made: the key is
@@ -144,18 +143,28 @@ func listenMetrics(cfg *config.Config) (net.Listener, error) {
 	return ln, nil
 }
 
-// serve starts the API on ln with the configured limits, and /metrics on
-// mln unless it is nil.
-func serve(ln, mln net.Listener, cfg *config.Config, st *store.Store, tc client.Client, l links, codec *payloadcodec.Codec, logger *slog.Logger) *servers {
-	m := api.NewMetrics()
-	s := &servers{api: api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, codec, logger, m)), cfg.HTTP.Limits), errs: make(chan error, 2)}
+// serve starts the API on ln with the configured limits, and the
+// process's metrics on mln unless it is nil. The API adds its request
+// metrics and the business metrics (telemetry.CaseMetrics) to reg.
+func serve(ln, mln net.Listener, reg *prometheus.Registry, cfg *config.Config, st *store.Store, tc client.Client, l links, codec *payloadcodec.Codec, logger *slog.Logger) *servers {
+	m := api.NewMetrics(reg)
+	reg.MustRegister(telemetry.NewCaseMetrics(st, logger))
+	s := serveMetrics(mln, reg, cfg)
+	s.api = api.NewHTTPServer(api.New(apiConfig(cfg, st, tc, l, codec, logger, m)), cfg.HTTP.Limits)
+	go func() { s.errs <- s.api.Serve(cfg.HTTP.Limits.Listen(ln)) }()
+	return s
+}
+
+// serveMetrics serves reg on mln unless it is nil (the API server, if
+// any, is the caller's to add).
+func serveMetrics(mln net.Listener, reg *prometheus.Registry, cfg *config.Config) *servers {
+	s := &servers{errs: make(chan error, 2)}
 	if mln != nil {
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", m.Handler())
+		mux.Handle("GET /metrics", telemetry.Handler(reg))
 		s.metrics, s.metricsLn = api.NewHTTPServer(mux, cfg.HTTP.Limits), mln
 		go func() { s.errs <- s.metrics.Serve(mln) }()
 	}
-	go func() { s.errs <- s.api.Serve(cfg.HTTP.Limits.Listen(ln)) }()
 	return s
 }
 
@@ -174,6 +183,9 @@ func (s *servers) shutdown() error {
 	var errs []error
 	if s.metrics != nil {
 		errs = append(errs, s.metrics.Shutdown(ctx))
+	}
+	if s.api == nil {
+		return errors.Join(errs...)
 	}
 	if err := s.api.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop http server: %w", err))
@@ -237,14 +249,21 @@ func payloadCodec(cfg *config.Config, logger *slog.Logger) (*payloadcodec.Codec,
 	return c, nil
 }
 
-func dialTemporal(ctx context.Context, address, namespace string, codec *payloadcodec.Codec, logger *slog.Logger) (client.Client, error) {
+// dialTemporal connects to Temporal; the SDK's client (and worker) metrics
+// go to reg.
+func dialTemporal(ctx context.Context, address, namespace string, codec *payloadcodec.Codec, reg *prometheus.Registry, logger *slog.Logger) (client.Client, error) {
 	// The SDK logs every poll retry at info; warnings are what an operator needs.
 	quiet := slog.New(logger.Handler()).With("component", "temporal-sdk")
+	metrics, stopMetrics := telemetry.TemporalMetrics(reg, logger)
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort: address, Namespace: namespace,
-		Logger:        sdklog.NewStructuredLogger(slog.New(levelFilter{quiet.Handler(), slog.LevelWarn})),
-		DataConverter: payloadcodec.DataConverter(codec),
+		Logger:         sdklog.NewStructuredLogger(slog.New(levelFilter{quiet.Handler(), slog.LevelWarn})),
+		DataConverter:  payloadcodec.DataConverter(codec),
+		MetricsHandler: metrics,
 	})
+	if err != nil {
+		stopMetrics()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (set TEMPORAL_ADDRESS): %w", address, err)
 	}
@@ -271,8 +290,8 @@ func (f levelFilter) Handle(ctx context.Context, r slog.Record) error {
 // startWorker connects to Temporal, makes sure the search attributes exist,
 // starts the worker and the intake recovery loop. The caller closes the
 // client after stopping the worker.
-func startWorker(ctx context.Context, address string, cfg *config.Config, st *store.Store, l links, codec *payloadcodec.Codec, logger *slog.Logger) (client.Client, func(), error) {
-	tc, err := dialTemporal(ctx, address, cfg.Temporal.Namespace, codec, logger)
+func startWorker(ctx context.Context, address string, reg *prometheus.Registry, cfg *config.Config, st *store.Store, l links, codec *payloadcodec.Codec, logger *slog.Logger) (client.Client, func(), error) {
+	tc, err := dialTemporal(ctx, address, cfg.Temporal.Namespace, codec, reg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -301,104 +320,6 @@ func startWorker(ctx context.Context, address string, cfg *config.Config, st *st
 	return tc, w.Stop, nil
 }
 
-func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logger) error {
-	started := time.Now()
-	cfg, err := config.Load(config.Dev, args, os.LookupEnv, os.Stderr)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(cfg.Dev.DataDir, 0o755); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	// Fail on a taken HTTP port before starting anything heavy.
-	ln, mln, err := listen(cfg)
-	if err != nil {
-		return err
-	}
-	defer closeListeners(ln, mln)
-	cfg.Listening(ln.Addr().String())
-	logger.Info("configuration", "config", cfg)
-
-	st, err := openStore(ctx, cfg.DatabaseURL, cfg.LoadDemo)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	l, err := trackingLinks(ctx, st, cfg.Tracking)
-	if err != nil {
-		return err
-	}
-	var demoPassword string
-	if cfg.LoadDemo {
-		if demoPassword, err = demoAccounts(ctx, st, cfg.Auth.DemoPassword); err != nil {
-			return err
-		}
-	}
-
-	codec, err := payloadCodec(cfg, logger)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	ts, err := devtemporal.Start(devtemporal.Options{
-		Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort, Namespace: cfg.Temporal.Namespace,
-		DatabaseFile:     filepath.Join(cfg.Dev.DataDir, "temporal.db"),
-		SearchAttributes: workflows.SearchAttributes(),
-		Logger:           logger.With("component", "temporal-server"),
-		// The Web UI shows payloads decoded by Concierge's codec endpoint,
-		// for callers the API identifies, and only reads unless told otherwise.
-		UICodecEndpoint: base + api.CodecPath,
-		UIWriteActions:  cfg.Dev.UIWriteActions,
-	})
-	if err != nil {
-		return err
-	}
-	defer ts.Stop()
-	if ts.UIURL() != "" {
-		cfg.Payload.Origins = append(cfg.Payload.Origins, ts.UIURL())
-	}
-
-	// A data directory made by an older version may lack newer attributes,
-	// so the worker's start-up check runs here too.
-	tc, stopWorker, err := startWorker(ctx, ts.Address(), cfg, st, l, codec, logger)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	defer stopWorker()
-
-	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
-
-	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
-	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)
-	if u := srv.metricsURL(); u != "" {
-		fmt.Fprintf(out, "  Metrics:         %s\n", u)
-	}
-	if ts.UIURL() != "" {
-		fmt.Fprintf(out, "  Temporal Web UI: %s\n", ts.UIURL())
-	}
-	fmt.Fprintf(out, "  Temporal:        %s (namespace %s)\n", ts.Address(), cfg.Temporal.Namespace)
-	if cfg.LoadDemo {
-		shown := "$CONCIERGE_DEMO_PASSWORD"
-		if cfg.Auth.DemoPassword == "" {
-			shown = demoPassword
-		}
-		fmt.Fprintf(out, "  Sign in:         any demo staff code (liu_fang, chen_jing, admin, auditor …) with password %s\n", shown)
-	}
-	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
-
-	select {
-	case <-ctx.Done():
-	case err := <-srv.errs:
-		if !errors.Is(err, http.ErrServerClosed) {
-			_ = srv.shutdown()
-			return fmt.Errorf("http server: %w", err)
-		}
-	}
-	fmt.Fprintln(out, "Stopping …")
-	return srv.shutdown()
-}
-
 func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	cfg, err := config.Load(config.API, args, os.LookupEnv, os.Stderr)
 	if err != nil {
@@ -418,7 +339,8 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(ctx, cfg.Temporal.Address, cfg.Temporal.Namespace, codec, logger)
+	reg := telemetry.NewRegistry()
+	tc, err := dialTemporal(ctx, cfg.Temporal.Address, cfg.Temporal.Namespace, codec, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -428,7 +350,7 @@ func runAPI(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer closeListeners(ln, mln)
-	srv := serve(ln, mln, cfg, st, tc, l, codec, logger)
+	srv := serve(ln, mln, reg, cfg, st, tc, l, codec, logger)
 	logger.Info("api listening", "addr", ln.Addr().String(), "metrics", srv.metricsURL())
 	select {
 	case <-ctx.Done():
@@ -458,13 +380,28 @@ func runWorker(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tc, stopWorker, err := startWorker(ctx, cfg.Temporal.Address, cfg, st, l, codec, logger)
+	// Fail on a taken metrics port before starting anything heavy.
+	mln, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
+	reg := telemetry.NewRegistry()
+	tc, stopWorker, err := startWorker(ctx, cfg.Temporal.Address, reg, cfg, st, l, codec, logger)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	defer stopWorker()
-	logger.Info("worker running", "task_queue", cfg.Temporal.TaskQueue, "temporal", cfg.Temporal.Address)
-	<-ctx.Done()
-	return nil
+	srv := serveMetrics(mln, reg, cfg)
+	logger.Info("worker running", "task_queue", cfg.Temporal.TaskQueue, "temporal", cfg.Temporal.Address, "metrics", srv.metricsURL())
+	select {
+	case <-ctx.Done():
+		return srv.shutdown()
+	case err := <-srv.errs:
+		_ = srv.shutdown()
+		return fmt.Errorf("metrics server: %w", err)
+	}
 }
