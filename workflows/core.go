@@ -137,11 +137,7 @@ func (c *caseCore) registerIntake(ctx workflow.Context) error {
 // run records what is pending and keeps the alarms until the case reaches a
 // terminal status, then waits for the handlers in flight.
 func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		// Retry without limit: a PostgreSQL outage delays the record, it never drops it.
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	})
+	record := recorder(ctx)
 	// One timer runs for the nearest alarm. It is kept while that alarm
 	// stays the nearest, so an action does not cost a cancelled and a new
 	// timer in the history (docs/DESIGN.md §11.3).
@@ -155,7 +151,7 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 			// round trip and one transaction.
 			batch := c.pending
 			c.pending = nil
-			if err := workflow.ExecuteActivity(actx, RecordActivity, batch).Get(actx, nil); err != nil {
+			if err := record(ctx, batch); err != nil {
 				return c.state(), fmt.Errorf("record events %d-%d: %w", batch[0].Event.Seq, batch[len(batch)-1].Event.Seq, err)
 			}
 			c.written = batch[len(batch)-1].Snapshot.Version
@@ -193,6 +189,55 @@ func (c *caseCore) run(ctx workflow.Context) (CaseState, error) {
 		_ = f.Get(ctx, nil)
 	}
 	return c.state(), nil
+}
+
+// localRecordVersion gates writing records in a local activity. Workflows
+// started before it wrote them in a regular activity, and replaying their
+// histories must schedule the same; every workflow started since writes
+// locally, for its whole life.
+const localRecordVersion = "record-locally"
+
+// recordRetry retries a record without limit: a PostgreSQL outage delays
+// the record, it never drops it.
+func recordRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
+}
+
+// recorder returns how this run writes a batch of records. A local
+// activity runs in the workflow task that emitted the records, so an
+// action's update completes in one workflow task instead of waiting for a
+// regular activity's round trip through the server's task queue
+// (docs/DESIGN.md §11.16). When the local attempts fail (PostgreSQL is
+// down), the regular activity takes the batch over: its retries leave no
+// trace in the history, where a local activity's long retries would leave
+// a marker and a timer each. The write is idempotent either way: a local
+// activity runs again when its worker dies after the write but before the
+// workflow task completed, the regular activity may then write the same
+// batch again, and the store keeps each record once by <case
+// number>/<event seq> and a snapshot only when its version is newer. The
+// version is asked for once, at the first record, before any branch
+// depends on it.
+func recorder(ctx workflow.Context) func(workflow.Context, []domain.CaseRecord) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry()})
+	remote := func(ctx workflow.Context, batch []domain.CaseRecord) error {
+		return workflow.ExecuteActivity(actx, RecordActivity, batch).Get(ctx, nil)
+	}
+	if workflow.GetVersion(ctx, localRecordVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return remote
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		// All local attempts (retried after 1 s and 2 s) within 5 s, well
+		// inside the workflow task's 10 s: one transaction of a few rows.
+		ScheduleToCloseTimeout: 5 * time.Second, RetryPolicy: recordRetry(),
+	})
+	return func(ctx workflow.Context, batch []domain.CaseRecord) error {
+		err := workflow.ExecuteLocalActivity(lctx, RecordActivity, batch).Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		if err == nil || errors.As(err, &appErr) && appErr.NonRetryable() {
+			return err // written, or never writable (the intake is missing)
+		}
+		return remote(ctx, batch)
+	}
 }
 
 // deliver starts one delivery activity for the notifications just

@@ -2,11 +2,13 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/workflows"
@@ -85,6 +87,39 @@ func TestDowntimePastTheResolutionDeadline(t *testing.T) {
 	assertAt(t, "escalations", h.at("escalated"), 84*time.Hour, 84*time.Hour)
 	if st.Status != domain.StatusClosed || !st.SLABreached || st.EscalationLevel != domain.LevelCentreManager {
 		t.Fatalf("final state %+v", st)
+	}
+	h.checkVersions()
+}
+
+// TestRecordHandedToTheActivityWhenLocalAttemptsFail: PostgreSQL refuses
+// the first record for longer than the local activity's attempts. The
+// batch goes to the regular activity, which writes it once PostgreSQL is
+// back; every record is written once and in order, the later batches are
+// written locally again, and the case goes on.
+func TestRecordHandedToTheActivityWhenLocalAttemptsFail(t *testing.T) {
+	h := newHarness(t)
+	failures := 0
+	var wroteLocally []bool // of each batch written
+	record := func(ctx context.Context, recs []domain.CaseRecord) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if failures < 5 {
+			failures++
+			return errors.New("connection refused")
+		}
+		h.records = append(h.records, recs...)
+		wroteLocally = append(wroteLocally, activity.GetInfo(ctx).IsLocalActivity)
+		return nil
+	}
+	h.env.OnActivity(workflows.RecordActivity, mock.Anything, mock.Anything).Return(record)
+	h.act(time.Hour, domain.ActionAcknowledge, ack, "")
+	h.act(2*time.Hour, domain.ActionWithdraw, workflows.WithdrawRequest{Reason: "已自行解决", Actor: "liu_fang"}, "")
+	st := h.run(input("engineering", domain.PriorityNormal))
+	if st.Status != domain.StatusWithdrawn {
+		t.Fatalf("final state %+v", st)
+	}
+	if want := []bool{false, true, true}; !slices.Equal(wroteLocally, want) {
+		t.Errorf("batches written locally: %v, want %v", wroteLocally, want)
 	}
 	h.checkVersions()
 }

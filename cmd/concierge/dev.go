@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,19 +126,11 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 }
 
 func runBench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	dbURL := fs.String("database-url", env("BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/concierge_bench"),
-		"PostgreSQL URL of a database the benchmark may fill (BENCH_DATABASE_URL)")
-	n := fs.Int("n", 200, "complaints (and bare workflows) to run")
-	c := fs.Int("concurrency", 16, "concurrent clients")
-	plain := fs.Bool("plain", false, "run without payload encryption, to measure its cost")
-	if err := fs.Parse(args); err != nil {
+	o, err := bench.Flags(args, env("BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/concierge_bench"))
+	if err != nil {
 		return err
 	}
-	if *n < 1 || *c < 1 {
-		return fmt.Errorf("-n and -concurrency must be at least 1")
-	}
-	res, err := bench.Run(ctx, bench.Options{N: *n, Concurrency: *c, DatabaseURL: *dbURL, Plain: *plain})
+	res, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
 	}

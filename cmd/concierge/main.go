@@ -27,7 +27,7 @@ Usage:
   concierge worker   run the Temporal worker (production)
   concierge migrate  apply the database migrations and exit
   concierge users    manage staff accounts and API tokens (create, set-password, disable, token)
-  concierge bench    measure complaint throughput against the embedded server
+  concierge bench    measure Concierge beside Temporal's own floor (latency, rates, throughput, memory)
   concierge generate load a large synthetic history into a scratch database and time the KPI and report queries
   concierge temporal-setup  register the Temporal namespace and the search attributes on a cluster, then exit
   concierge healthcheck     exit 0 if the API answers ready (for container health checks)
