@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/concierge-pm/concierge/internal/composetest"
 )
@@ -201,6 +203,95 @@ func faultPostgresKill(ctx context.Context, d deployment, clients []*composetest
 		return errors.Join(err, cerr)
 	}
 	return cerr
+}
+
+// quietSDK is the SDK's logger for the suite's clients: silent.
+func quietSDK() sdklog.Logger { return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
+
+// timerCategory is the handbook category of the Temporal restart: its
+// first feedback is due a minute after recording, so the reminder (at 80 %)
+// and the escalation fire soon, across the restart.
+const timerCategory = "fault_timer"
+
+// faultTemporalRestart records n complaints in a category whose feedback
+// is due a minute after recording, kills the Temporal server (SIGKILL)
+// once they are all open, and waits past their deadlines: each case's
+// reminder and escalation must have fired exactly once, and the
+// reconciliation must find nothing lost, doubled or in disagreement.
+func faultTemporalRestart(ctx context.Context, d deployment, clients []*composetest.Client, n, c int) error {
+	var leak map[string]any
+	if err := clients[0].Do(ctx, http.MethodGet, "/api/v1/handbook/categories/leak", "", nil, &leak); err != nil {
+		return err
+	}
+	category := map[string]any{"name": "故障测试", "name_en": "fault test", "kind": "complaint",
+		"department": leak["department"], "responsible": leak["responsible"], "priority": "normal",
+		"dispatch_within": "1h", "feedback_within": "1m", "resolve_within": "24h", "urgent_resolve_within": "4h",
+		"callback_within": "48h", "escalate_every": "24h"}
+	if err := clients[0].Do(ctx, http.MethodPut, "/api/v1/handbook/categories/"+timerCategory, "", category, nil); err != nil {
+		return err
+	}
+	o := composetest.IntakeOptions{N: n, Concurrency: c, RunID: time.Now().UTC().Format("20060102T150405"),
+		RetryFor: 3 * time.Minute, Category: timerCategory}
+	res := composetest.Intakes(ctx, clients, o)
+	last := time.Now()
+	fmt.Printf("composetest: temporal-restart: %d intakes at concurrency %d in %s, %d retries, %d gave up\n",
+		n, c, res.Elapsed.Round(time.Millisecond), res.Retries, len(res.GaveUp))
+	killed := time.Now()
+	if err := d.crash(ctx, "temporal", 1); err != nil {
+		return err
+	}
+	fmt.Println("composetest: temporal-restart: killed the Temporal server (SIGKILL) with every case open")
+	// The restarted server has a new ephemeral host port: a new client.
+	tc, back, err := d.frontendBack(ctx, killed)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	fmt.Printf("composetest: temporal-restart: the frontend answered again %s after the kill\n", back.Round(time.Millisecond))
+	// Every feedback deadline lies within a minute of the last intake;
+	// the escalations then have a minute more to be recorded.
+	var problems []string
+	for deadline := last.Add(2 * time.Minute); ; {
+		if problems, err = composetest.TimersFiredOnce(ctx, res, o, d.sql, "reminder", "escalated"); err != nil {
+			return err
+		}
+		if len(problems) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	fmt.Printf("composetest: temporal-restart: %d of %d cases with their reminder and escalation fired once\n",
+		len(res.Accepted)-len(problems), len(res.Accepted))
+	if err := reconcile(ctx, "temporal-restart", res, o, "", d, tc); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("temporal-restart: %d cases whose timers did not fire once: %s", len(problems), strings.Join(problems[:min(10, len(problems))], "; "))
+	}
+	return nil
+}
+
+// frontendBack waits until the Temporal frontend, restarted after a kill
+// at killed, answers on its published port (a new one), and returns a
+// client of it and the time from the kill.
+func (d deployment) frontendBack(ctx context.Context, killed time.Time) (client.Client, time.Duration, error) {
+	time.Sleep(500 * time.Millisecond)
+	for time.Since(killed) < 3*time.Minute {
+		if addr, err := d.compose(ctx, "port", "temporal", "7233"); err == nil && addr != "" {
+			tc, err := client.Dial(client.Options{HostPort: addr, Logger: quietSDK()})
+			if err == nil {
+				cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				_, err = tc.CheckHealth(cctx, &client.CheckHealthRequest{})
+				cancel()
+				if err == nil {
+					return tc, time.Since(killed), nil
+				}
+				tc.Close()
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return nil, 0, fmt.Errorf("the Temporal frontend did not answer within 3m of the kill")
 }
 
 // healthyAgain waits until the replica, restarted after a kill at

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/concierge-pm/concierge/internal/composetest"
 )
@@ -37,7 +35,7 @@ func run() error {
 	per := flag.Int("per-replica", 5, "complaints and repairs to record on each replica")
 	conc := flag.Int("concurrency", 4, "cases in flight at once")
 	wait := flag.Duration("wait", 3*time.Minute, "how long to wait for every replica to answer ready")
-	fault := flag.String("fault", "", "instead of the flows, a fault scenario: api-kill, worker-kill, postgres-kill")
+	fault := flag.String("fault", "", "instead of the flows, a fault scenario: api-kill, worker-kill, postgres-kill, temporal-restart")
 	intakes := flag.Int("intakes", 500, "complaints a fault scenario records")
 	intakeConc := flag.Int("intake-concurrency", 50, "complaints a fault scenario records at once")
 	project := flag.String("project", "concierge-ci", "the compose project (fault scenarios)")
@@ -65,7 +63,7 @@ func run() error {
 		clients = append(clients, c)
 	}
 	if *fault != "" {
-		tc, err := client.Dial(client.Options{HostPort: *temporal, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		tc, err := client.Dial(client.Options{HostPort: *temporal, Logger: quietSDK()})
 		if err != nil {
 			return fmt.Errorf("connect to Temporal at %s: %w", *temporal, err)
 		}
@@ -78,6 +76,8 @@ func run() error {
 			return faultWorkerKill(ctx, d, clients, tc, *intakes, *intakeConc)
 		case "postgres-kill":
 			return faultPostgresKill(ctx, d, clients, tc, *intakes, *intakeConc)
+		case "temporal-restart":
+			return faultTemporalRestart(ctx, d, clients, *intakes, *intakeConc)
 		default:
 			return fmt.Errorf("unknown fault scenario %q", *fault)
 		}

@@ -19,6 +19,8 @@ type IntakeOptions struct {
 	// RetryFor is how long a client keeps retrying one complaint (with the
 	// same Idempotency-Key, on the next replica) before it gives up.
 	RetryFor time.Duration
+	// Category is the handbook category of the complaints (default: leak).
+	Category string
 }
 
 // IntakeResult is what the clients were told.
@@ -75,6 +77,9 @@ func intake(ctx context.Context, clients []*Client, o IntakeOptions, i int) (num
 	f := flows[0]
 	body := f.body(i)
 	body["description"] = fmt.Sprintf("fault %s %d", o.RunID, i)
+	if o.Category != "" {
+		body["category"] = o.Category
+	}
 	deadline := time.Now().Add(o.RetryFor)
 	answered := 0
 	for attempt := 0; answered < 2 && time.Now().Before(deadline); attempt++ {
@@ -288,4 +293,38 @@ func each(concurrency, n int, fn func(i int)) {
 	}
 	close(work)
 	wg.Wait()
+}
+
+// TimersFiredOnce checks that every accepted complaint's timeline holds
+// each of the given event kinds exactly once (a reminder and an escalation
+// whose timers were pending across a restart: none lost, none doubled);
+// it answers one problem per case that does not.
+func TimersFiredOnce(ctx context.Context, res IntakeResult, o IntakeOptions, db Store, kinds ...string) ([]string, error) {
+	var counts []string
+	for _, k := range kinds {
+		counts = append(counts, fmt.Sprintf("count(e.id) FILTER (WHERE e.kind = '%s')", k))
+	}
+	rows, err := db(ctx, fmt.Sprintf(`SELECT i.number, %s FROM case_intakes i LEFT JOIN case_events e ON e.number = i.number
+		WHERE i.idempotency_key LIKE 'fault-%s-%%' GROUP BY i.number`, strings.Join(counts, ", "), o.RunID))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var problems []string
+	for _, row := range rows {
+		f := strings.Split(row, "|")
+		seen[f[0]] = true
+		for i, k := range kinds {
+			if i+1 >= len(f) || f[i+1] != "1" {
+				problems = append(problems, fmt.Sprintf("%s: %s %s times, want once", f[0], k, f[min(i+1, len(f)-1)]))
+			}
+		}
+	}
+	for _, number := range res.Accepted {
+		if !seen[number] {
+			problems = append(problems, number+": no intake")
+		}
+	}
+	slices.Sort(problems)
+	return problems, nil
 }

@@ -68,3 +68,20 @@ func TestReconcile(t *testing.T) {
 		})
 	}
 }
+
+// TestTimersFiredOnce: a case whose reminder or escalation is missing or
+// doubled is named, as is a case told recorded with no intake.
+func TestTimersFiredOnce(t *testing.T) {
+	o := IntakeOptions{RunID: "r"}
+	res := IntakeResult{Accepted: map[string]string{o.Key(0): "TS1", o.Key(1): "TS2", o.Key(2): "TS3", o.Key(3): "TS4"}}
+	rows := []string{"TS1|1|1", "TS2|0|1", "TS3|1|2"}
+	db := func(context.Context, string) ([]string, error) { return rows, nil }
+	got, err := TimersFiredOnce(context.Background(), res, o, db, "reminder", "escalated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"TS2: reminder 0 times, want once", "TS3: escalated 2 times, want once", "TS4: no intake"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
