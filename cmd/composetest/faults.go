@@ -180,8 +180,8 @@ func faultWorkerKill(ctx context.Context, d deployment, clients []*composetest.C
 
 // faultPostgresKill records n complaints at concurrency c while
 // PostgreSQL (the read model's and the Temporal server's) is killed and
-// restarted, then takes every one to closure, and reconciles: every case
-// closed in both the read model and its workflow.
+// restarted, then takes every one to closure while it is killed again, and
+// reconciles: every case closed in both the read model and its workflow.
 func faultPostgresKill(ctx context.Context, d deployment, clients []*composetest.Client, tc client.Client, n, c int) error {
 	o := composetest.IntakeOptions{N: n, Concurrency: c, RunID: time.Now().UTC().Format("20060102T150405"), RetryFor: 3 * time.Minute}
 	done := make(chan composetest.IntakeResult, 1)
@@ -196,9 +196,27 @@ func faultPostgresKill(ctx context.Context, d deployment, clients []*composetest
 	res := <-done
 	fmt.Printf("composetest: postgres-kill: %d intakes at concurrency %d in %s, %d retries, %d gave up; PostgreSQL healthy again %s after the kill\n",
 		n, c, res.Elapsed.Round(time.Millisecond), res.Retries, len(res.GaveUp), back.Round(time.Millisecond))
+	// Killed again while every case is being acted on.
 	start := time.Now()
-	closed, cerr := composetest.CloseAll(ctx, clients, res, o)
-	fmt.Printf("composetest: postgres-kill: %d of %d closed in %s\n", closed, len(res.Accepted), time.Since(start).Round(time.Millisecond))
+	type outcome struct {
+		closed int
+		err    error
+	}
+	closing := make(chan outcome, 1)
+	go func() {
+		closed, err := composetest.CloseAll(ctx, clients, res, o)
+		closing <- outcome{closed, err}
+	}()
+	time.Sleep(2 * time.Second)
+	killed = time.Now()
+	if err := d.crash(ctx, "postgres", 1); err != nil {
+		return err
+	}
+	back = d.healthyAgain(ctx, "postgres", 1, killed)
+	out := <-closing
+	closed, cerr := out.closed, out.err
+	fmt.Printf("composetest: postgres-kill: killed again 2s into the closures; healthy again %s after; %d of %d closed in %s\n",
+		back.Round(time.Millisecond), closed, len(res.Accepted), time.Since(start).Round(time.Millisecond))
 	if err := reconcile(ctx, "postgres-kill", res, o, "closed", d, tc); err != nil {
 		return errors.Join(err, cerr)
 	}
