@@ -80,6 +80,14 @@ func localizeJSONTimes(body []byte, loc *time.Location) []byte {
 			break
 		}
 		if t, ok := rfc3339(body[i+1 : end]); ok && !isKey(body[end+1:]) {
+			// An offset with seconds (local mean time, before the zone
+			// had standard time: +08:05:43 in Shanghai before 1901) cannot
+			// be written in RFC 3339, which would change the instant: such
+			// a time stays as it was.
+			if _, offset := t.In(loc).Zone(); offset%60 != 0 {
+				i = end
+				continue
+			}
 			if local := t.In(loc).Format(time.RFC3339Nano); local != string(body[i+1:end]) {
 				out = append(out, body[last:i+1]...)
 				out = append(out, local...)
