@@ -733,6 +733,7 @@ type listQuery struct {
 	Community  string `form:"community" binding:"max=32"`
 	Breached   string `form:"breached" binding:"omitempty,oneof=true false"`
 	Q          string `form:"q" binding:"max=100"`
+	Phone      string `form:"phone" binding:"max=32"`
 	PageToken  string `form:"page_token" binding:"max=500"`
 }
 
@@ -759,12 +760,16 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	if err != nil {
 		return invalid(err.Error())
 	}
+	phone := strings.TrimSpace(q.Phone)
+	if phone != "" && !phoneRE.MatchString(phone) {
+		return invalid("phone must be a phone number (digits, spaces, dashes, optional leading +)")
+	}
 	pageSize, err := queryInt(c, "page_size", 50, 1, 200)
 	if err != nil {
 		return err
 	}
 	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
-		Community: q.Community, Communities: scopedCommunities(c), Query: query, PageSize: pageSize, PageToken: q.PageToken}
+		Community: q.Community, Communities: scopedCommunities(c), Query: query, Phone: phone, PageSize: pageSize, PageToken: q.PageToken}
 	if q.Breached != "" {
 		b := q.Breached == "true"
 		f.Breached = &b

@@ -63,6 +63,9 @@ type Options struct {
 	// OpenCases complaints left open (waiting on their timers) for the
 	// memory figures.
 	OpenCases int
+	// WorkflowCache is the worker's cache of workflows between tasks, as
+	// CONCIERGE_WORKFLOW_CACHE sets it for the worker.
+	WorkflowCache int
 	// Plain runs without payload encryption, to measure what it costs.
 	Plain bool
 	// Progress, if set, hears what the run is doing.
@@ -84,13 +87,14 @@ func Flags(args []string, databaseURL string) (Options, error) {
 	fs.IntVar(&o.Burst, "burst", 500, "creates in the burst")
 	fs.IntVar(&o.BurstConcurrency, "burst-concurrency", 50, "concurrent clients of the burst")
 	fs.IntVar(&o.OpenCases, "open", 10000, "complaints left open, waiting on timers, for the memory figures (0 skips)")
+	fs.IntVar(&o.WorkflowCache, "workflow-cache", worker.DefaultWorkflowCache, "workflows the worker keeps in memory between tasks (CONCIERGE_WORKFLOW_CACHE)")
 	fs.BoolVar(&o.Plain, "plain", false, "run without payload encryption, to measure its cost")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if o.N < 1 || o.Concurrency < 1 || o.Samples < 1 || o.BurstConcurrency < 1 || o.Burst < 0 || o.OpenCases < 0 ||
-		o.ActionRate < 0 || o.CreateRate < 0 || o.Duration < 0 {
-		return o, errors.New("-n, -concurrency, -samples and -burst-concurrency must be at least 1, the others not negative")
+		o.WorkflowCache < 1 || o.ActionRate < 0 || o.CreateRate < 0 || o.Duration < 0 {
+		return o, errors.New("-n, -concurrency, -samples, -burst-concurrency and -workflow-cache must be at least 1, the others not negative")
 	}
 	o.Progress = os.Stderr
 	return o, nil
@@ -277,6 +281,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 func (e *env) startWorker() error {
+	sdkworker.SetStickyWorkflowCacheSize(e.o.WorkflowCache)
 	e.worker = worker.New(e.tc, queue, e.st, nil, worker.Settings{Location: time.UTC})
 	e.worker.RegisterWorkflowWithOptions(Bare, workflow.RegisterOptions{Name: bareWorkflow})
 	e.worker.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: bareActivity})

@@ -66,8 +66,10 @@ func (r Result) Report(w io.Writer) {
 		if o.Temporal == "" {
 			process = "embedded server, worker and API"
 		}
-		fmt.Fprintf(w, "memory of this process (%s) after GC: %.0f MiB before, %.0f MiB with %d open complaints on timers, %.0f MiB once the worker dropped its cache of them: the worker's cache %.0f MiB (%.1f KiB a case)\n",
-			process, r.RSSBefore, r.RSSOpen, o.OpenCases, r.RSSWithoutCache, r.RSSOpen-r.RSSWithoutCache, (r.RSSOpen-r.RSSWithoutCache)*1024/float64(o.OpenCases))
+		cached := min(o.OpenCases, o.WorkflowCache)
+		fmt.Fprintf(w, "memory of this process (%s) after GC: %.0f MiB before, %.0f MiB with %d open complaints on timers, %.0f MiB once the worker dropped its cache of them: the worker's cache of %d workflows (-workflow-cache %d) %.0f MiB (%.1f KiB a case)\n",
+			process, r.RSSBefore, r.RSSOpen, o.OpenCases, r.RSSWithoutCache, cached, o.WorkflowCache,
+			r.RSSOpen-r.RSSWithoutCache, (r.RSSOpen-r.RSSWithoutCache)*1024/float64(max(cached, 1)))
 	}
 	fmt.Fprintf(w, "peak RSS of the whole process: %.0f MiB\n", r.PeakRSS)
 }

@@ -104,7 +104,12 @@ type Temporal struct {
 	Address   string
 	Namespace string
 	TaskQueue string
+	// WorkflowCache is how many workflows the worker keeps in memory
+	// between their tasks (the SDK's sticky cache); one that was let go is
+	// rebuilt from its history at its next task.
+	WorkflowCache int
 }
+
 
 // HTTP is where the API listens and what it allows a client.
 type HTTP struct {
@@ -245,6 +250,13 @@ func settings(chs []notify.Channel) []setting {
 			usage: "Temporal task queue of the workflows",
 			apply: func(c *Config, v string) error { c.Temporal.TaskQueue = v; return checkName(v) },
 			show:  func(c *Config) string { return c.Temporal.TaskQueue }},
+		{env: "CONCIERGE_WORKFLOW_CACHE", flag: "workflow-cache", procs: delivery, def: strconv.Itoa(worker.DefaultWorkflowCache),
+			usage: "workflows the worker keeps in memory between their tasks; one let go is replayed from its history at its next task",
+			apply: func(c *Config, v string) (err error) {
+				c.Temporal.WorkflowCache, err = intIn(v, 1, 1_000_000)
+				return err
+			},
+			show: func(c *Config) string { return strconv.Itoa(c.Temporal.WorkflowCache) }},
 		{env: "HTTP_ADDR", flag: "http-addr", procs: serving, def: "0.0.0.0:8080",
 			byProc: map[Process]string{Dev: "127.0.0.1:8080"},
 			usage:  "where the API listens (the worker makes tracking links for it)",

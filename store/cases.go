@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -269,6 +270,8 @@ type Case struct {
 	// Recorded is false while the intake exists but the workflow has not
 	// written the case yet.
 	Recorded bool `json:"-"`
+	// intakeAt orders a search's results (ListCases).
+	intakeAt time.Time
 }
 
 const caseSelect = `
@@ -277,7 +280,8 @@ const caseSelect = `
 		coalesce(c.sla_breached, false), coalesce(c.reopens, 0), coalesce(c.callback_attempts, 0),
 		coalesce(c.recorded_at, i.created_at), c.routed_at, c.first_feedback_at, c.resolved_at, c.closed_at,
 		c.dispatch_due, c.feedback_due, c.resolution_due, c.callback_due, coalesce(c.version, 0),
-		u.code, u.building, i.resident_name, i.resident_phone, i.description, c.number IS NOT NULL, i.kind, i.call_ref
+		u.code, u.building, i.resident_name, i.resident_phone, i.description, c.number IS NOT NULL, i.kind, i.call_ref,
+		i.created_at
 	FROM case_intakes i
 	JOIN units u ON u.id = i.unit_id
 	LEFT JOIN cases c ON c.number = i.number`
@@ -289,7 +293,7 @@ func scanCase(r pgx.CollectableRow) (Case, error) {
 		&c.Department, &c.Assignee, &c.EscalationLevel, &c.SLABreached, &c.Reopens, &c.CallbackAttempts,
 		&c.RecordedAt, &c.RoutedAt, &c.FirstFeedbackAt, &c.ResolvedAt, &c.ClosedAt,
 		&d.Dispatch, &d.FirstFeedback, &d.Resolution, &d.Callback, &c.Version,
-		&c.Unit, &c.Building, &c.Resident.Name, &c.Resident.Phone, &c.Description, &c.Recorded, &c.Kind, &c.CallRef)
+		&c.Unit, &c.Building, &c.Resident.Name, &c.Resident.Phone, &c.Description, &c.Recorded, &c.Kind, &c.CallRef, &c.intakeAt)
 	return c, err
 }
 
@@ -329,9 +333,14 @@ type CaseFilter struct {
 	// (the caller's scope); empty matches nothing.
 	Communities []string
 	Breached    *bool
-	Query       string
-	PageSize    int
-	PageToken   string
+	// Query finds cases by the words of their description or the
+	// resident's name, their number or its prefix, their unit's code, or
+	// the resident's phone number (queryCondition).
+	Query string
+	// Phone is a resident's phone number, compared by its digits.
+	Phone     string
+	PageSize  int
+	PageToken string
 }
 
 // ErrBadPageToken is returned for a page token this server did not issue.
@@ -356,13 +365,30 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, er
 			return nil, "", ErrBadPageToken
 		}
 	}
-	var where []string
+	if q := strings.TrimSpace(f.Query); q != "" {
+		return s.searchCases(ctx, f, q, cur)
+	}
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	where = append(where, "c.number IS NOT NULL")
+	where := caseFilters(f, arg)
+	if cur != nil {
+		where = append(where, fmt.Sprintf("(c.recorded_at, c.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
+	}
+	q := caseSelect + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY c.recorded_at DESC, c.number DESC LIMIT " + arg(f.PageSize+1)
+	items, err := s.listCases(ctx, q, args)
+	if err != nil {
+		return nil, "", err
+	}
+	return page(items, f.PageSize, func(c Case) time.Time { return c.RecordedAt })
+}
+
+// caseFilters are the conditions of every field of f but the search.
+func caseFilters(f CaseFilter, arg func(any) string) []string {
+	where := []string{"c.number IS NOT NULL"}
 	if f.Kind != "" {
 		where = append(where, "c.kind = "+arg(f.Kind))
 	}
@@ -390,31 +416,200 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, string, er
 	if f.Breached != nil {
 		where = append(where, "c.sla_breached = "+arg(*f.Breached))
 	}
-	if f.Query != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
-		p := arg(like)
-		where = append(where, fmt.Sprintf("(i.number ILIKE %s OR i.description ILIKE %s OR u.code ILIKE %s)", p, p, p))
+	if f.Phone != "" {
+		where = append(where, "i.resident_phone <> '' AND phone_digits(i.resident_phone) = phone_digits("+arg(f.Phone)+")")
 	}
-	if cur != nil {
-		where = append(where, fmt.Sprintf("(c.recorded_at, c.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
+	return where
+}
+
+// Searching words (docs/DESIGN.md §11.17). A word in many cases fills a
+// page from the newest few thousand; a rarer one is found through the index
+// of characters and pairs, a window of days at a time, so that what is read
+// is about what is shown. Neither is left to the planner: it estimates a
+// phrase's pairs as independent (天花板渗水 as four rare pairs, where they
+// come together), and then reads every case that holds them.
+//
+// defaultNewestScanned is how many of the newest intakes a word is first
+// looked for in, by reading them in order: a few milliseconds' work.
+const defaultNewestScanned = 3000
+
+// searchWindows are the days, back from the newest case or the page's
+// cursor, that the index is searched in, until a page is full; 0 is the
+// whole history.
+func searchWindows() []int { return []int{7, 31, 366, 0} }
+
+// searchCases answers a list with a search (queryArms). Its results are
+// ordered by when their intake was stored, which the intakes' own indexes
+// give, rather than by the read model's recording time (the two differ by
+// the moment before the workflow records the case).
+func (s *Store) searchCases(ctx context.Context, f CaseFilter, q string, cur *pageCursor) ([]Case, string, error) {
+	var words []string
+	if wordsSearch(q) {
+		var err error
+		if words, err = s.searchWords(ctx, f, q, cur); err != nil {
+			return nil, "", err
+		}
 	}
-	size := f.PageSize
-	q := caseSelect + " WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY c.recorded_at DESC, c.number DESC LIMIT " + arg(size+1)
-	rows, err := s.pool.Query(ctx, q, args...)
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where := s.searchFilters(f, cur, arg)
+	limit := arg(f.PageSize + 1)
+	sets := []string{"SELECT unnest(" + arg(words) + "::text[])"}
+	for _, a := range queryArms(q, arg) {
+		sets = append(sets, "(SELECT i.number FROM case_intakes i JOIN cases c ON c.number = i.number WHERE "+
+			strings.Join(append(where, a), " AND ")+" ORDER BY i.created_at DESC, i.number DESC LIMIT "+limit+")")
+	}
+	sql := caseSelect + " WHERE i.number IN (" + strings.Join(sets, " UNION ") + ")" +
+		" ORDER BY i.created_at DESC, i.number DESC LIMIT " + limit
+	items, err := s.listCases(ctx, sql, args)
 	if err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
+		return nil, "", err
+	}
+	return page(items, f.PageSize, func(c Case) time.Time { return c.intakeAt })
+}
+
+// searchFilters are the conditions of a search's every way of matching:
+// the list's filters, the intake's kind (so that the intakes' index by
+// kind and time serves) and the page's cursor.
+func (s *Store) searchFilters(f CaseFilter, cur *pageCursor, arg func(any) string) []string {
+	where := append(caseFilters(f, arg), "i.kind = "+arg(f.Kind))
+	if cur != nil {
+		where = append(where, fmt.Sprintf("(i.created_at, i.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
+	}
+	return where
+}
+
+// searchWords returns the newest page-and-one cases, under f, whose
+// description or resident's name holds q.
+func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pageCursor) ([]string, error) {
+	newest := func(arg func(any) string, where []string) string {
+		// The subquery's LIMIT makes the database read the newest intakes
+		// in order and no more.
+		inner := []string{"i.kind = " + arg(f.Kind)}
+		if cur != nil {
+			inner = append(inner, fmt.Sprintf("(i.created_at, i.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
+		}
+		return "(SELECT i.number, i.created_at, i.kind, i.description, i.resident_name, i.resident_phone FROM case_intakes i WHERE " +
+			strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(s.newestScanned) + ") i"
+	}
+	end := time.Now()
+	if cur != nil {
+		end = cur.RecordedAt
+	}
+	for n, days := range append([]int{-1}, searchWindows()...) {
+		var args []any
+		arg := func(v any) string {
+			args = append(args, v)
+			return fmt.Sprintf("$%d", len(args))
+		}
+		p := arg("%" + likePattern(q) + "%")
+		match := fmt.Sprintf("(i.description ILIKE %[1]s OR i.resident_name ILIKE %[1]s)", p)
+		var from string
+		var where []string
+		if days < 0 {
+			from, where = newest(arg, nil), caseFilters(f, arg)
+		} else {
+			from, where = "case_intakes i", s.searchFilters(f, cur, arg)
+			where = append(where, "search_grams(i.description || ' ' || i.resident_name) @> search_query_grams("+arg(q)+")")
+			if days > 0 {
+				// The day, for the index; the time, for the answer.
+				since := end.Add(-time.Duration(days) * 24 * time.Hour)
+				where = append(where, "intake_day(i.created_at) >= intake_day("+arg(since)+")", "i.created_at >= "+arg(since))
+			}
+		}
+		sql := "SELECT i.number FROM " + from + " JOIN cases c ON c.number = i.number WHERE " +
+			strings.Join(append(where, match), " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1)
+		rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("search words: %w", err)
+		}
+		numbers, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("search words: %w", err)
+		}
+		if len(numbers) > f.PageSize || n == len(searchWindows()) {
+			return numbers, nil
+		}
+	}
+	return nil, errors.New("search words: no window") // the last window is the whole history
+}
+
+func (s *Store) listCases(ctx context.Context, sql string, args []any) ([]Case, error) {
+	// Planned with this request's values every time (an unnamed
+	// statement): how selective a word is decides between walking the
+	// newest cases and reading the word's index, and a cached generic plan
+	// would make that choice once for every word.
+	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, scanCase)
 	if err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
+		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	next := ""
-	if len(items) > size {
-		items = items[:size]
-		last := items[size-1]
-		raw, _ := json.Marshal(pageCursor{RecordedAt: last.RecordedAt, Number: last.Number})
-		next = base64.RawURLEncoding.EncodeToString(raw)
-	}
-	return items, next, nil
+	return items, nil
 }
+
+// page cuts a page of size from items (one more was asked for, to know
+// whether there is a next page) and makes the next page's cursor.
+func page(items []Case, size int, at func(Case) time.Time) ([]Case, string, error) {
+	if len(items) <= size {
+		return items, "", nil
+	}
+	items = items[:size]
+	last := items[size-1]
+	raw, err := json.Marshal(pageCursor{RecordedAt: at(last), Number: last.Number})
+	if err != nil {
+		return nil, "", fmt.Errorf("page token: %w", err)
+	}
+	return items, base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// likePattern escapes s for LIKE and ILIKE.
+func likePattern(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// queryArms are the conditions of a search of the case list, one for each
+// way a case can match but words (searchWords); each is answered by an
+// index of migration 00032:
+//   - the case number, or its beginning (TS20261128 for a day's cases);
+//   - the code of the unit, as written in the reference data;
+//   - a phone number, when q looks like one, by its digits.
+func queryArms(q string, arg func(any) string) []string {
+	arms := []string{"i.unit_id = ANY(ARRAY(SELECT id FROM units WHERE lower(code) = lower(" + arg(q) + ")))"}
+	if numberRE.MatchString(q) {
+		arms = append(arms, "i.number LIKE "+arg(likePattern(strings.ToUpper(q))+"%"))
+	}
+	if phoneQueryRE.MatchString(q) {
+		arms = append(arms, "i.resident_phone <> '' AND phone_digits(i.resident_phone) = phone_digits("+arg(q)+")")
+	}
+	return arms
+}
+
+// wordsSearch reports whether q is looked for in the words of cases: not
+// when it can only be a case number, a phone number or a unit's code
+// (Latin letters, digits, dashes, with three digits or more), whose pairs
+// of digits are in nearly every case and would make the search slow for
+// nothing.
+func wordsSearch(q string) bool {
+	digits := 0
+	for _, r := range q {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return digits < 3 || !codeLikeRE.MatchString(q)
+}
+
+var (
+	codeLikeRE = regexp.MustCompile(`^[+]?[0-9A-Za-z -]+$`)
+	// numberRE matches what can begin a case number (TS20261128-0007).
+	numberRE = regexp.MustCompile(`^[A-Za-z]{2}[0-9]{0,8}(-[0-9]*)?$`)
+	// phoneQueryRE matches a search that can only be a phone number: seven
+	// digits or more, with the separators people type.
+	phoneQueryRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,30}[0-9]$`)
+)

@@ -33,6 +33,10 @@ var migrationFiles embed.FS
 // Store is the application's handle on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	// newestScanned is how many of the newest intakes a search reads in
+	// order before it turns to the index of words (searchWords); tests
+	// make it small to reach the index on a small history.
+	newestScanned int
 }
 
 // Pool exposes the pgx pool for tests and tools that need raw access.
@@ -66,7 +70,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, unreachable(cfg.ConnConfig, err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, newestScanned: defaultNewestScanned}, nil
 }
 
 func unreachable(cfg *pgx.ConnConfig, err error) error {

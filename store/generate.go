@@ -60,8 +60,9 @@ func (s *Store) GenerateHistory(ctx context.Context, o HistoryOptions) error {
 		{"intakes", `INSERT INTO case_intakes (number, kind, idempotency_key, request_hash, community, unit_id, household_id,
 				resident_name, resident_phone, channel, category, description, priority, workflow_input, created_at, created_by)
 			SELECT 'TS' || to_char(g.recorded_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(g.n::text, 7, '0'),
-				'complaint', 'gen:' || g.n, 'gen', g.community, g.unit_id, g.household_id, '生成住户', '13900000000',
-				(ARRAY['walk_in','phone','phone','email'])[1 + (g.n % 4)], g.category, '生成的投诉', hc.priority, '{}', g.recorded_at,
+				'complaint', 'gen:' || g.n, 'gen', g.community, g.unit_id, g.household_id,
+				` + genName + `, '1' || (ARRAY['3','5','7','8','9'])[1 + floor(random() * 5)::int] || lpad(floor(random() * 1e9)::bigint::text, 9, '0'),
+				(ARRAY['walk_in','phone','phone','email'])[1 + (g.n % 4)], g.category, ` + genDescription + `, hc.priority, '{}', g.recorded_at,
 				(ARRAY['liu_fang','zhao_min'])[1 + (g.n % 2)]
 			FROM gen g JOIN handbook_categories hc ON hc.code = g.category ORDER BY g.recorded_at`, nil},
 		{"cases", `INSERT INTO cases (number, kind, unit_id, status, category, community, channel, priority, department, assignee,
@@ -104,3 +105,25 @@ func (s *Store) GenerateHistory(ctx context.Context, o HistoryOptions) error {
 	}
 	return nil
 }
+
+// The words of generated complaints: a complaint of its category, where and
+// since when, and what the resident asks, so that a search meets common
+// words (噪音) and rare ones (a name, a floor) as in a real history.
+const genDescription = `(CASE g.category
+	WHEN 'noise' THEN (ARRAY['楼上装修噪音太大','夜间广场舞噪音扰民','空调外机噪音','楼下商铺音响声音大','水泵房噪音','邻居家狗叫声扰民'])[1 + floor(random() * 6)::int]
+	WHEN 'hygiene' THEN (ARRAY['楼道垃圾未及时清运','绿化带有垃圾','电梯间有异味','宠物粪便无人清理','垃圾桶满溢','地下室积水发臭'])[1 + floor(random() * 6)::int]
+	WHEN 'leak' THEN (ARRAY['卫生间天花板渗水','厨房水管漏水','外墙渗水墙面发霉','楼上漏水到我家','阳台地漏反水'])[1 + floor(random() * 5)::int]
+	WHEN 'elevator' THEN (ARRAY['电梯经常停运','电梯按钮失灵','电梯运行时有异响','电梯困人'])[1 + floor(random() * 4)::int]
+	WHEN 'parking' THEN (ARRAY['车位被占用','消防通道停车','地下车库照明不足','访客车辆乱停'])[1 + floor(random() * 4)::int]
+	WHEN 'fee_dispute' THEN (ARRAY['物业费计算有误','公摊水电费过高','停车费收费标准不清'])[1 + floor(random() * 3)::int]
+	WHEN 'attitude' THEN (ARRAY['保安态度恶劣','客服电话无人接听','维修人员未按时上门'])[1 + floor(random() * 3)::int]
+	WHEN 'safety' THEN (ARRAY['单元门禁损坏','消防栓缺少水带','夜间路灯不亮'])[1 + floor(random() * 3)::int]
+	ELSE (ARRAY['快递柜不够用','健身器材损坏','希望增加休息座椅'])[1 + floor(random() * 3)::int] END)
+	|| '，' || (1 + floor(random() * 33)::int) || '楼' || (ARRAY['东侧','西侧','楼道','门口','地下'])[1 + floor(random() * 5)::int]
+	|| '，' || (ARRAY['已经一周了','每天晚上都这样','上周末开始','反映过两次','今天早上发现'])[1 + floor(random() * 5)::int]
+	|| '，' || (ARRAY['请尽快处理','希望物业协调','要求上门查看','请给个答复'])[1 + floor(random() * 4)::int]`
+
+// genName draws a resident's name from common surnames and given names.
+const genName = `(ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴','徐','孙','胡','朱','高','林','何','郭','马','罗'])[1 + floor(random() * 20)::int]
+	|| (ARRAY['伟','芳','娜','敏','静','丽','强','磊','军','洋','勇','艳','杰','娟','涛','明','超','秀','霞','平','刚','桂','英','华','玉','兰','建','国','志','红'])[1 + floor(random() * 30)::int]
+	|| CASE WHEN random() < 0.6 THEN (ARRAY['文','斌','辉','鹏','宇','浩','凯','婷','雪','琳','慧','晨','阳','飞','峰'])[1 + floor(random() * 15)::int] ELSE '' END`

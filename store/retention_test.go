@@ -35,6 +35,9 @@ func retentionFixture(t *testing.T) (*Store, *time.Location) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
+		// One name, phone and description for every intake, which the
+		// checks below look for (and resetRetention puts back).
+		`UPDATE case_intakes SET resident_name = '生成住户', resident_phone = '13900000000', description = '生成的投诉'`,
 		`UPDATE ratings SET comment = '住户说：隔壁王先生太吵'`,
 		`INSERT INTO case_events (number, seq, at, kind, actor, message, idempotency_key)
 			SELECT number, 1, recorded_at, 'feedback', 'liu_fang', '已联系住户张三 13900000000', number || '/1' FROM cases`,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/concierge-pm/concierge/config"
+	"github.com/concierge-pm/concierge/domain"
 	"github.com/concierge-pm/concierge/store"
 )
 
@@ -24,7 +25,8 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 	months := fs.Int("months", 24, "months of history, ending at the start of this month")
 	seed := fs.Float64("seed", 0.42, "random seed, -1..1")
 	measureOnly := fs.Bool("measure-only", false, "skip generating; time the queries on what is there")
-	runs := fs.Int("runs", 5, "timed runs of each query")
+	runs := fs.Int("runs", 5, "timed runs of each report query")
+	listRuns := fs.Int("list-runs", 200, "timed runs of each list and case query, each with other values")
 	tz := fs.String("tz", env("CONCIERGE_TZ", config.DefaultTimeZone), "time zone of the service centre")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,6 +59,16 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "generated %d complaints in %s\n", *complaints, time.Since(start).Round(time.Second))
 	}
 	last := thisMonth.AddDate(0, -1, 0)
+	sample, err := sampleCases(ctx, st, *listRuns)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%-48s %8s  %8s  %8s  %8s\n", "query", "p50", "p99", "max", "rows")
+	for _, q := range listQueries(ctx, st, sample) {
+		if err := timeQuery(out, q.name, *listRuns, q.run); err != nil {
+			return err
+		}
+	}
 	queries := []struct {
 		name string
 		run  func() error
@@ -91,17 +103,114 @@ func runGenerate(ctx context.Context, args []string, out io.Writer) error {
 		}},
 	}
 	for _, q := range queries {
-		times := make([]time.Duration, 0, *runs)
-		for range *runs {
-			start := time.Now()
-			if err := q.run(); err != nil {
-				return fmt.Errorf("%s: %w", q.name, err)
-			}
-			times = append(times, time.Since(start))
+		err := timeQuery(out, q.name, *runs, func(int) (int, error) { return 0, q.run() })
+		if err != nil {
+			return err
 		}
-		slices.Sort(times)
-		fmt.Fprintf(out, "%-48s min %8s  median %8s  max %8s\n", q.name, times[0].Round(time.Millisecond),
-			times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
 	}
 	return nil
+}
+
+// timeQuery runs a query n times and prints its median, 99th percentile,
+// slowest time and the rows of its last run.
+func timeQuery(out io.Writer, name string, n int, run func(i int) (int, error)) error {
+	times := make([]time.Duration, 0, n)
+	rows := 0
+	for i := range n {
+		start := time.Now()
+		r, err := run(i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		times = append(times, time.Since(start))
+		rows = r
+	}
+	slices.Sort(times)
+	p99 := times[min(len(times)-1, len(times)*99/100)]
+	fmt.Fprintf(out, "%-48s %8s  %8s  %8s  %8d\n", name, round(times[len(times)/2]), round(p99), round(times[len(times)-1]), rows)
+	return nil
+}
+
+func round(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// caseSample holds values of real cases to search for, one per run, so that
+// no run is answered from the previous one's cache alone.
+type caseSample struct {
+	numbers, phones, names, units []string
+}
+
+func sampleCases(ctx context.Context, st *store.Store, n int) (caseSample, error) {
+	var s caseSample
+	rows, err := st.Pool().Query(ctx, `SELECT i.number, i.resident_phone, i.resident_name, u.code
+		FROM case_intakes i JOIN units u ON u.id = i.unit_id
+		WHERE i.number IN (SELECT number FROM case_intakes ORDER BY random() LIMIT $1)`, n)
+	if err != nil {
+		return s, fmt.Errorf("sample cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var number, phone, name, unit string
+		if err := rows.Scan(&number, &phone, &name, &unit); err != nil {
+			return s, fmt.Errorf("sample cases: %w", err)
+		}
+		s.numbers, s.phones = append(s.numbers, number), append(s.phones, phone)
+		s.names, s.units = append(s.names, name), append(s.units, unit)
+	}
+	if err := rows.Err(); err != nil {
+		return s, fmt.Errorf("sample cases: %w", err)
+	}
+	if len(s.numbers) == 0 {
+		return s, fmt.Errorf("no cases to sample: generate first")
+	}
+	return s, nil
+}
+
+// listQueries are what the front desk and supervisors ask all day: the
+// queue's first page, filtered, searched by words (common, rarer, a name),
+// by number, unit and phone, and one case with its timeline.
+func listQueries(ctx context.Context, st *store.Store, s caseSample) []struct {
+	name string
+	run  func(int) (int, error)
+} {
+	pick := func(vals []string, i int) string { return vals[i%len(vals)] }
+	list := func(f store.CaseFilter) (int, error) {
+		f.Kind, f.PageSize = domain.KindComplaint, 50
+		items, _, err := st.ListCases(ctx, f)
+		return len(items), err
+	}
+	common := []string{"噪音", "漏水", "电梯", "垃圾", "停车", "渗水", "门禁", "物业费"}
+	rarer := []string{"狗叫声", "天花板渗水", "水泵房噪音", "电梯困人", "地漏反水", "访客车辆", "休息座椅", "消防栓"}
+	return []struct {
+		name string
+		run  func(int) (int, error)
+	}{
+		{"list, newest 50", func(int) (int, error) { return list(store.CaseFilter{}) }},
+		{"list, one community and status", func(i int) (int, error) {
+			return list(store.CaseFilter{Community: fmt.Sprintf("G%03d", 1+i%5), Status: "in_progress"})
+		}},
+		{"list, breached, in 3 communities", func(i int) (int, error) {
+			b := true
+			return list(store.CaseFilter{Breached: &b, Communities: []string{"G001", "G002", fmt.Sprintf("G%03d", 3+i%5)}})
+		}},
+		{"search, a common word (噪音)", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(common, i)}) }},
+		{"search, a rarer phrase (天花板渗水)", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(rarer, i)}) }},
+		{"search, a resident's name", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(s.names, i)}) }},
+		{"search, a case number", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(s.numbers, i)}) }},
+		{"search, a unit's code", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(s.units, i)}) }},
+		{"search, a phone number (q)", func(i int) (int, error) { return list(store.CaseFilter{Query: pick(s.phones, i)}) }},
+		{"look-up by phone (phone=)", func(i int) (int, error) { return list(store.CaseFilter{Phone: pick(s.phones, i)}) }},
+		{"case GET with timeline", func(i int) (int, error) {
+			n := pick(s.numbers, i)
+			if _, err := st.CaseByNumber(ctx, n); err != nil {
+				return 0, err
+			}
+			ev, err := st.Timeline(ctx, n)
+			return len(ev), err
+		}},
+	}
 }

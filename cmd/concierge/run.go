@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/concierge-pm/concierge/activities"
 	"github.com/concierge-pm/concierge/api"
@@ -311,6 +312,8 @@ func startWorker(ctx context.Context, address string, reg *prometheus.Registry, 
 	set := worker.Settings{Location: cfg.Location, PassMark: cfg.Standard.PassMark,
 		ExamWindow: cfg.Standard.ExamWindow, RetakeWindow: cfg.Standard.RetakeWindow,
 		CallbackTarget: cfg.Standard.CallbackTarget, Retention: cfg.Standard.Retention}
+	// Process-wide in the SDK, and read when the first worker starts.
+	sdkworker.SetStickyWorkflowCacheSize(cfg.Temporal.WorkflowCache)
 	w := worker.New(tc, cfg.Temporal.TaskQueue, st, n, set)
 	if err := w.Start(); err != nil {
 		tc.Close()
