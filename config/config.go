@@ -110,7 +110,6 @@ type Temporal struct {
 	WorkflowCache int
 }
 
-
 // HTTP is where the API listens and what it allows a client.
 type HTTP struct {
 	Addr string
