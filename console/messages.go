@@ -224,6 +224,11 @@ func messages() map[string]msg {
 		"task.status.open":         {"待回访", "open"},
 		"task.status.unreached":    {"未接通", "not reached"},
 
+		"purpose.inquiry":   {"咨询", "inquiry"},
+		"purpose.repair":    {"报修", "repair"},
+		"purpose.complaint": {"投诉", "complaint"},
+		"purpose.other":     {"其他", "other"},
+
 		"error.title":               {"出错了", "Something went wrong"},
 		"error.not_found":           {"没有这个工单，或它不在您的管辖范围内。", "No such case, or it is outside your scope."},
 		"error.page_not_found":      {"页面不存在。", "No such page."},
