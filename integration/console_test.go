@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +53,19 @@ func browserTools(t *testing.T) string {
 	}
 	t.Skip("SKIPPING: " + msg + " (set CI=true to make this a failure)")
 	return ""
+}
+
+// consoleServer is an API of this package's system with the console
+// mounted, as concierge serves it.
+func consoleServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(api.New(api.Config{
+		Store: sys.store, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc,
+		WorkflowTimeout: 10 * time.Second, Tracking: sys.tracking, Auth: testAuth(), Codec: sys.codec,
+		Mount: console.Mount(console.Config{Location: sys.loc, TemporalUI: "http://127.0.0.1:8233"}),
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // TestConsoleInBrowser runs console/e2e/console.test.mjs in Chromium
@@ -103,13 +121,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("create: HTTP %d %+v", code, c)
 	}
 
-	// The API with the console mounted, as concierge serves it.
-	srv := httptest.NewServer(api.New(api.Config{
-		Store: sys.store, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc,
-		WorkflowTimeout: 10 * time.Second, Tracking: sys.tracking, Auth: testAuth(), Codec: sys.codec,
-		Mount: console.Mount(console.Config{Location: sys.loc, TemporalUI: "http://127.0.0.1:8233"}),
-	}))
-	defer srv.Close()
+	srv := consoleServer(t)
 
 	shots := os.Getenv("CONCIERGE_SCREENSHOTS")
 	if shots == "" {
@@ -148,5 +160,106 @@ func TestConsoleInBrowser(t *testing.T) {
 		if !seen {
 			t.Errorf("no %s by li_qiang in the timeline %v", k, kinds)
 		}
+	}
+}
+
+// TestConsoleForms: the console's forms without the right token change
+// nothing. Signing in needs the sign-in form's token; an action posted
+// with another token than the session's is 403 and the case is as it was;
+// with it, the action is the API's (a second post of the same form, with
+// its Idempotency-Key, acts once).
+func TestConsoleForms(t *testing.T) {
+	t.Parallel()
+	srv := consoleServer(t)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Redirects are followed, as a browser does; the answers' statuses are
+	// the final pages'.
+	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	field := func(page, name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no field %s in the page", name)
+		}
+		return m[1]
+	}
+	page := func(path string) (int, string) {
+		t.Helper()
+		resp, err := browser.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		if _, err := io.Copy(&b, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b.String()
+	}
+	post := func(path string, form url.Values) (int, string) {
+		t.Helper()
+		resp, err := browser.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		if _, err := io.Copy(&b, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b.String()
+	}
+
+	c := create(t, "leak") // engineering, li_qiang
+	if _, login := page("/console/login"); field(login, "csrf") == "" {
+		t.Fatal("the sign-in form has no token")
+	}
+	creds := url.Values{"username": {"li_qiang"}, "password": {testPassword}, "next": {"/console/cases/" + c.Number}}
+	code, login := post("/console/login", creds)
+	if code != http.StatusForbidden {
+		t.Fatalf("sign-in without the form's token: HTTP %d, want 403", code)
+	}
+	// The refusal shows the form again, with a new token.
+	creds.Set("csrf", field(login, "csrf"))
+	var casePage string
+	code, casePage = post("/console/login", creds)
+	if code != http.StatusOK || !strings.Contains(casePage, `id="do-acknowledge"`) {
+		t.Fatalf("sign-in: HTTP %d, want the case page with its acknowledge form", code)
+	}
+	token, key := field(casePage, "csrf"), field(casePage, "idempotency_key")
+	action := "/console/cases/" + c.Number + "/acknowledge"
+	for _, bad := range []url.Values{{}, {"csrf": {"cx_not-the-token"}}, {"csrf": {""}}} {
+		bad.Set("idempotency_key", key)
+		if code, _ := post(action, bad); code != http.StatusForbidden {
+			t.Errorf("acknowledge with csrf %q: HTTP %d, want 403", bad.Get("csrf"), code)
+		}
+	}
+	if got := get(t, c.Number); got.Status != "routed" || len(got.Timeline) != len(c.Timeline) {
+		t.Fatalf("refused forms changed the case: %s, %v", got.Status, got.kinds())
+	}
+	form := url.Values{"csrf": {token}, "idempotency_key": {key}}
+	for i := range 2 {
+		if code, body := post(action, form); code != http.StatusOK || !strings.Contains(body, `id="case-done"`) {
+			t.Fatalf("acknowledge #%d: HTTP %d, want the case page saying it is done", i+1, code)
+		}
+	}
+	got := get(t, c.Number)
+	n := 0
+	for _, k := range got.kinds() {
+		if k == "acknowledged" {
+			n++
+		}
+	}
+	if got.Status != "in_progress" || n != 1 {
+		t.Errorf("after the form was posted twice: %s with %d acknowledgements, want in_progress with 1", got.Status, n)
+	}
+	// Signing out ends the session: the console sends the browser to sign in.
+	if code, _ := post("/console/logout", url.Values{"csrf": {token}}); code != http.StatusOK {
+		t.Errorf("sign out: HTTP %d", code)
+	}
+	if _, body := page("/console/queue"); !strings.Contains(body, `action="/console/login"`) {
+		t.Error("after signing out the queue did not lead to the sign-in page")
 	}
 }
