@@ -3,11 +3,15 @@ package console
 import (
 	"bytes"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/domain"
 )
@@ -212,6 +216,30 @@ func TestSafeNext(t *testing.T) {
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPageURL: the language link of a form's answer leads to a page a GET
+// can show, never to the form's action.
+func TestPageURL(t *testing.T) {
+	r := gin.New()
+	var got string
+	h := func(c *gin.Context) { u := pageURL(c); got = u.RequestURI() }
+	r.GET(Prefix+"/queue", h)
+	r.POST(Prefix+"/login", h)
+	r.POST(Prefix+"/cases/:number/:action", h)
+	r.POST(Prefix+"/logout", h)
+	for _, tc := range []struct{ method, path, want string }{
+		{http.MethodGet, "/console/queue?status=routed", "/console/queue?status=routed"},
+		{http.MethodPost, "/console/login", "/console/login"},
+		{http.MethodPost, "/console/cases/TS20260301-0001/acknowledge", "/console/cases/TS20260301-0001"},
+		{http.MethodPost, "/console/logout", "/console/"},
+	} {
+		got = ""
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))
+		if got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.method, tc.path, got, tc.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -35,7 +36,7 @@ func (a *app) newPage(c *gin.Context, titleKey string) *page {
 		p.Me = &m
 		p.CSRF = csrfToken(c)
 	}
-	u := *c.Request.URL
+	u := pageURL(c)
 	q := u.Query()
 	other := langEn
 	if p.lang == langEn {
@@ -193,3 +194,19 @@ type countdownView struct {
 
 // CD hands a countdown to the "countdown" template.
 func (p *page) CD(s Countdown) countdownView { return countdownView{P: p, S: s} }
+
+// pageURL is the address of the page a request shows, for the language
+// link: the request's own for a GET; for a form's answer (a refused sign-in
+// or action) the page the form belongs to, which a GET can show.
+func pageURL(c *gin.Context) url.URL {
+	if c.Request.Method == http.MethodGet {
+		return *c.Request.URL
+	}
+	switch c.FullPath() {
+	case Prefix + "/login":
+		return url.URL{Path: Prefix + "/login"}
+	case Prefix + "/cases/:number/:action":
+		return url.URL{Path: Prefix + "/cases/" + c.Param("number")}
+	}
+	return url.URL{Path: Prefix + "/"}
+}
