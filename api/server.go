@@ -75,6 +75,11 @@ type Config struct {
 	// UI origins it answers in CORS.
 	Codec        converter.PayloadCodec
 	CodecOrigins []string
+	// Mount, when set, adds routes of the same process to the engine once
+	// the API's are in place: the staff console (package console) is served
+	// so, and reaches the API through the engine itself, with the rules of
+	// every API route (sign-in, CSRF, permissions, scope) unchanged.
+	Mount func(*gin.Engine)
 }
 
 // Server holds the handlers' dependencies.
@@ -257,6 +262,9 @@ func New(cfg Config) http.Handler {
 	v1.PUT("/calendar/:year", s.handle(s.putCalendar))
 	s.registerSpreadsheetRoutes(v1)
 	s.registerAuditRoutes(v1)
+	if cfg.Mount != nil {
+		cfg.Mount(r)
+	}
 	return r
 }
 

@@ -422,7 +422,7 @@ func caseFilters(f CaseFilter, arg func(any) string) []string {
 	return where
 }
 
-// Searching words (docs/DESIGN.md §11.17). A word in many cases fills a
+// Searching words (docs/DESIGN.md §11.18). A word in many cases fills a
 // page from the newest few thousand; a rarer one is found through the index
 // of characters and pairs, a window of days at a time, so that what is read
 // is about what is shown. Neither is left to the planner: it estimates a

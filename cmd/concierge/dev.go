@@ -97,6 +97,7 @@ func runDev(ctx context.Context, args []string, out io.Writer, logger *slog.Logg
 
 	fmt.Fprintf(out, "Concierge 物业服务中心 is running (ready in %s)\n", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(out, "  API:             %s/api/v1   (health %s/readyz)\n", base, base)
+	fmt.Fprintf(out, "  Staff console:   %s/console/\n", base)
 	if u := srv.metricsURL(); u != "" {
 		fmt.Fprintf(out, "  Metrics:         %s\n", u)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/config"
+	"github.com/concierge-pm/concierge/console"
 	"github.com/concierge-pm/concierge/notify"
 	"github.com/concierge-pm/concierge/payloadcodec"
 	"github.com/concierge-pm/concierge/store"
@@ -96,7 +97,19 @@ func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, c
 		TrustedProxies: cfg.HTTP.TrustedProxies, Metrics: m,
 		Namespace: cfg.Temporal.Namespace, Codec: codec, CodecOrigins: cfg.Payload.Origins,
 		Auth: api.AuthConfig{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
-			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout}}
+			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout},
+		Mount: console.Mount(console.Config{Location: cfg.Location, TemporalUI: temporalUI(cfg.Payload.Origins),
+			Namespace: cfg.Temporal.Namespace, Logger: logger})}
+}
+
+// temporalUI is the Web UI the console links cases to: the last of the
+// Web UI origins the codec endpoint answers (concierge dev adds its own
+// last), or none.
+func temporalUI(origins []string) string {
+	if len(origins) == 0 {
+		return ""
+	}
+	return origins[len(origins)-1]
 }
 
 // servers are the API's HTTP server and, unless CONCIERGE_METRICS_ADDR is

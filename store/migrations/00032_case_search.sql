@@ -1,6 +1,6 @@
 -- +goose NO TRANSACTION
 -- +goose Up
--- Finding a case on a large history (docs/DESIGN.md §11.17): the words of
+-- Finding a case on a large history (docs/DESIGN.md §11.18): the words of
 -- a description or a resident's name, a phone number, a case number or a
 -- unit, each by an index, so a search costs the same on ten million cases
 -- as on a thousand.

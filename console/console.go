@@ -1,0 +1,147 @@
+// Package console is the staff console: server-rendered pages (html/template,
+// which escapes every value it writes) with a small script for progressive
+// enhancement, served by the same process and engine as the API.
+//
+// The console holds no rules of its own. Every page reads, and every form
+// acts, through the API's own routes, called in process on the engine
+// (apiClient): sign-in, the session and its CSRF token, the permission of
+// each route, the community and department scope and the transition table
+// are the API's, exactly as a JSON client meets them. What the console adds
+// is presentation: the message catalogue (zh and en), the centre's time
+// zone, the SLA colours and the forms.
+package console
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Prefix is where the console is served.
+const Prefix = "/console"
+
+// Config wires the console.
+type Config struct {
+	// Location is the service centre's time zone: every time is shown in it.
+	Location *time.Location
+	// TemporalUI is the Temporal Web UI's base URL (for example
+	// http://127.0.0.1:8233) and Namespace its namespace; without a URL the
+	// case page shows no Web UI link.
+	TemporalUI string
+	Namespace  string
+	Logger     *slog.Logger
+	// Now is the clock of the SLA colours; time.Now when nil.
+	Now func() time.Time
+}
+
+// app is the console of one engine.
+type app struct {
+	cfg   Config
+	api   *apiClient
+	pages map[string]*template.Template
+	cat   map[string]msg
+}
+
+// Mount returns the function that adds the console to the API's engine
+// (api.Config.Mount): the pages under /console/, their assets under
+// /console/static/, and / redirecting to the console.
+func Mount(cfg Config) func(*gin.Engine) {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	pages := parsePages()
+	return func(r *gin.Engine) {
+		a := &app{cfg: cfg, api: &apiClient{h: r}, pages: pages, cat: messages()}
+		a.routes(r)
+	}
+}
+
+// pageNames are the pages; each is parsed with the layout.
+var pageNames = []string{"login", "home", "queue", "case", "error"}
+
+// parsePages parses every page with the layout once; a template error is a
+// bug of this package, caught by its tests, so it panics.
+func parsePages() map[string]*template.Template {
+	out := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t := template.New("layout.html").Funcs(funcs())
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+func (a *app) routes(r *gin.Engine) {
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, Prefix+"/") })
+	r.GET(Prefix, func(c *gin.Context) { c.Redirect(http.StatusFound, Prefix+"/") })
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the directory is embedded above
+	}
+	assets := http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(static)))
+	r.GET(Prefix+"/static/*file", pageHeaders, func(c *gin.Context) {
+		// The assets change only with the binary; an hour keeps the counter
+		// tablet from asking on every page.
+		c.Header("Cache-Control", "public, max-age=3600")
+		assets.ServeHTTP(c.Writer, c.Request)
+	})
+	g := r.Group(Prefix, pageHeaders, a.language)
+	g.GET("/login", a.loginPage)
+	g.POST("/login", a.login)
+	g.POST("/logout", a.signedIn, a.checkCSRF, a.logout)
+	g.GET("/", a.signedIn, a.home)
+	g.GET("/queue", a.signedIn, a.queue)
+	g.GET("/cases/:number", a.signedIn, a.casePage)
+	g.POST("/cases/:number/:action", a.signedIn, a.checkCSRF, a.act)
+}
+
+// consoleCSP lets the pages load their own script, style and images only,
+// and post forms only to themselves: no inline script runs, so text that
+// slipped past escaping could still not execute.
+const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// pageHeaders replaces the API's content policy (which allows nothing) with
+// the console's; pages carry a session's data and are not cached.
+func pageHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", consoleCSP)
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(c.Request.URL.Path, Prefix+"/static/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
+// safeNext is a path inside the console to go back to after sign-in, or
+// the home page: never another site.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.IsAbs() || u.Host != "" || strings.HasPrefix(next, "//") ||
+		!strings.HasPrefix(path.Clean(u.Path)+"/", Prefix+"/") {
+		return Prefix + "/"
+	}
+	return u.RequestURI()
+}

@@ -1,0 +1,245 @@
+package console
+
+import (
+	"bytes"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/concierge-pm/concierge/domain"
+)
+
+// TestCatalogue: every message has both languages, every key a template
+// names exists, and every code the pages label (statuses, actions, roles,
+// deadlines, kinds) has its message.
+func TestCatalogue(t *testing.T) {
+	cat := messages()
+	for k, m := range cat {
+		if strings.TrimSpace(m.zh) == "" || strings.TrimSpace(m.en) == "" {
+			t.Errorf("message %q lacks a language: %+v", k, m)
+		}
+	}
+	used := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(templateFS, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range used.FindAllStringSubmatch(string(raw), -1) {
+			if _, ok := cat[m[1]]; !ok {
+				t.Errorf("%s uses %q, which the catalogue lacks", path, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range domain.AllStatuses {
+		want = append(want, "status."+string(s))
+	}
+	for _, k := range domain.Kinds() {
+		want = append(want, "kind."+string(k.Kind))
+		for _, tr := range k.Actions {
+			want = append(want, "action."+string(tr.Action))
+			for _, f := range actionFields(tr.Action) {
+				want = append(want, f.Label)
+			}
+		}
+		for _, d := range k.Deadlines {
+			want = append(want, "deadline."+string(d))
+		}
+	}
+	for _, r := range domain.Roles() {
+		want = append(want, "role."+string(r))
+	}
+	for _, k := range []string{"kpi.satisfaction_rate", "kpi.feedback_24h_rate", "kpi.dispatch_24h_rate", "kpi.callback_coverage",
+		"kpi.complaint_rate", "deadline.callback", "error.not_found", "error.forbidden", "error.csrf", "error.invalid_credentials",
+		"error.too_many_attempts", "error.invalid_input", "error.invalid_transition", "error.unavailable", "error.internal"} {
+		want = append(want, k)
+	}
+	for _, k := range want {
+		if _, ok := cat[k]; !ok {
+			t.Errorf("the catalogue lacks %q", k)
+		}
+	}
+}
+
+// TestSLA: the countdown's colour by the share of the current window
+// elapsed, for each window, computed from a fixed recording time.
+func TestSLA(t *testing.T) {
+	rec := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return rec.Add(time.Duration(h * float64(time.Hour))) }
+	ptr := func(t time.Time) *time.Time { return &t }
+	routed := ptr(at(1))
+	open := func() caseJSON {
+		return caseJSON{Status: domain.StatusRouted, RecordedAt: rec, RoutedAt: routed,
+			Deadlines: domain.Deadlines{Dispatch: ptr(at(24)), FirstFeedback: ptr(at(24)), Resolution: ptr(at(72))}, NextDeadline: ptr(at(24))}
+	}
+	resolved := func() caseJSON {
+		c := open()
+		c.Status, c.FirstFeedbackAt, c.ResolvedAt = domain.StatusResolved, ptr(at(2)), ptr(at(10))
+		c.Deadlines.Callback, c.NextDeadline = ptr(at(58)), ptr(at(58))
+		return c
+	}
+	for _, tc := range []struct {
+		name      string
+		cs        caseJSON
+		now       time.Time
+		reopened  time.Time
+		state     string
+		which     domain.Deadline
+		windowEnd time.Time
+	}{
+		{"first feedback, 79 % elapsed", open(), at(24 * 0.79), time.Time{}, slaOK, domain.DeadlineFirstFeedback, at(24)},
+		{"first feedback, 80 % elapsed", open(), at(24 * 0.8), time.Time{}, slaWarn, domain.DeadlineFirstFeedback, at(24)},
+		{"first feedback, at the deadline", open(), at(24), time.Time{}, slaBreached, domain.DeadlineFirstFeedback, at(24)},
+		{"breached flag stays red", func() caseJSON { c := open(); c.SLABreached = true; return c }(), at(1), time.Time{}, slaBreached, domain.DeadlineFirstFeedback, at(24)},
+		// The callback window runs from the resolution (10 h) to 58 h: 80 % is at 48.4 h.
+		{"callback, 48 h", resolved(), at(48), time.Time{}, slaOK, domain.DeadlineCallback, at(58)},
+		{"callback, 48.5 h", resolved(), at(48.5), time.Time{}, slaWarn, domain.DeadlineCallback, at(58)},
+		// Reopened at 60 h with a new 72 h window to 132 h: 80 % is at 117.6 h.
+		{"reopened, counted from the reopening", func() caseJSON {
+			c := open()
+			c.Status, c.FirstFeedbackAt = domain.StatusReopened, ptr(at(2))
+			c.Deadlines.Resolution, c.NextDeadline = ptr(at(132)), ptr(at(132))
+			return c
+		}(), at(117), at(60), slaOK, domain.DeadlineResolution, at(132)},
+		{"closed: none", func() caseJSON { c := open(); c.Status, c.NextDeadline = domain.StatusClosed, nil; return c }(), at(30), time.Time{}, slaNone, "", time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := slaOf(tc.cs, tc.now, tc.reopened)
+			if got.State != tc.state || got.Which != tc.which {
+				t.Errorf("state %s, window %s; want %s, %s", got.State, got.Which, tc.state, tc.which)
+			}
+			if !tc.windowEnd.IsZero() && (got.Deadline == nil || !got.Deadline.Equal(tc.windowEnd)) {
+				t.Errorf("deadline %v, want %v", got.Deadline, tc.windowEnd)
+			}
+		})
+	}
+}
+
+func TestRemaining(t *testing.T) {
+	for _, tc := range []struct {
+		d           time.Duration
+		units, want string
+	}{
+		{26*time.Hour + 5*time.Minute, "天,小时,分", "1天2小时5分"},
+		{26*time.Hour + 5*time.Minute, "d,h,m", "1d 2h 5m"},
+		{-(3*time.Hour + 59*time.Second), "d,h,m", "3h 0m"},
+		{30 * time.Second, "d,h,m", "0m"},
+	} {
+		if got := remaining(tc.d, tc.units); got != tc.want {
+			t.Errorf("remaining(%s, %s) = %q, want %q", tc.d, tc.units, got, tc.want)
+		}
+	}
+}
+
+// TestActionBody: the form of each action becomes the API's body; values
+// the API refuses are passed on for it to refuse.
+func TestActionBody(t *testing.T) {
+	for _, tc := range []struct {
+		action domain.Action
+		form   url.Values
+		want   map[string]any
+	}{
+		{domain.ActionAcknowledge, url.Values{"csrf": {"x"}}, map[string]any{}},
+		{domain.ActionRoute, url.Values{"department": {"engineering"}, "assignee": {""}}, map[string]any{"department": "engineering", "assignee": ""}},
+		{domain.ActionFeedback, url.Values{"message": {" 已安排 "}}, map[string]any{"message": "已安排"}},
+		{domain.ActionCallback, url.Values{"reached": {"true"}, "score": {"5"}, "reopen": {"true"}}, map[string]any{"reached": true, "score": 5, "comment": "", "reopen": true}},
+		{domain.ActionCallback, url.Values{"reached": {"false"}}, map[string]any{"reached": false, "comment": "", "reopen": false}},
+		{domain.ActionComplete, url.Values{"resolution": {"换阀门"}, "score": {"five"}}, map[string]any{"resolution": "换阀门", "score": "five", "comment": ""}},
+		{domain.ActionWithdraw, url.Values{}, map[string]any{"reason": ""}},
+	} {
+		got := actionBody(tc.action, tc.form)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.action, got, tc.want)
+			continue
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %#v, want %#v", tc.action, k, got[k], v)
+			}
+		}
+	}
+}
+
+// TestCasePageEscapes: stored text is written as text, in both languages.
+func TestCasePageEscapes(t *testing.T) {
+	pages := parsePages()
+	const evil = `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	for _, lang := range []string{langZh, langEn} {
+		cs := caseJSON{Number: "TS20260301-0001", Kind: domain.KindComplaint, Status: domain.StatusRouted, Description: evil, Category: evil}
+		cs.Resident.Name = evil
+		cs.Timeline = append(cs.Timeline, struct {
+			At      time.Time `json:"at"`
+			Kind    string    `json:"kind"`
+			Actor   string    `json:"actor"`
+			Message string    `json:"message"`
+		}{Kind: "feedback", Actor: evil, Message: evil})
+		tr := translator{lang: lang, cat: messages()}
+		p := &page{translator: tr, TitleKey: "case.title", Me: &me{Name: evil, Role: "handler"}, loc: time.UTC, now: time.Now()}
+		p.Data = &caseData{Ref: &reference{tr: tr}, Case: cs, Countdown: p.countdown(slaOf(cs, p.now, time.Time{}))}
+		var buf bytes.Buffer
+		if err := pages["case"].Execute(&buf, p); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if strings.Contains(out, "<script>alert") || strings.Contains(out, "<img src=x") {
+			t.Errorf("%s: stored text was written as markup", lang)
+		}
+		if !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s: the description is not shown as text", lang)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/console/queue?status=routed":  "/console/queue?status=routed",
+		"":                              "/console/",
+		"https://evil.example/console/": "/console/",
+		"//evil.example/console/":       "/console/",
+		"/api/v1/complaints":            "/console/",
+		"/console/../api/v1/users":      "/console/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPageURL: the language link of a form's answer leads to a page a GET
+// can show, never to the form's action.
+func TestPageURL(t *testing.T) {
+	r := gin.New()
+	var got string
+	h := func(c *gin.Context) { u := pageURL(c); got = u.RequestURI() }
+	r.GET(Prefix+"/queue", h)
+	r.POST(Prefix+"/login", h)
+	r.POST(Prefix+"/cases/:number/:action", h)
+	r.POST(Prefix+"/logout", h)
+	for _, tc := range []struct{ method, path, want string }{
+		{http.MethodGet, "/console/queue?status=routed", "/console/queue?status=routed"},
+		{http.MethodPost, "/console/login", "/console/login"},
+		{http.MethodPost, "/console/cases/TS20260301-0001/acknowledge", "/console/cases/TS20260301-0001"},
+		{http.MethodPost, "/console/logout", "/console/"},
+	} {
+		got = ""
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))
+		if got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,247 @@
+// Browser tests of the staff console, run by integration/console_test.go
+// against a Concierge it starts (real Temporal, real PostgreSQL, demo data):
+// playwright-core drives Debian's Chromium. Every check throws on failure,
+// so a failing step ends the run with exit code 1 and says which step.
+//
+// Environment (set by the Go test):
+//   CONSOLE_URL         the server, e.g. http://127.0.0.1:43210
+//   CONSOLE_PASSWORD    the password of every test account
+//   CONSOLE_CASE        a complaint of engineering (li_qiang) whose
+//                       description is <script>alert(1)</script>
+//   CONSOLE_OUTSIDER    a member whose communities exclude the case's
+//   SCREENSHOT_DIR      where the PNGs of the main screens go
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const base = env("CONSOLE_URL");
+const password = env("CONSOLE_PASSWORD");
+const caseNumber = env("CONSOLE_CASE");
+const outsider = env("CONSOLE_OUTSIDER");
+const shots = env("SCREENSHOT_DIR");
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+let failures = 0;
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failures++;
+    console.log(`FAIL ${name}: ${err && err.stack ? err.stack : err}`);
+  }
+}
+
+// A fresh browser profile per member of staff: its own cookies. Every
+// request must stay on the console's server (no CDN, no outside request),
+// and no dialog may open (an alert would be a script that ran).
+async function newPage(viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport, locale: "zh-CN" });
+  const page = await context.newPage();
+  page.outside = [];
+  page.dialogs = [];
+  page.on("request", (r) => { if (!r.url().startsWith(base)) page.outside.push(r.url()); });
+  page.on("dialog", async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
+  return page;
+}
+
+async function signIn(page, username) {
+  await page.goto(`${base}/console/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.ok(!page.url().includes("/console/login"), `signed in as ${username}: still on ${page.url()}`);
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click("form[action='/console/logout'] button")]);
+  assert.ok(page.url().includes("/console/login"), `signed out: at ${page.url()}`);
+}
+
+// measure loads url in a new tab of the page's browser profile and prints
+// its time to first render: first byte, first contentful paint (the first
+// render), DOM ready and load, from the browser's navigation and paint
+// timing. A new tab, because Chromium reports the paint entries of a tab's
+// first document only.
+async function measure(page, url, name) {
+  const tab = await page.context().newPage();
+  await tab.goto(url, { waitUntil: "load" });
+  const t = await tab.evaluate(() => new Promise((resolve) => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const done = (fcp) => resolve({
+      ttfb: nav.responseStart - nav.startTime,
+      dcl: nav.domContentLoadedEventEnd - nav.startTime,
+      load: nav.loadEventEnd - nav.startTime,
+      fcp,
+    });
+    const seen = performance.getEntriesByName("first-contentful-paint")[0];
+    if (seen) return done(seen.startTime);
+    new PerformanceObserver((list) => {
+      const e = list.getEntriesByName("first-contentful-paint")[0];
+      if (e) done(e.startTime);
+    }).observe({ type: "paint", buffered: true });
+    setTimeout(() => done(null), 3000);
+  }));
+  await tab.close();
+  const ms = (v) => (v == null ? "n/a" : `${Math.round(v)} ms`);
+  console.log(`timing ${name}: first byte ${ms(t.ttfb)}, first contentful paint ${ms(t.fcp)}, DOM ready ${ms(t.dcl)}, loaded ${ms(t.load)}`);
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+await step("sign-in page, wrong password shows the bilingual error", async () => {
+  const page = await newPage();
+  const resp = await page.goto(`${base}/console/login`);
+  assert.equal(resp.status(), 200);
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  await shot(page, "sign-in");
+  await page.fill("#username", "liu_fang");
+  await page.fill("#password", "not-the-password");
+  const [answer] = await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.equal(answer.status(), 401);
+  assert.equal((await page.textContent("#login-error")).trim(), "用户名或密码错误。");
+  await page.click("#lang-switch");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await page.fill("#username", "liu_fang");
+  await page.fill("#password", "still-not-it");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.equal((await page.textContent("#login-error")).trim(), "Wrong username or password.");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("receptionist: sign in, home, sign out", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await page.waitForSelector("#home-receptionist");
+  await measure(page, `${base}/console/`, "home (receptionist)");
+  await shot(page, "home-receptionist");
+  await signOut(page);
+  // Signed out, the console sends the browser back to sign in.
+  await page.goto(`${base}/console/queue`);
+  assert.ok(page.url().includes("/console/login"), `after sign-out: ${page.url()}`);
+  await page.context().close();
+});
+
+await step("supervisor: home with KPIs, queue with filters and SLA", async () => {
+  const page = await newPage();
+  await signIn(page, "chen_jing");
+  await page.waitForSelector("#home-supervisor .kpis");
+  await measure(page, `${base}/console/`, "home (supervisor)");
+  await shot(page, "home-supervisor");
+  await measure(page, `${base}/console/queue`, "queue");
+  await page.goto(`${base}/console/queue`);
+  const row = page.locator(`tr[data-number="${caseNumber}"]`);
+  assert.equal(await row.count(), 1, "the case is in the supervisor's queue");
+  const state = await row.locator(".sla").getAttribute("data-sla");
+  assert.ok(["ok", "warn", "breached"].includes(state), `SLA state ${state}`);
+  await shot(page, "queue");
+  // A filter the API applies: another department's cases only.
+  await page.selectOption("select[name=department]", "finance");
+  await Promise.all([page.waitForNavigation(), page.click(".filters button[type=submit]")]);
+  assert.equal(await page.locator(`tr[data-number="${caseNumber}"]`).count(), 0, "filtered out by department");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("handler: home queue, the script tag is text, acknowledge by keyboard, timeline changes", async () => {
+  const page = await newPage();
+  await signIn(page, "li_qiang");
+  await page.waitForSelector("#home-handler");
+  await measure(page, `${base}/console/`, "home (handler)");
+  assert.equal(await page.locator(`#home-handler tr[data-number="${caseNumber}"]`).count(), 1, "the case is in the department's queue");
+  await shot(page, "home-handler");
+  await measure(page, `${base}/console/cases/${caseNumber}`, "case page");
+  const resp = await page.goto(`${base}/console/cases/${caseNumber}`);
+  assert.equal(resp.status(), 200);
+  const description = await page.textContent("#case-description");
+  assert.ok(description.includes("<script>alert(1)</script>"), `description shown as text: ${description}`);
+  assert.equal(await page.locator("#case-description script").count(), 0, "no script element in the description");
+  assert.deepEqual(page.dialogs, [], "no dialog fired");
+  assert.ok(await page.getAttribute("#temporal-link", "href"), "a Web UI link");
+  assert.equal(await page.locator('#timeline li[data-kind="acknowledged"]').count(), 0);
+  await shot(page, "case");
+  // Keyboard only: Tab from the top of the page to the acknowledge button,
+  // then Enter.
+  await page.focus("body");
+  let reached = false;
+  for (let i = 0; i < 80 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement && document.activeElement.id === "do-acknowledge");
+  }
+  assert.ok(reached, "Tab reaches the acknowledge button");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#case-done");
+  assert.equal(await page.locator('#timeline li[data-kind="acknowledged"]').count(), 1, "the timeline shows the acknowledgement");
+  assert.equal((await page.textContent("#case-status")).trim(), "处理中");
+  assert.equal(await page.locator("#do-acknowledge").count(), 0, "acknowledge is no longer offered");
+  // Feedback through a form with a field, by keyboard as well.
+  await page.focus('form[data-action="feedback"] textarea[name=message]');
+  await page.keyboard.type("已安排维修人员今天下午上门。");
+  await page.keyboard.press("Tab");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.equal(await page.locator('#timeline li[data-kind="feedback"]').count(), 1, "the timeline shows the feedback");
+  assert.deepEqual(page.dialogs, [], "no dialog fired");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("switch the language to English and back", async () => {
+  const page = await newPage();
+  await signIn(page, "chen_jing");
+  await page.goto(`${base}/console/cases/${caseNumber}`);
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  assert.equal((await page.textContent("#h-timeline")).trim(), "处理记录");
+  await Promise.all([page.waitForNavigation(), page.click("#lang-switch")]);
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal((await page.textContent("#h-timeline")).trim(), "Timeline");
+  // The choice is kept: another page is in English too.
+  await page.goto(`${base}/console/queue`);
+  assert.equal((await page.textContent("h1")).trim(), "Case queue");
+  await shot(page, "queue-en");
+  await Promise.all([page.waitForNavigation(), page.click("#lang-switch")]);
+  assert.equal((await page.textContent("h1")).trim(), "工单队列");
+  await page.context().close();
+});
+
+await step("an out-of-scope member cannot see the case", async () => {
+  const page = await newPage();
+  await signIn(page, outsider);
+  const resp = await page.goto(`${base}/console/cases/${caseNumber}`);
+  assert.equal(resp.status(), 404);
+  assert.ok((await page.textContent("#error-message")).includes("不在您的管辖范围内"));
+  assert.equal(await page.locator("#case-description").count(), 0);
+  await page.goto(`${base}/console/queue`);
+  assert.equal(await page.locator(`tr[data-number="${caseNumber}"]`).count(), 0, "not in their queue");
+  await page.context().close();
+});
+
+await step("phone width: the queue's rows become labelled cards", async () => {
+  const page = await newPage({ width: 390, height: 844 });
+  await signIn(page, "chen_jing");
+  await page.goto(`${base}/console/queue`);
+  const display = await page.locator(`tr[data-number="${caseNumber}"]`).evaluate((el) => getComputedStyle(el).display);
+  assert.equal(display, "block");
+  await shot(page, "queue-phone");
+  await page.context().close();
+});
+
+await browser.close();
+if (failures > 0) {
+  console.log(`${failures} step(s) failed`);
+  process.exit(1);
+}
+console.log("all console browser tests passed");

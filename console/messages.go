@@ -1,0 +1,317 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Languages of the console: Simplified Chinese first, English on request.
+const (
+	langZh = "zh"
+	langEn = "en"
+)
+
+// langCookie keeps the language chosen with ?lang=.
+const langCookie = "concierge_lang"
+
+// msg is one message in both languages.
+type msg struct{ zh, en string }
+
+// messages is the console's one message catalogue: every label, message and
+// error a page shows is here in both languages (TestCatalogue checks that
+// each key a template or handler uses exists and has both). Codes of the
+// domain (statuses, actions, roles, timeline events) are keyed by prefix:
+// "status.routed", "action.acknowledge".
+func messages() map[string]msg {
+	return map[string]msg{
+		"app.title":     {"物业服务中心 · 控制台", "Service Centre · Console"},
+		"app.skip":      {"跳到主要内容", "Skip to main content"},
+		"nav.home":      {"首页", "Home"},
+		"nav.queue":     {"工单队列", "Queue"},
+		"nav.signout":   {"退出", "Sign out"},
+		"nav.lang":      {"English", "中文"},
+		"nav.lang.hint": {"切换到英文", "Switch to Chinese"},
+		"nav.signedin":  {"当前用户", "Signed in as"},
+
+		"login.title":    {"员工登录", "Staff sign-in"},
+		"login.username": {"用户名（员工编号）", "Username (staff code)"},
+		"login.password": {"密码", "Password"},
+		"login.submit":   {"登录", "Sign in"},
+		"login.expired":  {"登录已过期，请重新登录。", "Your session has ended: please sign in again."},
+		"login.out":      {"您已退出。", "You have signed out."},
+
+		"home.title":          {"工作台", "Home"},
+		"home.visits":         {"今日来访", "Today's visits"},
+		"home.callbacks":      {"待回访", "Open callbacks"},
+		"home.near":           {"临近时限的工单", "Cases near their deadline"},
+		"home.queue":          {"本部门工单", "Your department's queue"},
+		"home.breaches":       {"已超时工单", "Breached cases"},
+		"home.escalations":    {"已升级工单", "Escalated cases"},
+		"home.kpis":           {"本月关键指标", "This month's KPIs"},
+		"home.none":           {"暂无。", "None."},
+		"home.noaccess":       {"您的角色在控制台中暂无工作台内容。", "Your role has no home screen in the console yet."},
+		"home.callbacks.case": {"待回访工单", "Cases awaiting callback"},
+		"home.callbacks.task": {"本月回访任务（未完成）", "This month's callback tasks (open)"},
+		"home.all":            {"查看全部", "See all"},
+
+		"kpi.satisfaction_rate":  {"满意率", "Satisfaction rate"},
+		"kpi.feedback_24h_rate":  {"24小时反馈率", "Feedback within 24 h"},
+		"kpi.dispatch_24h_rate":  {"24小时派单率", "Dispatched within 24 h"},
+		"kpi.callback_coverage":  {"回访覆盖率", "Callback coverage"},
+		"kpi.complaint_rate":     {"投诉率", "Complaint rate"},
+		"kpi.target":             {"目标", "target"},
+		"kpi.met":                {"达标", "met"},
+		"kpi.unmet":              {"未达标", "not met"},
+		"kpi.nodata":             {"无数据", "no data"},
+		"visit.time":             {"到访时间", "Arrived"},
+		"visit.visitor":          {"来访人", "Visitor"},
+		"visit.purpose":          {"事由", "Purpose"},
+		"visit.case":             {"关联工单", "Case"},
+		"task.reason":            {"原因", "Reason"},
+		"task.status":            {"状态", "Status"},
+		"task.attempts":          {"尝试次数", "Attempts"},
+		"queue.title":            {"工单队列", "Case queue"},
+		"queue.kind":             {"类型", "Kind"},
+		"queue.filter":           {"筛选", "Filter"},
+		"queue.reset":            {"清除", "Clear"},
+		"queue.any":              {"全部", "Any"},
+		"queue.breached":         {"是否超时", "Breached"},
+		"queue.breached.true":    {"已超时", "Breached"},
+		"queue.breached.false":   {"未超时", "Not breached"},
+		"queue.q":                {"搜索（编号、房号、描述）", "Search (number, unit, description)"},
+		"queue.next":             {"下一页", "Next page"},
+		"queue.empty":            {"没有符合条件的工单。", "No case matches."},
+		"queue.count":            {"本页工单数", "Cases on this page"},
+		"field.number":           {"编号", "Number"},
+		"field.status":           {"状态", "Status"},
+		"field.category":         {"类别", "Category"},
+		"field.department":       {"责任部门", "Department"},
+		"field.community":        {"小区", "Community"},
+		"field.unit":             {"房号", "Unit"},
+		"field.assignee":         {"负责人", "Assignee"},
+		"field.recorded":         {"登记时间", "Recorded"},
+		"field.sla":              {"时限", "Deadline"},
+		"field.resident":         {"住户", "Resident"},
+		"field.phone":            {"电话", "Phone"},
+		"field.description":      {"描述", "Description"},
+		"field.channel":          {"渠道", "Channel"},
+		"field.priority":         {"优先级", "Priority"},
+		"field.escalation":       {"升级级别", "Escalation level"},
+		"field.escalated_to":     {"升级至", "Escalated to"},
+		"field.reopens":          {"重开次数", "Reopened"},
+		"field.deadlines":        {"时限", "Deadlines"},
+		"field.source":           {"状态来源", "State from"},
+		"case.title":             {"工单详情", "Case"},
+		"case.timeline":          {"处理记录", "Timeline"},
+		"case.notifications":     {"通知", "Notifications"},
+		"case.notifications.no":  {"您的角色无权查看通知。", "Your role may not read notifications."},
+		"case.actions":           {"可执行操作", "Actions"},
+		"case.actions.none":      {"当前状态下您没有可执行的操作。", "There is nothing you may do to the case in its present state."},
+		"case.temporal":          {"在 Temporal Web UI 中打开", "Open in the Temporal Web UI"},
+		"case.done":              {"操作已完成：", "Done:"},
+		"case.live":              {"实时（工作流）", "live (workflow)"},
+		"case.snapshot":          {"快照（数据库，可能稍旧）", "snapshot (database, may lag)"},
+		"case.back":              {"返回队列", "Back to the queue"},
+		"notif.time":             {"时间", "Time"},
+		"notif.recipient":        {"接收人", "Recipient"},
+		"notif.channel":          {"渠道", "Channel"},
+		"notif.text":             {"内容（按模板）", "Text (from its template)"},
+		"notif.status":           {"状态", "Status"},
+		"notif.status.pending":   {"待发送", "pending"},
+		"notif.status.sent":      {"已发送", "sent"},
+		"notif.status.failed":    {"发送失败", "failed"},
+		"notif.status.skipped":   {"未发送（未配置渠道）", "skipped (no channel configured)"},
+		"tl.time":                {"时间", "Time"},
+		"tl.event":               {"事件", "Event"},
+		"tl.actor":               {"操作人", "By"},
+		"tl.message":             {"内容", "Message"},
+		"form.department":        {"部门", "Department"},
+		"form.assignee":          {"负责人（员工编号，可空）", "Assignee (staff code, optional)"},
+		"form.assignee.required": {"负责人（员工编号）", "Assignee (staff code)"},
+		"form.message":           {"反馈内容", "Feedback to the resident"},
+		"form.resolution":        {"处理结果", "Resolution"},
+		"form.reason":            {"原因（可空）", "Reason (optional)"},
+		"form.reached":           {"是否联系到住户", "Resident reached"},
+		"form.yes":               {"是", "Yes"},
+		"form.no":                {"否", "No"},
+		"form.score":             {"满意度评分（1–5，未联系到则留空）", "Satisfaction score (1–5; empty if not reached)"},
+		"form.onsite_score":      {"现场评分（1–5，可空）", "On-site rating (1–5, optional)"},
+		"form.comment":           {"备注（可空）", "Comment (optional)"},
+		"form.reopen":            {"不满意时重新处理", "Reopen if dissatisfied"},
+		"form.choose":            {"请选择", "Choose"},
+
+		"sla.none":     {"无进行中的时限", "no open deadline"},
+		"sla.left":     {"剩余", "left"},
+		"sla.over":     {"已超时", "overdue"},
+		"sla.units":    {"天,小时,分", "d,h,m"},
+		"sla.breached": {"已超时", "breached"},
+		"sla.warn":     {"临近时限", "near deadline"},
+		"sla.ok":       {"正常", "on time"},
+
+		"deadline.dispatch":       {"派单", "dispatch"},
+		"deadline.first_feedback": {"首次反馈", "first feedback"},
+		"deadline.resolution":     {"处理完毕", "resolution"},
+		"deadline.callback":       {"回访", "callback"},
+
+		"kind.complaint": {"投诉", "Complaint"},
+		"kind.repair":    {"报修", "Repair"},
+
+		"status.recorded":           {"已登记", "recorded"},
+		"status.awaiting_triage":    {"待分派", "awaiting triage"},
+		"status.routed":             {"已派单", "routed"},
+		"status.in_progress":        {"处理中", "in progress"},
+		"status.resolved":           {"已处理待回访", "resolved, awaiting callback"},
+		"status.closed":             {"已结案", "closed"},
+		"status.reopened":           {"重新处理", "reopened"},
+		"status.withdrawn":          {"已撤回", "withdrawn"},
+		"status.closed_unresolved":  {"未解决结案", "closed unresolved"},
+		"status.closed_unreachable": {"无法联系结案", "closed, unreachable"},
+		"status.dispatched":         {"已派工", "dispatched"},
+		"status.on_site":            {"已到场", "on site"},
+		"status.completed":          {"已完工待回访", "completed, awaiting callback"},
+		"status.cancelled":          {"已取消", "cancelled"},
+
+		"action.route":       {"分派", "Route"},
+		"action.acknowledge": {"确认受理", "Acknowledge"},
+		"action.feedback":    {"反馈住户", "Feed back"},
+		"action.resolve":     {"处理完毕", "Resolve"},
+		"action.callback":    {"回访", "Record callback"},
+		"action.withdraw":    {"撤回", "Withdraw"},
+		"action.dispatch":    {"派工", "Dispatch"},
+		"action.arrive":      {"到场", "Arrive on site"},
+		"action.complete":    {"完工", "Complete"},
+		"action.cancel":      {"取消", "Cancel"},
+
+		"role.receptionist":     {"前台接待", "receptionist"},
+		"role.handler":          {"处理人", "handler"},
+		"role.department_head":  {"部门负责人", "department head"},
+		"role.supervisor":       {"客服主管", "supervisor"},
+		"role.centre_manager":   {"服务中心经理", "centre manager"},
+		"role.property_manager": {"物业经理", "property manager"},
+		"role.admin":            {"系统管理员", "administrator"},
+		"role.auditor":          {"审计", "auditor"},
+
+		"channel.walk_in": {"来访", "walk-in"},
+		"channel.phone":   {"电话", "phone"},
+		"channel.email":   {"邮件", "email"},
+		"channel.portal":  {"线上", "portal"},
+
+		"priority.normal": {"普通", "normal"},
+		"priority.urgent": {"紧急", "urgent"},
+
+		"event.acknowledged":       {"已受理", "acknowledged"},
+		"event.awaiting_triage":    {"待分派", "awaiting triage"},
+		"event.callback":           {"回访", "callback"},
+		"event.callback_unreached": {"回访未接通", "callback: not reached"},
+		"event.cancelled":          {"已取消", "cancelled"},
+		"event.closed":             {"结案", "closed"},
+		"event.closed_unreachable": {"无法联系结案", "closed, unreachable"},
+		"event.closed_unresolved":  {"未解决结案", "closed unresolved"},
+		"event.completed":          {"完工", "completed"},
+		"event.deadline_missed":    {"超过时限", "deadline missed"},
+		"event.dispatched":         {"派工", "dispatched"},
+		"event.escalated":          {"升级", "escalated"},
+		"event.feedback":           {"反馈", "feedback"},
+		"event.on_site":            {"到场", "on site"},
+		"event.recorded":           {"登记", "recorded"},
+		"event.reminder":           {"时限提醒", "reminder"},
+		"event.reopened":           {"重新处理", "reopened"},
+		"event.resolved":           {"处理完毕", "resolved"},
+		"event.routed":             {"派单", "routed"},
+		"event.withdrawn":          {"撤回", "withdrawn"},
+		"task.status.open":         {"待回访", "open"},
+		"task.status.unreached":    {"未接通", "not reached"},
+
+		"purpose.inquiry":   {"咨询", "inquiry"},
+		"purpose.repair":    {"报修", "repair"},
+		"purpose.complaint": {"投诉", "complaint"},
+		"purpose.other":     {"其他", "other"},
+
+		"error.title":               {"出错了", "Something went wrong"},
+		"error.not_found":           {"没有这个工单，或它不在您的管辖范围内。", "No such case, or it is outside your scope."},
+		"error.page_not_found":      {"页面不存在。", "No such page."},
+		"error.forbidden":           {"您的角色无权执行此操作。", "Your role may not do this."},
+		"error.csrf":                {"表单已过期，请刷新页面后重试。", "The form has expired: reload the page and try again."},
+		"error.invalid_credentials": {"用户名或密码错误。", "Wrong username or password."},
+		"error.too_many_attempts":   {"登录失败次数过多，请稍后再试（秒）：", "Too many failed sign-ins; try again in (seconds):"},
+		"error.invalid_input":       {"输入有误：", "The input is not valid:"},
+		"error.invalid_transition":  {"工单当前状态不允许此操作（可能已被他人处理）。", "The case's present state does not allow this (someone may have acted on it already)."},
+		"error.unavailable":         {"后台暂时无响应，操作可能稍后生效，请先刷新查看工单再重试。", "The back end did not answer in time; the action may still apply, so check the case before retrying."},
+		"error.internal":            {"系统内部错误，请稍后再试。", "Internal error; try again later."},
+		"error.unauthenticated":     {"请先登录。", "Please sign in first."},
+		"error.required":            {"请填写用户名和密码。", "Enter your username and password."},
+		"error.detail":              {"详情（英文）", "Details"},
+	}
+}
+
+// translator looks keys up in one language.
+type translator struct {
+	lang string
+	cat  map[string]msg
+}
+
+// T is the message of key; a missing key shows as itself (and fails the
+// catalogue test), never as an empty label.
+func (t translator) T(key string) string {
+	m, ok := t.cat[key]
+	if !ok {
+		return key
+	}
+	if t.lang == langEn {
+		return m.en
+	}
+	return m.zh
+}
+
+// Code is the label of a domain code under prefix ("status", "routed"),
+// or the code itself when the catalogue has none (a new code shows, if
+// untranslated).
+func (t translator) Code(prefix, code string) string {
+	if code == "" {
+		return "—"
+	}
+	if _, ok := t.cat[prefix+"."+code]; !ok {
+		return code
+	}
+	return t.T(prefix + "." + code)
+}
+
+// Name picks the Chinese or English name of a reference item (category,
+// department), falling back to the other and then to the code.
+func (t translator) Name(code, zh, en string) string {
+	switch {
+	case t.lang == langEn && en != "":
+		return en
+	case zh != "":
+		return zh
+	case en != "":
+		return en
+	}
+	return code
+}
+
+// langKey is where language keeps the request's language.
+const langKey = "console.lang"
+
+// language picks the page's language: ?lang=zh|en (kept in a cookie),
+// else the cookie, else Chinese.
+func (a *app) language(c *gin.Context) {
+	lang := langZh
+	if v, err := c.Cookie(langCookie); err == nil && v == langEn {
+		lang = langEn
+	}
+	if q := strings.ToLower(c.Query("lang")); q == langZh || q == langEn {
+		lang = q
+		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: q, Path: Prefix + "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request.TLS != nil})
+	}
+	c.Set(langKey, lang)
+	c.Next()
+}
+
+// tr is the translator of the request's language.
+func (a *app) tr(c *gin.Context) translator {
+	return translator{lang: c.GetString(langKey), cat: a.cat}
+}
