@@ -475,7 +475,7 @@ func (e *env) lifecycle(ctx context.Context, res *Result) error {
 func (e *env) memory(ctx context.Context, res *Result) error {
 	res.RSSBefore = settledRSS()
 	if _, err := parallel(e.o.OpenCases, max(e.o.Concurrency, 8), func(i int) error {
-		_, err := e.create(ctx, 500000+i)
+		_, err := e.createOpen(ctx, 500000+i)
 		return err
 	}); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/store"
@@ -30,6 +31,30 @@ func (e *env) create(ctx context.Context, i int) (string, error) {
 	var c caseAnswer
 	err := post(ctx, e.hc, e.se, e.base+"/api/v1/complaints", body, &c)
 	return c.Number, err
+}
+
+// createOpen records complaint i to be left open, as a client that must
+// not lose it would: with an idempotency key, again after a 503 (the worker
+// did not answer in time on a loaded machine; the retry gets the same case).
+// Only the memory phase uses it: it is timed by nothing.
+func (e *env) createOpen(ctx context.Context, i int) (string, error) {
+	body := map[string]any{
+		"community": "A", "unit": fmt.Sprintf("%d-%d%02d", 1+i%3, 1+(i/3)%6, 1+(i/18)%2),
+		"resident": map[string]any{"name": "压测住户", "phone": "13900000000"},
+		"channel":  "phone", "category": "leak", "description": "压测投诉 " + strconv.Itoa(i),
+	}
+	key := fmt.Sprintf("bench-%s-open-%d", e.run, i)
+	var err error
+	for range 5 {
+		var c caseAnswer
+		if err = postWithKey(ctx, e.hc, e.se, e.base+"/api/v1/complaints", key, body, &c); err == nil {
+			return c.Number, nil
+		}
+		if !strings.Contains(err.Error(), "HTTP 503") {
+			return "", err
+		}
+	}
+	return "", err
 }
 
 // action takes the happy path's step on a complaint over HTTP.
@@ -143,6 +168,11 @@ func signIn(ctx context.Context, st *store.Store, hc *http.Client, base string) 
 }
 
 func post(ctx context.Context, hc *http.Client, se session, url string, body, out any) error {
+	return postWithKey(ctx, hc, se, url, "", body, out)
+}
+
+// postWithKey posts with an Idempotency-Key, when key is not empty.
+func postWithKey(ctx context.Context, hc *http.Client, se session, url, key string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -154,6 +184,9 @@ func post(ctx context.Context, hc *http.Client, se session, url string, body, ou
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Cookie", se.cookie)
 	req.Header.Set("X-CSRF-Token", se.csrf)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return err

@@ -417,7 +417,7 @@ func caseFilters(f CaseFilter, arg func(any) string) []string {
 		where = append(where, "c.sla_breached = "+arg(*f.Breached))
 	}
 	if f.Phone != "" {
-		where = append(where, "i.resident_phone <> '' AND phone_digits(i.resident_phone) = phone_digits("+arg(f.Phone)+")")
+		where = append(where, "phone_digits(i.resident_phone) = phone_digits("+arg(f.Phone)+")")
 	}
 	return where
 }
@@ -522,11 +522,14 @@ func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pa
 		}
 		sql := "SELECT i.number FROM " + from + " JOIN cases c ON c.number = i.number WHERE " +
 			strings.Join(append(where, match), " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1)
-		rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
-		if err != nil {
-			return nil, fmt.Errorf("search words: %w", err)
-		}
-		numbers, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		var numbers []string
+		err := s.interactive(ctx, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+			if err == nil {
+				numbers, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("search words: %w", err)
 		}
@@ -542,15 +545,31 @@ func (s *Store) listCases(ctx context.Context, sql string, args []any) ([]Case, 
 	// statement): how selective a word is decides between walking the
 	// newest cases and reading the word's index, and a cached generic plan
 	// would make that choice once for every word.
-	rows, err := s.pool.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, scanCase)
+	var items []Case
+	err := s.interactive(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
+		if err == nil {
+			items, err = pgx.CollectRows(rows, scanCase)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	return items, nil
+}
+
+// interactive runs a query someone is waiting for without parallel
+// workers: starting them costs tens of milliseconds on a busy machine, more
+// than such a query takes (a list page, a search), and a plan the planner
+// believes large enough for them is the wrong one here anyway.
+func (s *Store) interactive(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // page cuts a page of size from items (one more was asked for, to know
@@ -585,7 +604,7 @@ func queryArms(q string, arg func(any) string) []string {
 		arms = append(arms, "i.number LIKE "+arg(likePattern(strings.ToUpper(q))+"%"))
 	}
 	if phoneQueryRE.MatchString(q) {
-		arms = append(arms, "i.resident_phone <> '' AND phone_digits(i.resident_phone) = phone_digits("+arg(q)+")")
+		arms = append(arms, "phone_digits(i.resident_phone) = phone_digits("+arg(q)+")")
 	}
 	return arms
 }

@@ -46,10 +46,13 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	}
 	// Callback coverage counts households reached by a call from staff:
 	// a rating given through the tracking link is not a callback.
+	// Grouped rather than count(DISTINCT …), which always sorts: a hash of
+	// the month's households is several times faster on a large history.
 	err = s.pool.QueryRow(ctx, `
-		SELECT count(DISTINCT household_id) FROM ratings
-		WHERE source IN (`+caseCallbackSources()+`, 'campaign_call') AND rated_by <> 'resident'
-			AND rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3), from, to, communities).
+		SELECT count(*) FROM (SELECT household_id FROM ratings
+			WHERE source IN (`+caseCallbackSources()+`, 'campaign_call') AND rated_by <> 'resident'
+				AND rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3)+`
+			GROUP BY household_id) h WHERE household_id IS NOT NULL`, from, to, communities).
 		Scan(&k.HouseholdsCalledBack)
 	if err != nil {
 		return k, fmt.Errorf("count callbacks: %w", err)
@@ -62,8 +65,10 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 // (nil: every community).
 func (s *Store) ActiveHouseholds(ctx context.Context, communities []string) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id
-		WHERE h.active AND `+inSet("u.community", 1), communities).Scan(&n)
+	// Kept by a trigger (migration 00033): a million households are not
+	// counted again for every figure.
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(active), 0)::bigint FROM community_households
+		WHERE `+inSet("community", 1), communities).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count households: %w", err)
 	}
