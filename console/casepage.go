@@ -158,6 +158,8 @@ func (a *app) showCase(c *gin.Context, status int, errKey, detail string) {
 	d := &caseData{Ref: ref, Case: cs, Error: errKey, Detail: detail}
 	if done, ok := spec.ParseAction(c.Query("done")); ok {
 		d.Done = string(done)
+	} else if c.Query("done") == "created" {
+		d.Done = "created"
 	}
 	var reopenedAt time.Time
 	for _, e := range cs.Timeline {

@@ -243,3 +243,16 @@ func TestPageURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPhoneDigits: the visit form takes the looked-up number as the
+// database compares it.
+func TestPhoneDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"13800130000": "13800130000", "+86 138-0013-0000": "13800130000", "(138) 0013.0000": "13800130000",
+		"8613800130000": "13800130000", "010-6512 3456": "01065123456",
+	} {
+		if got := phoneDigits(in); got != want {
+			t.Errorf("phoneDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

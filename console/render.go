@@ -207,6 +207,12 @@ func pageURL(c *gin.Context) url.URL {
 		return url.URL{Path: Prefix + "/login"}
 	case Prefix + "/cases/:number/:action":
 		return url.URL{Path: Prefix + "/cases/" + c.Param("number")}
+	case Prefix + "/visits/:id/exit":
+		return url.URL{Path: Prefix + "/visits/" + c.Param("id")}
+	case Prefix + "/visits":
+		return url.URL{Path: Prefix + "/reception", RawQuery: url.Values{"q": {c.PostForm("q")}}.Encode()}
+	case Prefix + "/cases/new":
+		return url.URL{Path: Prefix + "/cases/new", RawQuery: url.Values{"kind": {c.PostForm("kind")}, "visit": {c.PostForm("visit_id")}}.Encode()}
 	}
 	return url.URL{Path: Prefix + "/"}
 }

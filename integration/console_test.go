@@ -143,6 +143,26 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("run node console.test.mjs: %v", err)
 	}
 
+	// The reception step's complaint, opened from a visit, was handled and
+	// called back through the console: closed, by those who did it.
+	m := regexp.MustCompile(`lifecycle case: (\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatal("the browser tests did not report the reception step's case")
+	}
+	life := get(t, string(m[1]))
+	if life.Status != "closed" || life.Channel != "phone" {
+		t.Errorf("the console's complaint is %s (channel %s), want closed (phone)", life.Status, life.Channel)
+	}
+	by := map[string]string{}
+	for _, e := range life.Timeline {
+		by[e.Kind] = e.Actor
+	}
+	for kind, who := range map[string]string{"recorded": "liu_fang", "acknowledged": "li_qiang", "resolved": "li_qiang", "callback": "liu_fang"} {
+		if by[kind] != who {
+			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
+		}
+	}
+
 	// What the browser did went through the API: the case was acknowledged
 	// and fed back by li_qiang.
 	got := get(t, c.Number)

@@ -229,6 +229,98 @@ await step("an out-of-scope member cannot see the case", async () => {
   await page.context().close();
 });
 
+await step("reception: look up by phone, record a visit, a complaint from it pre-filled, handled, called back and closed; the KPI changes", async () => {
+  // The supervisor's satisfaction figure before (every rating counts:
+  // the visit's exit rating and the callback's).
+  const sup = await newPage();
+  await signIn(sup, "chen_jing");
+  await sup.goto(`${base}/console/`);
+  const kpi = 'li[data-kpi="kpi.satisfaction_rate"] .kpi-count';
+  const before = (await sup.textContent(kpi)).trim();
+
+  const rec = await newPage();
+  await signIn(rec, "liu_fang");
+  await Promise.all([rec.waitForNavigation(), rec.click("#nav-reception")]);
+  // Keyboard first: the look-up box has the focus, Enter looks up.
+  assert.equal(await rec.evaluate(() => document.activeElement && document.activeElement.id), "lookup-q");
+  await rec.keyboard.type("+86 138-0013-0000");
+  await Promise.all([rec.waitForNavigation(), rec.keyboard.press("Enter")]);
+  await measure(rec, rec.url(), "reception look-up");
+  const hh = rec.locator('section.household[data-community="A"][data-unit="1-101"]');
+  assert.equal(await hh.count(), 1, "the household of 13800130000 is found");
+  const residents = await hh.locator(".residents").textContent();
+  assert.ok(residents.includes("王秀英") && residents.includes("138****0000"), `residents: ${residents}`);
+  assert.ok(!residents.includes("13800130000"), "the residents' numbers are masked");
+  // The number the receptionist typed pre-fills the visit, as its digits.
+  assert.equal(await hh.locator("input[name=visitor_phone]").inputValue(), "13800130000");
+  await shot(rec, "reception");
+
+  // Record the call as a visit of the household.
+  await hh.locator("select[name=purpose]").selectOption("complaint");
+  await hh.locator("textarea[name=notes]").fill("来电反映卫生间漏水");
+  await Promise.all([rec.waitForNavigation(), hh.locator("button[type=submit]").click()]);
+  await rec.waitForSelector("#visit-done");
+  const visitURL = rec.url().split("?")[0];
+  assert.ok(/\/console\/visits\/\d+$/.test(visitURL), `visit page ${visitURL}`);
+  assert.ok((await rec.textContent("#fees-total")).startsWith("¥"), "the unit's fees are itemised");
+  await shot(rec, "visit");
+
+  // A complaint from the visit, pre-filled.
+  await Promise.all([rec.waitForNavigation(), rec.click("#open-complaint")]);
+  assert.equal(await rec.inputValue("#nc-community"), "A");
+  assert.equal(await rec.inputValue("#nc-unit"), "1-101");
+  assert.equal(await rec.inputValue("#nc-name"), "王秀英");
+  assert.equal(await rec.inputValue("#nc-channel"), "phone");
+  assert.ok((await rec.textContent("#nc-phone-hint")).includes("138****0000"), "the visit's number, masked");
+  await rec.selectOption("#nc-category", "leak");
+  await rec.fill("#nc-description", "卫生间天花板漏水（来电登记）");
+  await Promise.all([rec.waitForNavigation(), rec.click("#nc-submit")]);
+  await rec.waitForSelector("#case-done");
+  const number = (await rec.textContent("#case-number")).trim();
+  console.log(`lifecycle case: ${number}`);
+  assert.equal((await rec.textContent("#case-status")).trim(), "已派单");
+
+  // The visit links the case; the visitor rates the visit on leaving.
+  await rec.goto(visitURL);
+  assert.equal((await rec.textContent("#visit-case")).trim(), number);
+  await rec.check('#exit-form input[name=score][value="5"]');
+  await Promise.all([rec.waitForNavigation(), rec.click("#do-exit")]);
+  assert.ok((await rec.textContent("#exit-score")).includes("5"), "the exit rating is shown");
+
+  // The handler acknowledges, feeds back and resolves.
+  const handler = await newPage();
+  await signIn(handler, "li_qiang");
+  await handler.goto(`${base}/console/cases/${number}`);
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-acknowledge")]);
+  await handler.fill('form[data-action="feedback"] textarea[name=message]', "师傅今天下午上门查看。");
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-feedback")]);
+  await handler.fill('form[data-action="resolve"] textarea[name=resolution]', "已更换破损水管，漏水已止。");
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-resolve")]);
+  assert.equal((await handler.textContent("#case-status")).trim(), "已处理待回访");
+  await handler.context().close();
+
+  // The front desk calls back: reached, satisfied; the case closes.
+  await rec.goto(`${base}/console/cases/${number}`);
+  await rec.check('form[data-action="callback"] input[name=reached][value="true"]');
+  await rec.fill('form[data-action="callback"] input[name=score]', "5");
+  await Promise.all([rec.waitForNavigation(), rec.click("#do-callback")]);
+  assert.equal((await rec.textContent("#case-status")).trim(), "已结案");
+  assert.equal(await rec.locator('#timeline li[data-kind="closed"]').count(), 1);
+  // The household now lists it among its past cases.
+  await rec.goto(`${base}/console/reception?q=13800130000`);
+  assert.equal(await rec.locator(`section.household[data-unit="1-101"] table.past tr[data-number="${number}"]`).count(), 1);
+
+  // And the supervisor's figure has moved.
+  await sup.reload();
+  const after = (await sup.textContent(kpi)).trim();
+  assert.notEqual(after, before, `satisfaction ${before} → ${after}`);
+  console.log(`satisfaction (satisfied / rated): ${before} → ${after}`);
+  assert.deepEqual(rec.outside, []);
+  assert.deepEqual(rec.dialogs, []);
+  await rec.context().close();
+  await sup.context().close();
+});
+
 await step("phone width: the queue's rows become labelled cards", async () => {
   const page = await newPage({ width: 390, height: 844 });
   await signIn(page, "chen_jing");
