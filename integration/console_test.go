@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,13 +14,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/console"
+	"github.com/concierge-pm/concierge/workflows"
 )
 
 // chromiumPath is Debian's Chromium, which the browser tests drive.
@@ -121,6 +126,44 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("create: HTTP %d %+v", code, c)
 	}
 
+	// A training cycle open now, for a quarter long past that no other
+	// test uses, and the right answers of its exam (the trainers' bank).
+	const examCycle = "2018-Q1"
+	startCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if _, err := sys.temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: "training-cycle-console-" + examCycle, TaskQueue: taskQueue},
+		workflows.TrainingWorkflow, workflows.TrainingInput{Quarter: examCycle, SessionNow: true}); err != nil {
+		t.Fatalf("start the %s cycle: %v", examCycle, err)
+	}
+	var cy trainingCycle
+	eventually(t, 20*time.Second, "training cycle "+examCycle, func() bool {
+		return call(t, "GET", "/api/v1/training/cycles/"+examCycle, nil, &cy) == http.StatusOK
+	})
+	var bank struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			Answer string `json:"answer"`
+		} `json:"items"`
+	}
+	if code := call(t, "GET", "/api/v1/training/questions?all=true", nil, &bank); code != http.StatusOK {
+		t.Fatalf("question bank: HTTP %d", code)
+	}
+	answers := map[string]string{}
+	for _, q := range cy.Questions {
+		for _, b := range bank.Items {
+			if b.ID == q.ID {
+				answers[strconv.FormatInt(q.ID, 10)] = b.Answer
+			}
+		}
+	}
+	if len(answers) == 0 || len(answers) != len(cy.Questions) {
+		t.Fatalf("answers of %d questions for an exam of %d", len(answers), len(cy.Questions))
+	}
+	rawAnswers, err := json.Marshal(answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	srv := consoleServer(t)
 
 	shots := os.Getenv("CONCIERGE_SCREENSHOTS")
@@ -132,7 +175,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd := exec.CommandContext(runCtx, node, "console.test.mjs")
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+srv.URL, "CONSOLE_PASSWORD="+testPassword,
-		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider, "SCREENSHOT_DIR="+shots)
+		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider,
+		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots)
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.test.mjs:\n%s", out)
 	var exit *exec.ExitError
@@ -161,6 +205,21 @@ func TestConsoleInBrowser(t *testing.T) {
 		if by[kind] != who {
 			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
 		}
+	}
+
+	// The exam sat in the browser: liu_fang passed at the first sitting, by
+	// answers marked by the API, recorded by the trainer.
+	if code := call(t, "GET", "/api/v1/training/cycles/"+examCycle, nil, &cy); code != http.StatusOK {
+		t.Fatalf("cycle %s: HTTP %d", examCycle, code)
+	}
+	sat := false
+	for _, st := range cy.Staff {
+		if st.Staff == "liu_fang" {
+			sat = st.Result == "passed" && len(st.Attempts) == 1 && st.Attempts[0].Method == "answers" && st.Attempts[0].Score == 100
+		}
+	}
+	if !sat {
+		t.Errorf("liu_fang's exam in %s: %+v, want passed with 100 by answers", examCycle, cy.Staff)
 	}
 
 	// What the browser did went through the API: the case was acknowledged

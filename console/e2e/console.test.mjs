@@ -9,6 +9,9 @@
 //   CONSOLE_CASE        a complaint of engineering (li_qiang) whose
 //                       description is <script>alert(1)</script>
 //   CONSOLE_OUTSIDER    a member whose communities exclude the case's
+//   CONSOLE_CYCLE       a training cycle whose exam is open; liu_fang is
+//                       enrolled
+//   CONSOLE_EXAM_ANSWERS its right answers, {"question id": "choice"}
 //   SCREENSHOT_DIR      where the PNGs of the main screens go
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -25,6 +28,8 @@ const password = env("CONSOLE_PASSWORD");
 const caseNumber = env("CONSOLE_CASE");
 const outsider = env("CONSOLE_OUTSIDER");
 const shots = env("SCREENSHOT_DIR");
+const cycle = env("CONSOLE_CYCLE");
+const examAnswers = JSON.parse(env("CONSOLE_EXAM_ANSWERS"));
 mkdirSync(shots, { recursive: true });
 
 const browser = await chromium.launch({
@@ -319,6 +324,33 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   assert.deepEqual(rec.dialogs, []);
   await rec.context().close();
   await sup.context().close();
+});
+
+await step("training: the trainer opens liu_fang's sitting, she answers in the browser and passes", async () => {
+  const page = await newPage();
+  await signIn(page, "chen_jing");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-training")]);
+  await Promise.all([page.waitForNavigation(), page.click(`tr[data-cycle="${cycle}"] a`)]);
+  assert.equal((await page.textContent("#cycle-id")).trim(), cycle);
+  assert.equal(await page.getAttribute('tr[data-staff="liu_fang"]', "data-result"), "not_sat");
+  // No one sits their own exam through a trainer's screen.
+  assert.equal(await page.locator("#sit-chen_jing").count(), 0);
+  await Promise.all([page.waitForNavigation(), page.click("#sit-liu_fang")]);
+  const questions = page.locator("li.question");
+  const n = await questions.count();
+  assert.equal(n, Object.keys(examAnswers).length, "every question of the exam is shown");
+  for (const [id, choice] of Object.entries(examAnswers)) {
+    await page.check(`li.question[data-question="${id}"] input[value="${choice}"]`);
+  }
+  await shot(page, "exam");
+  await Promise.all([page.waitForNavigation(), page.click("#exam-submit")]);
+  assert.equal((await page.textContent("#exam-score")).trim(), "100");
+  assert.equal((await page.textContent("#exam-outcome")).trim(), "通过");
+  assert.equal(await page.getAttribute('tr[data-staff="liu_fang"]', "data-result"), "passed");
+  assert.equal(await page.locator("#sit-liu_fang").count(), 0, "a member who passed sits no more");
+  await shot(page, "training-results");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
 });
 
 await step("phone width: the queue's rows become labelled cards", async () => {
