@@ -164,6 +164,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A callback task of liu_fang's in a campaign month no other test uses,
+	// for demo household A 1-106 (13800130005).
+	const callMonth = "2018-05"
+	sql(`INSERT INTO callback_campaigns (month, target, active_households) VALUES ($1, 0.2, 36) ON CONFLICT DO NOTHING`, callMonth)
+	var task int64
+	if err := sys.store.Pool().QueryRow(ctx, `INSERT INTO callback_tasks (month, household_id, assignee, reason)
+		SELECT $1, h.id, 'liu_fang', 'sample' FROM households h JOIN residents r ON r.household_id = h.id
+		WHERE r.phone = '13800130005' ORDER BY h.id LIMIT 1 RETURNING id`, callMonth).Scan(&task); err != nil {
+		t.Fatal(err)
+	}
+
 	srv := consoleServer(t)
 
 	shots := os.Getenv("CONCIERGE_SCREENSHOTS")
@@ -176,6 +187,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+srv.URL, "CONSOLE_PASSWORD="+testPassword,
 		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider,
+		"CONSOLE_CALL_MONTH="+callMonth, "CONSOLE_CALL_TASK="+strconv.FormatInt(task, 10),
 		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots)
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.test.mjs:\n%s", out)
@@ -205,6 +217,21 @@ func TestConsoleInBrowser(t *testing.T) {
 		if by[kind] != who {
 			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
 		}
+	}
+
+	// The callback task: two attempts (no answer, then reached with 4),
+	// recorded through the API by liu_fang.
+	var taskNow struct {
+		Status, Comment string
+		Attempts        int
+		Score           *int
+	}
+	if err := sys.store.Pool().QueryRow(ctx, `SELECT status, comment, attempts, score FROM callback_tasks WHERE id = $1`, task).
+		Scan(&taskNow.Status, &taskNow.Comment, &taskNow.Attempts, &taskNow.Score); err != nil {
+		t.Fatal(err)
+	}
+	if taskNow.Status != "reached" || taskNow.Attempts != 2 || taskNow.Score == nil || *taskNow.Score != 4 {
+		t.Errorf("callback task after the console: %+v, want reached at the second attempt with 4", taskNow)
 	}
 
 	// The exam sat in the browser: liu_fang passed at the first sitting, by

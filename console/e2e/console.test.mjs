@@ -9,6 +9,8 @@
 //   CONSOLE_CASE        a complaint of engineering (li_qiang) whose
 //                       description is <script>alert(1)</script>
 //   CONSOLE_OUTSIDER    a member whose communities exclude the case's
+//   CONSOLE_CALL_MONTH  a callback campaign month with CONSOLE_CALL_TASK,
+//   CONSOLE_CALL_TASK   an open task of liu_fang's (13800130005)
 //   CONSOLE_CYCLE       a training cycle whose exam is open; liu_fang is
 //                       enrolled
 //   CONSOLE_EXAM_ANSWERS its right answers, {"question id": "choice"}
@@ -29,6 +31,8 @@ const caseNumber = env("CONSOLE_CASE");
 const outsider = env("CONSOLE_OUTSIDER");
 const shots = env("SCREENSHOT_DIR");
 const cycle = env("CONSOLE_CYCLE");
+const callMonth = env("CONSOLE_CALL_MONTH");
+const callTask = env("CONSOLE_CALL_TASK");
 const examAnswers = JSON.parse(env("CONSOLE_EXAM_ANSWERS"));
 mkdirSync(shots, { recursive: true });
 
@@ -324,6 +328,32 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   assert.deepEqual(rec.dialogs, []);
   await rec.context().close();
   await sup.context().close();
+});
+
+await step("callback work: the script, an attempt with no answer, then reached and rated", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-callbacks")]);
+  await page.goto(`${base}/console/callbacks?month=${callMonth}`);
+  const task = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await task.getAttribute("data-status"), "open");
+  const head = await task.locator("h3").textContent();
+  assert.ok(head.includes("138****0005") && !head.includes("13800130005"), `masked number: ${head}`);
+  assert.ok((await task.locator(".script").textContent()).includes("刘芳"), "the script names the caller");
+  await shot(page, "callbacks");
+  await Promise.all([page.waitForNavigation(), page.click(`#no_answer-${callTask}`)]);
+  await page.waitForSelector("#callbacks-done");
+  const again = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await again.getAttribute("data-status"), "unreached");
+  assert.equal((await again.locator(".task-attempts").textContent()).trim(), "1");
+  assert.equal((await again.locator(".task-comment").textContent()).trim(), "无人接听");
+  await again.locator('input[name=score][value="4"]').check();
+  await Promise.all([page.waitForNavigation(), page.click(`#reached-${callTask}`)]);
+  const done = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await done.getAttribute("data-status"), "reached");
+  assert.equal((await done.locator(".task-attempts").textContent()).trim(), "2");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
 });
 
 await step("training: the trainer opens liu_fang's sitting, she answers in the browser and passes", async () => {
