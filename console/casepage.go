@@ -271,6 +271,9 @@ func (a *app) act(c *gin.Context) {
 		a.showCase(c, ae.Status, errKey, detail)
 	case err != nil:
 		a.fail(c, err)
+	case c.PostForm("back") == "field":
+		// From the field view: back to it, at the case.
+		c.Redirect(http.StatusSeeOther, Prefix+"/field?done="+string(action)+"#case-"+url.PathEscape(number))
 	default:
 		c.Redirect(http.StatusSeeOther, Prefix+"/cases/"+url.PathEscape(number)+"?done="+string(action))
 	}

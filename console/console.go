@@ -80,7 +80,7 @@ func Mount(cfg Config) func(*gin.Engine) {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks"}
+var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field"}
 
 // parsePages parses every page with the layout once; a template error is a
 // bug of this package, caught by its tests, so it panics.
@@ -117,6 +117,7 @@ func (a *app) routes(r *gin.Engine) {
 	g.POST("/visits", a.signedIn, a.checkCSRF, a.recordVisit)
 	g.GET("/visits/:id", a.signedIn, a.visitPage)
 	g.POST("/visits/:id/exit", a.signedIn, a.checkCSRF, a.exitVisit)
+	g.GET("/field", a.signedIn, a.field)
 	g.GET("/callbacks", a.signedIn, a.callbacks)
 	g.POST("/callbacks/:id/result", a.signedIn, a.checkCSRF, a.recordCall)
 	g.GET("/training", a.signedIn, a.training)

@@ -34,6 +34,8 @@ func messages() map[string]msg {
 		"nav.reception": {"接待", "Reception"},
 		"nav.training":  {"培训考核", "Training"},
 		"nav.callbacks": {"回访", "Callbacks"},
+		"nav.field":     {"现场", "Field"},
+		"field.title":   {"现场工作（本部门未结工单）", "Field work (your department's open cases)"},
 
 		"callbacks.title":          {"回访工作", "Callback work"},
 		"callbacks.tasks":          {"本月回访任务", "This month's campaign tasks"},

@@ -164,6 +164,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A second leak complaint, for the field view on a phone.
+	var fieldCase complaint
+	if code := call(t, "POST", "/api/v1/complaints", newComplaintBody("leak"), &fieldCase); code != http.StatusCreated || fieldCase.Status != "routed" {
+		t.Fatalf("create: HTTP %d %+v", code, fieldCase)
+	}
+
 	// A callback task of liu_fang's in a campaign month no other test uses,
 	// for demo household A 1-106 (13800130005).
 	const callMonth = "2018-05"
@@ -187,7 +193,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+srv.URL, "CONSOLE_PASSWORD="+testPassword,
 		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider,
-		"CONSOLE_CALL_MONTH="+callMonth, "CONSOLE_CALL_TASK="+strconv.FormatInt(task, 10),
+		"CONSOLE_FIELD_CASE="+fieldCase.Number, "CONSOLE_CALL_MONTH="+callMonth, "CONSOLE_CALL_TASK="+strconv.FormatInt(task, 10),
 		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots)
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.test.mjs:\n%s", out)
@@ -217,6 +223,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		if by[kind] != who {
 			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
 		}
+	}
+
+	// The field view's case: accepted, fed back and resolved by li_qiang.
+	field := get(t, fieldCase.Number)
+	fieldBy := map[string]string{}
+	for _, e := range field.Timeline {
+		fieldBy[e.Kind] = e.Actor
+	}
+	if field.Status != "resolved" || fieldBy["acknowledged"] != "li_qiang" || fieldBy["feedback"] != "li_qiang" || fieldBy["resolved"] != "li_qiang" {
+		t.Errorf("the field view's case is %s with %v, want resolved by li_qiang", field.Status, fieldBy)
 	}
 
 	// The callback task: two attempts (no answer, then reached with 4),

@@ -9,6 +9,7 @@
 //   CONSOLE_CASE        a complaint of engineering (li_qiang) whose
 //                       description is <script>alert(1)</script>
 //   CONSOLE_OUTSIDER    a member whose communities exclude the case's
+//   CONSOLE_FIELD_CASE  another routed complaint of engineering (li_qiang)
 //   CONSOLE_CALL_MONTH  a callback campaign month with CONSOLE_CALL_TASK,
 //   CONSOLE_CALL_TASK   an open task of liu_fang's (13800130005)
 //   CONSOLE_CYCLE       a training cycle whose exam is open; liu_fang is
@@ -32,6 +33,7 @@ const outsider = env("CONSOLE_OUTSIDER");
 const shots = env("SCREENSHOT_DIR");
 const cycle = env("CONSOLE_CYCLE");
 const callMonth = env("CONSOLE_CALL_MONTH");
+const fieldCase = env("CONSOLE_FIELD_CASE");
 const callTask = env("CONSOLE_CALL_TASK");
 const examAnswers = JSON.parse(env("CONSOLE_EXAM_ANSWERS"));
 mkdirSync(shots, { recursive: true });
@@ -328,6 +330,28 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   assert.deepEqual(rec.dialogs, []);
   await rec.context().close();
   await sup.context().close();
+});
+
+await step("field view on a phone: accept, feed back and resolve with the large buttons", async () => {
+  const page = await newPage({ width: 390, height: 844 });
+  await signIn(page, "li_qiang");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-field")]);
+  const card = () => page.locator(`article[data-number="${fieldCase}"]`);
+  assert.equal(await card().getAttribute("data-status"), "routed");
+  const width = await page.locator(`#field-acknowledge-${fieldCase}`).evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(width > 250, `the accept button spans the card (${width} px)`);
+  await shot(page, "field-phone");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-acknowledge-${fieldCase}`)]);
+  await page.waitForSelector("#field-done");
+  assert.equal(await card().getAttribute("data-status"), "in_progress");
+  await card().locator('form[data-action="feedback"] textarea').fill("已到现场查看，正在维修。");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-feedback-${fieldCase}`)]);
+  await card().locator('form[data-action="resolve"] textarea').fill("漏水已修好。");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-resolve-${fieldCase}`)]);
+  // Resolved, it waits for the callback: no longer the department's to do.
+  assert.equal(await card().count() === 0 || (await card().getAttribute("data-status")) === "resolved", true);
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
 });
 
 await step("callback work: the script, an attempt with no answer, then reached and rated", async () => {
