@@ -100,6 +100,7 @@ func messages() map[string]msg {
 		"reception.open":         {"未结工单", "Open cases"},
 		"reception.past":         {"历史工单（最近）", "Past cases (newest)"},
 		"reception.visit":        {"登记来访/来电", "Record a visit or call"},
+		"reception.visit.other":  {"登记非住户来访/来电", "Record a visitor or caller with no household"},
 		"reception.visit.submit": {"登记", "Record"},
 		"visit.title":            {"来访记录", "Visit"},
 		"visit.notes":            {"备注", "Notes"},

@@ -332,6 +332,23 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   await sup.context().close();
 });
 
+await step("reception: a caller with no household is recorded too", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await page.goto(`${base}/console/reception`);
+  await page.keyboard.type("13912345678");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#lookup-none");
+  const form = page.locator("#visit-nohousehold");
+  assert.equal(await form.locator("input[name=visitor_phone]").inputValue(), "13912345678");
+  await form.locator("input[name=visitor_name]").fill("路过的访客");
+  await Promise.all([page.waitForNavigation(), page.click("#record-visit-other")]);
+  await page.waitForSelector("#visit-done");
+  assert.equal((await page.textContent("#visit-visitor")).trim(), "路过的访客");
+  assert.equal(await page.locator("#open-complaint").count(), 0, "no case without a unit");
+  await page.context().close();
+});
+
 await step("field view on a phone: accept, feed back and resolve with the large buttons", async () => {
   const page = await newPage({ width: 390, height: 844 });
   await signIn(page, "li_qiang");
