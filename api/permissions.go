@@ -63,6 +63,8 @@ func routePermissions() map[string]domain.Permission {
 		{"GET", "/units/:community/:unit/fees", domain.PermReferenceRead},
 		{"POST", "/visits", domain.PermVisitRecord},
 		{"GET", "/visits", domain.PermVisitRead},
+		// The front desk's look-up lists cases: as GET /complaints does.
+		{"GET", "/households", domain.PermCaseRead},
 		{"GET", "/visits/:id", domain.PermVisitRead},
 		{"POST", "/visits/:id/exit", domain.PermVisitRecord},
 		{"POST", "/visits/:id/reveal-phone", domain.PermPhoneReveal},

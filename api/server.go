@@ -230,6 +230,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/units/:community/:unit/fees", s.handle(s.unitFees))
 	v1.POST("/visits", requireStaff("the receptionist who records the visit"), s.handle(s.createVisit))
 	v1.GET("/visits", s.handle(s.listVisits))
+	v1.GET("/households", s.handle(s.listHouseholds))
 	v1.GET("/visits/:id", s.handle(s.getVisit))
 	v1.GET("/notifications", s.handle(s.listNotifications))
 	v1.GET("/kpis", s.handle(s.kpis))

@@ -158,6 +158,8 @@ func (a *app) showCase(c *gin.Context, status int, errKey, detail string) {
 	d := &caseData{Ref: ref, Case: cs, Error: errKey, Detail: detail}
 	if done, ok := spec.ParseAction(c.Query("done")); ok {
 		d.Done = string(done)
+	} else if c.Query("done") == "created" {
+		d.Done = "created"
 	}
 	var reopenedAt time.Time
 	for _, e := range cs.Timeline {
@@ -269,6 +271,9 @@ func (a *app) act(c *gin.Context) {
 		a.showCase(c, ae.Status, errKey, detail)
 	case err != nil:
 		a.fail(c, err)
+	case c.PostForm("back") == "field":
+		// From the field view: back to it, at the case.
+		c.Redirect(http.StatusSeeOther, Prefix+"/field?done="+string(action)+"#case-"+url.PathEscape(number))
 	default:
 		c.Redirect(http.StatusSeeOther, Prefix+"/cases/"+url.PathEscape(number)+"?done="+string(action))
 	}

@@ -80,7 +80,7 @@ func Mount(cfg Config) func(*gin.Engine) {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "home", "queue", "case", "error"}
+var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field"}
 
 // parsePages parses every page with the layout once; a template error is a
 // bug of this package, caught by its tests, so it panics.
@@ -113,6 +113,19 @@ func (a *app) routes(r *gin.Engine) {
 	g.POST("/logout", a.signedIn, a.checkCSRF, a.logout)
 	g.GET("/", a.signedIn, a.home)
 	g.GET("/queue", a.signedIn, a.queue)
+	g.GET("/reception", a.signedIn, a.reception)
+	g.POST("/visits", a.signedIn, a.checkCSRF, a.recordVisit)
+	g.GET("/visits/:id", a.signedIn, a.visitPage)
+	g.POST("/visits/:id/exit", a.signedIn, a.checkCSRF, a.exitVisit)
+	g.GET("/field", a.signedIn, a.field)
+	g.GET("/callbacks", a.signedIn, a.callbacks)
+	g.POST("/callbacks/:id/result", a.signedIn, a.checkCSRF, a.recordCall)
+	g.GET("/training", a.signedIn, a.training)
+	g.GET("/training/:id", a.signedIn, a.cyclePage)
+	g.GET("/training/:id/exam", a.signedIn, a.examPage)
+	g.POST("/training/:id/exam", a.signedIn, a.checkCSRF, a.sitExam)
+	g.GET("/cases/new", a.signedIn, a.newCase)
+	g.POST("/cases/new", a.signedIn, a.checkCSRF, a.createCase)
 	g.GET("/cases/:number", a.signedIn, a.casePage)
 	g.POST("/cases/:number/:action", a.signedIn, a.checkCSRF, a.act)
 }

@@ -230,16 +230,89 @@ func TestPageURL(t *testing.T) {
 	r.POST(Prefix+"/login", h)
 	r.POST(Prefix+"/cases/:number/:action", h)
 	r.POST(Prefix+"/logout", h)
+	r.POST(Prefix+"/visits", h)
+	r.POST(Prefix+"/visits/:id/exit", h)
+	r.POST(Prefix+"/training/:id/exam", h)
+	r.POST(Prefix+"/callbacks/:id/result", h)
 	for _, tc := range []struct{ method, path, want string }{
 		{http.MethodGet, "/console/queue?status=routed", "/console/queue?status=routed"},
 		{http.MethodPost, "/console/login", "/console/login"},
 		{http.MethodPost, "/console/cases/TS20260301-0001/acknowledge", "/console/cases/TS20260301-0001"},
 		{http.MethodPost, "/console/logout", "/console/"},
+		{http.MethodPost, "/console/visits", "/console/reception?q="},
+		{http.MethodPost, "/console/visits/3/exit", "/console/visits/3"},
+		{http.MethodPost, "/console/training/2026-Q1/exam", "/console/training/2026-Q1/exam?staff="},
+		{http.MethodPost, "/console/callbacks/5/result", "/console/callbacks?month="},
 	} {
 		got = ""
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))
 		if got != tc.want {
 			t.Errorf("%s %s: %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+// TestPhoneDigits: the visit form takes the looked-up number as the
+// database compares it.
+func TestPhoneDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"13800130000": "13800130000", "+86 138-0013-0000": "13800130000", "(138) 0013.0000": "13800130000",
+		"8613800130000": "13800130000", "010-6512 3456": "01065123456",
+	} {
+		if got := phoneDigits(in); got != want {
+			t.Errorf("phoneDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPhase2PagesEscape: the reception, visit, new case, exam, callback
+// and field pages write stored text (names, notes, questions, comments)
+// as text, in both languages.
+func TestPhase2PagesEscape(t *testing.T) {
+	pages := parsePages()
+	const evil = `<script>alert(1)</script>`
+	score := 4
+	hh := householdJSON{ID: 7, Community: "A", CommunityName: evil, Unit: "1-101", Active: true,
+		OpenCases: []householdCaseJSON{{Number: "TS20260301-0001", Kind: "complaint", Status: domain.StatusRouted, Category: evil}}}
+	hh.Residents = append(hh.Residents, struct {
+		Name  string `json:"name"`
+		Phone string `json:"phone"`
+	}{evil, "138****0000"})
+	visit := visitFull{visitJSON: visitJSON{ID: 3, Unit: "1-101", VisitorName: evil, Purpose: "complaint"}, Community: "A",
+		Notes: evil, ExitScore: &score, ExitComment: evil}
+	cs := caseJSON{Number: "TS20260301-0002", Kind: domain.KindComplaint, Status: domain.StatusRouted, Description: evil}
+	cs.Resident.Name = evil
+	cycle := &cycleDetailJSON{Cycle: cycleSummaryJSON{ID: "2026-Q1", Phase: "exam_open"},
+		Staff: []sitterJSON{{Staff: "liu_fang", Name: evil, Result: "not_sat"}}}
+	cycle.Questions = append(cycle.Questions, questionJSON{ID: 1, Topic: "property", Question: evil, Points: 10})
+	cycle.Questions[0].Choices = append(cycle.Questions[0].Choices, struct {
+		Key  string `json:"key"`
+		Text string `json:"text"`
+	}{"A", evil})
+	for _, lang := range []string{langZh, langEn} {
+		tr := translator{lang: lang, cat: messages()}
+		ref := &reference{tr: tr}
+		for name, data := range map[string]any{
+			"reception": &receptionData{Ref: ref, Q: evil, Searched: true, Households: []householdJSON{hh}, Purpose: visitPurposes},
+			"visit":     &visitData{Visit: visit, CanCase: true},
+			"newcase":   &newCaseData{Ref: ref, Kind: domain.MustSpec(domain.KindComplaint), Form: map[string]string{"resident_name": evil, "description": evil}},
+			"exam":      &trainingData{Cycle: cycle, Sitter: &cycle.Staff[0]},
+			"cycle":     &trainingData{Cycle: cycle, Trainer: true},
+			"callbacks": &callbacksData{Ref: ref, Month: "2026-03", Outcomes: callOutcomes, Tasks: []callbackTaskJSON{{ID: 1, Resident: evil, Comment: evil, Status: "open"}}},
+			"field":     &fieldData{Ref: ref, Cases: []fieldCase{{caseJSON: cs}}},
+		} {
+			p := &page{translator: tr, TitleKey: "app.title", Me: &me{Name: evil, Role: "supervisor"}, loc: time.UTC, now: time.Now(), Data: data}
+			var buf bytes.Buffer
+			if err := pages[name].Execute(&buf, p); err != nil {
+				t.Fatalf("%s %s: %v", lang, name, err)
+			}
+			out := buf.String()
+			if strings.Contains(out, evil) {
+				t.Errorf("%s %s: stored text was written as markup", lang, name)
+			}
+			if !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+				t.Errorf("%s %s: the stored text is not shown", lang, name)
+			}
 		}
 	}
 }

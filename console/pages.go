@@ -198,9 +198,11 @@ type taskJSON struct {
 }
 
 type kpiJSON struct {
-	Value  *float64 `json:"value"`
-	Target *float64 `json:"target"`
-	Met    *bool    `json:"met"`
+	Numerator   int      `json:"numerator"`
+	Denominator int      `json:"denominator"`
+	Value       *float64 `json:"value"`
+	Target      *float64 `json:"target"`
+	Met         *bool    `json:"met"`
 }
 
 type kpiRow struct {

@@ -207,6 +207,16 @@ func pageURL(c *gin.Context) url.URL {
 		return url.URL{Path: Prefix + "/login"}
 	case Prefix + "/cases/:number/:action":
 		return url.URL{Path: Prefix + "/cases/" + c.Param("number")}
+	case Prefix + "/callbacks/:id/result":
+		return url.URL{Path: Prefix + "/callbacks", RawQuery: url.Values{"month": {c.PostForm("month")}}.Encode()}
+	case Prefix + "/training/:id/exam":
+		return url.URL{Path: Prefix + "/training/" + c.Param("id") + "/exam", RawQuery: url.Values{"staff": {c.PostForm("staff")}}.Encode()}
+	case Prefix + "/visits/:id/exit":
+		return url.URL{Path: Prefix + "/visits/" + c.Param("id")}
+	case Prefix + "/visits":
+		return url.URL{Path: Prefix + "/reception", RawQuery: url.Values{"q": {c.PostForm("q")}}.Encode()}
+	case Prefix + "/cases/new":
+		return url.URL{Path: Prefix + "/cases/new", RawQuery: url.Values{"kind": {c.PostForm("kind")}, "visit": {c.PostForm("visit_id")}}.Encode()}
 	}
 	return url.URL{Path: Prefix + "/"}
 }

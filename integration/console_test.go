@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,13 +14,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/concierge-pm/concierge/api"
 	"github.com/concierge-pm/concierge/auth"
 	"github.com/concierge-pm/concierge/console"
+	"github.com/concierge-pm/concierge/workflows"
 )
 
 // chromiumPath is Debian's Chromium, which the browser tests drive.
@@ -121,6 +126,77 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("create: HTTP %d %+v", code, c)
 	}
 
+	// A training cycle open now, for a quarter long past that no other
+	// test uses, and the right answers of its exam (the trainers' bank).
+	const examCycle = "2018-Q1"
+	startCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if _, err := sys.temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: "training-cycle-console-" + examCycle, TaskQueue: taskQueue},
+		workflows.TrainingWorkflow, workflows.TrainingInput{Quarter: examCycle, SessionNow: true}); err != nil {
+		t.Fatalf("start the %s cycle: %v", examCycle, err)
+	}
+	t.Cleanup(func() {
+		// The cycle leaves no trace: the training KPI of the day counts
+		// every cycle whose exam opened that day, and another test's
+		// expects its own alone.
+		ctx := context.Background()
+		if err := sys.temporal.TerminateWorkflow(ctx, "training-cycle-console-"+examCycle, "", "console test done"); err != nil {
+			t.Errorf("end the %s cycle: %v", examCycle, err)
+		}
+		for _, q := range []string{`DELETE FROM training_attempts WHERE cycle_id = $1`, `DELETE FROM training_exam_questions WHERE cycle_id = $1`,
+			`DELETE FROM training_enrolments WHERE cycle_id = $1`, `DELETE FROM notifications WHERE number = $1`,
+			`DELETE FROM training_cycles WHERE id = $1`} {
+			if _, err := sys.store.Pool().Exec(ctx, q, examCycle); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	var cy trainingCycle
+	eventually(t, 20*time.Second, "training cycle "+examCycle, func() bool {
+		return call(t, "GET", "/api/v1/training/cycles/"+examCycle, nil, &cy) == http.StatusOK
+	})
+	var bank struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			Answer string `json:"answer"`
+		} `json:"items"`
+	}
+	if code := call(t, "GET", "/api/v1/training/questions?all=true", nil, &bank); code != http.StatusOK {
+		t.Fatalf("question bank: HTTP %d", code)
+	}
+	answers := map[string]string{}
+	for _, q := range cy.Questions {
+		for _, b := range bank.Items {
+			if b.ID == q.ID {
+				answers[strconv.FormatInt(q.ID, 10)] = b.Answer
+			}
+		}
+	}
+	if len(answers) == 0 || len(answers) != len(cy.Questions) {
+		t.Fatalf("answers of %d questions for an exam of %d", len(answers), len(cy.Questions))
+	}
+	rawAnswers, err := json.Marshal(answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A second leak complaint, for the field view on a phone.
+	var fieldCase complaint
+	if code := call(t, "POST", "/api/v1/complaints", newComplaintBody("leak"), &fieldCase); code != http.StatusCreated || fieldCase.Status != "routed" {
+		t.Fatalf("create: HTTP %d %+v", code, fieldCase)
+	}
+
+	// A callback task of liu_fang's in a campaign month no other test uses,
+	// for demo household A 1-106 (13800130005).
+	const callMonth = "2018-05"
+	sql(`INSERT INTO callback_campaigns (month, target, active_households) VALUES ($1, 0.2, 36) ON CONFLICT DO NOTHING`, callMonth)
+	var task int64
+	if err := sys.store.Pool().QueryRow(ctx, `INSERT INTO callback_tasks (month, household_id, assignee, reason)
+		SELECT $1, h.id, 'liu_fang', 'sample' FROM households h JOIN residents r ON r.household_id = h.id
+		WHERE r.phone = '13800130005' ORDER BY h.id LIMIT 1 RETURNING id`, callMonth).Scan(&task); err != nil {
+		t.Fatal(err)
+	}
+
 	srv := consoleServer(t)
 
 	shots := os.Getenv("CONCIERGE_SCREENSHOTS")
@@ -132,7 +208,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd := exec.CommandContext(runCtx, node, "console.test.mjs")
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+srv.URL, "CONSOLE_PASSWORD="+testPassword,
-		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider, "SCREENSHOT_DIR="+shots)
+		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider,
+		"CONSOLE_FIELD_CASE="+fieldCase.Number, "CONSOLE_CALL_MONTH="+callMonth, "CONSOLE_CALL_TASK="+strconv.FormatInt(task, 10),
+		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots)
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.test.mjs:\n%s", out)
 	var exit *exec.ExitError
@@ -141,6 +219,66 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the browser tests failed (exit %d); see the steps marked FAIL above", exit.ExitCode())
 	case err != nil:
 		t.Fatalf("run node console.test.mjs: %v", err)
+	}
+
+	// The reception step's complaint, opened from a visit, was handled and
+	// called back through the console: closed, by those who did it.
+	m := regexp.MustCompile(`lifecycle case: (\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatal("the browser tests did not report the reception step's case")
+	}
+	life := get(t, string(m[1]))
+	if life.Status != "closed" || life.Channel != "phone" {
+		t.Errorf("the console's complaint is %s (channel %s), want closed (phone)", life.Status, life.Channel)
+	}
+	by := map[string]string{}
+	for _, e := range life.Timeline {
+		by[e.Kind] = e.Actor
+	}
+	for kind, who := range map[string]string{"recorded": "liu_fang", "acknowledged": "li_qiang", "resolved": "li_qiang", "callback": "liu_fang"} {
+		if by[kind] != who {
+			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
+		}
+	}
+
+	// The field view's case: accepted, fed back and resolved by li_qiang.
+	field := get(t, fieldCase.Number)
+	fieldBy := map[string]string{}
+	for _, e := range field.Timeline {
+		fieldBy[e.Kind] = e.Actor
+	}
+	if field.Status != "resolved" || fieldBy["acknowledged"] != "li_qiang" || fieldBy["feedback"] != "li_qiang" || fieldBy["resolved"] != "li_qiang" {
+		t.Errorf("the field view's case is %s with %v, want resolved by li_qiang", field.Status, fieldBy)
+	}
+
+	// The callback task: two attempts (no answer, then reached with 4),
+	// recorded through the API by liu_fang.
+	var taskNow struct {
+		Status, Comment string
+		Attempts        int
+		Score           *int
+	}
+	if err := sys.store.Pool().QueryRow(ctx, `SELECT status, comment, attempts, score FROM callback_tasks WHERE id = $1`, task).
+		Scan(&taskNow.Status, &taskNow.Comment, &taskNow.Attempts, &taskNow.Score); err != nil {
+		t.Fatal(err)
+	}
+	if taskNow.Status != "reached" || taskNow.Attempts != 2 || taskNow.Score == nil || *taskNow.Score != 4 {
+		t.Errorf("callback task after the console: %+v, want reached at the second attempt with 4", taskNow)
+	}
+
+	// The exam sat in the browser: liu_fang passed at the first sitting, by
+	// answers marked by the API, recorded by the trainer.
+	if code := call(t, "GET", "/api/v1/training/cycles/"+examCycle, nil, &cy); code != http.StatusOK {
+		t.Fatalf("cycle %s: HTTP %d", examCycle, code)
+	}
+	sat := false
+	for _, st := range cy.Staff {
+		if st.Staff == "liu_fang" {
+			sat = st.Result == "passed" && len(st.Attempts) == 1 && st.Attempts[0].Method == "answers" && st.Attempts[0].Score == 100
+		}
+	}
+	if !sat {
+		t.Errorf("liu_fang's exam in %s: %+v, want passed with 100 by answers", examCycle, cy.Staff)
 	}
 
 	// What the browser did went through the API: the case was acknowledged

@@ -9,6 +9,12 @@
 //   CONSOLE_CASE        a complaint of engineering (li_qiang) whose
 //                       description is <script>alert(1)</script>
 //   CONSOLE_OUTSIDER    a member whose communities exclude the case's
+//   CONSOLE_FIELD_CASE  another routed complaint of engineering (li_qiang)
+//   CONSOLE_CALL_MONTH  a callback campaign month with CONSOLE_CALL_TASK,
+//   CONSOLE_CALL_TASK   an open task of liu_fang's (13800130005)
+//   CONSOLE_CYCLE       a training cycle whose exam is open; liu_fang is
+//                       enrolled
+//   CONSOLE_EXAM_ANSWERS its right answers, {"question id": "choice"}
 //   SCREENSHOT_DIR      where the PNGs of the main screens go
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -25,6 +31,11 @@ const password = env("CONSOLE_PASSWORD");
 const caseNumber = env("CONSOLE_CASE");
 const outsider = env("CONSOLE_OUTSIDER");
 const shots = env("SCREENSHOT_DIR");
+const cycle = env("CONSOLE_CYCLE");
+const callMonth = env("CONSOLE_CALL_MONTH");
+const fieldCase = env("CONSOLE_FIELD_CASE");
+const callTask = env("CONSOLE_CALL_TASK");
+const examAnswers = JSON.parse(env("CONSOLE_EXAM_ANSWERS"));
 mkdirSync(shots, { recursive: true });
 
 const browser = await chromium.launch({
@@ -226,6 +237,190 @@ await step("an out-of-scope member cannot see the case", async () => {
   assert.equal(await page.locator("#case-description").count(), 0);
   await page.goto(`${base}/console/queue`);
   assert.equal(await page.locator(`tr[data-number="${caseNumber}"]`).count(), 0, "not in their queue");
+  await page.context().close();
+});
+
+await step("reception: look up by phone, record a visit, a complaint from it pre-filled, handled, called back and closed; the KPI changes", async () => {
+  // The supervisor's satisfaction figure before (every rating counts:
+  // the visit's exit rating and the callback's).
+  const sup = await newPage();
+  await signIn(sup, "chen_jing");
+  await sup.goto(`${base}/console/`);
+  const kpi = 'li[data-kpi="kpi.satisfaction_rate"] .kpi-count';
+  const before = (await sup.textContent(kpi)).trim();
+
+  const rec = await newPage();
+  await signIn(rec, "liu_fang");
+  await Promise.all([rec.waitForNavigation(), rec.click("#nav-reception")]);
+  // Keyboard first: the look-up box has the focus, Enter looks up.
+  assert.equal(await rec.evaluate(() => document.activeElement && document.activeElement.id), "lookup-q");
+  await rec.keyboard.type("+86 138-0013-0000");
+  await Promise.all([rec.waitForNavigation(), rec.keyboard.press("Enter")]);
+  await measure(rec, rec.url(), "reception look-up");
+  const hh = rec.locator('section.household[data-community="A"][data-unit="1-101"]');
+  assert.equal(await hh.count(), 1, "the household of 13800130000 is found");
+  const residents = await hh.locator(".residents").textContent();
+  assert.ok(residents.includes("王秀英") && residents.includes("138****0000"), `residents: ${residents}`);
+  assert.ok(!residents.includes("13800130000"), "the residents' numbers are masked");
+  // The number the receptionist typed pre-fills the visit, as its digits.
+  assert.equal(await hh.locator("input[name=visitor_phone]").inputValue(), "13800130000");
+  await shot(rec, "reception");
+
+  // Record the call as a visit of the household.
+  await hh.locator("select[name=purpose]").selectOption("complaint");
+  await hh.locator("textarea[name=notes]").fill("来电反映卫生间漏水");
+  await Promise.all([rec.waitForNavigation(), hh.locator("button[type=submit]").click()]);
+  await rec.waitForSelector("#visit-done");
+  const visitURL = rec.url().split("?")[0];
+  assert.ok(/\/console\/visits\/\d+$/.test(visitURL), `visit page ${visitURL}`);
+  assert.ok((await rec.textContent("#fees-total")).startsWith("¥"), "the unit's fees are itemised");
+  await shot(rec, "visit");
+
+  // A complaint from the visit, pre-filled.
+  await Promise.all([rec.waitForNavigation(), rec.click("#open-complaint")]);
+  assert.equal(await rec.inputValue("#nc-community"), "A");
+  assert.equal(await rec.inputValue("#nc-unit"), "1-101");
+  assert.equal(await rec.inputValue("#nc-name"), "王秀英");
+  assert.equal(await rec.inputValue("#nc-channel"), "phone");
+  assert.ok((await rec.textContent("#nc-phone-hint")).includes("138****0000"), "the visit's number, masked");
+  await rec.selectOption("#nc-category", "leak");
+  await rec.fill("#nc-description", "卫生间天花板漏水（来电登记）");
+  await Promise.all([rec.waitForNavigation(), rec.click("#nc-submit")]);
+  await rec.waitForSelector("#case-done");
+  const number = (await rec.textContent("#case-number")).trim();
+  console.log(`lifecycle case: ${number}`);
+  assert.equal((await rec.textContent("#case-status")).trim(), "已派单");
+
+  // The visit links the case; the visitor rates the visit on leaving.
+  await rec.goto(visitURL);
+  assert.equal((await rec.textContent("#visit-case")).trim(), number);
+  await rec.check('#exit-form input[name=score][value="5"]');
+  await Promise.all([rec.waitForNavigation(), rec.click("#do-exit")]);
+  assert.ok((await rec.textContent("#exit-score")).includes("5"), "the exit rating is shown");
+
+  // The handler acknowledges, feeds back and resolves.
+  const handler = await newPage();
+  await signIn(handler, "li_qiang");
+  await handler.goto(`${base}/console/cases/${number}`);
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-acknowledge")]);
+  await handler.fill('form[data-action="feedback"] textarea[name=message]', "师傅今天下午上门查看。");
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-feedback")]);
+  await handler.fill('form[data-action="resolve"] textarea[name=resolution]', "已更换破损水管，漏水已止。");
+  await Promise.all([handler.waitForNavigation(), handler.click("#do-resolve")]);
+  assert.equal((await handler.textContent("#case-status")).trim(), "已处理待回访");
+  await handler.context().close();
+
+  // The front desk calls back: reached, satisfied; the case closes.
+  await rec.goto(`${base}/console/cases/${number}`);
+  await rec.check('form[data-action="callback"] input[name=reached][value="true"]');
+  await rec.fill('form[data-action="callback"] input[name=score]', "5");
+  await Promise.all([rec.waitForNavigation(), rec.click("#do-callback")]);
+  assert.equal((await rec.textContent("#case-status")).trim(), "已结案");
+  assert.equal(await rec.locator('#timeline li[data-kind="closed"]').count(), 1);
+  // The household now lists it among its past cases.
+  await rec.goto(`${base}/console/reception?q=13800130000`);
+  assert.equal(await rec.locator(`section.household[data-unit="1-101"] table.past tr[data-number="${number}"]`).count(), 1);
+
+  // And the supervisor's figure has moved.
+  await sup.reload();
+  const after = (await sup.textContent(kpi)).trim();
+  assert.notEqual(after, before, `satisfaction ${before} → ${after}`);
+  console.log(`satisfaction (satisfied / rated): ${before} → ${after}`);
+  assert.deepEqual(rec.outside, []);
+  assert.deepEqual(rec.dialogs, []);
+  await rec.context().close();
+  await sup.context().close();
+});
+
+await step("reception: a caller with no household is recorded too", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await page.goto(`${base}/console/reception`);
+  await page.keyboard.type("13912345678");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#lookup-none");
+  const form = page.locator("#visit-nohousehold");
+  assert.equal(await form.locator("input[name=visitor_phone]").inputValue(), "13912345678");
+  await form.locator("input[name=visitor_name]").fill("路过的访客");
+  await Promise.all([page.waitForNavigation(), page.click("#record-visit-other")]);
+  await page.waitForSelector("#visit-done");
+  assert.equal((await page.textContent("#visit-visitor")).trim(), "路过的访客");
+  assert.equal(await page.locator("#open-complaint").count(), 0, "no case without a unit");
+  await page.context().close();
+});
+
+await step("field view on a phone: accept, feed back and resolve with the large buttons", async () => {
+  const page = await newPage({ width: 390, height: 844 });
+  await signIn(page, "li_qiang");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-field")]);
+  const card = () => page.locator(`article[data-number="${fieldCase}"]`);
+  assert.equal(await card().getAttribute("data-status"), "routed");
+  const width = await page.locator(`#field-acknowledge-${fieldCase}`).evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(width > 250, `the accept button spans the card (${width} px)`);
+  await shot(page, "field-phone");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-acknowledge-${fieldCase}`)]);
+  await page.waitForSelector("#field-done");
+  assert.equal(await card().getAttribute("data-status"), "in_progress");
+  await card().locator('form[data-action="feedback"] textarea').fill("已到现场查看，正在维修。");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-feedback-${fieldCase}`)]);
+  await card().locator('form[data-action="resolve"] textarea').fill("漏水已修好。");
+  await Promise.all([page.waitForNavigation(), page.click(`#field-resolve-${fieldCase}`)]);
+  // Resolved, it waits for the callback: no longer the department's to do.
+  assert.equal(await card().count() === 0 || (await card().getAttribute("data-status")) === "resolved", true);
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("callback work: the script, an attempt with no answer, then reached and rated", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-callbacks")]);
+  await page.goto(`${base}/console/callbacks?month=${callMonth}`);
+  const task = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await task.getAttribute("data-status"), "open");
+  const head = await task.locator("h3").textContent();
+  assert.ok(head.includes("138****0005") && !head.includes("13800130005"), `masked number: ${head}`);
+  assert.ok((await task.locator(".script").textContent()).includes("刘芳"), "the script names the caller");
+  await shot(page, "callbacks");
+  await Promise.all([page.waitForNavigation(), page.click(`#no_answer-${callTask}`)]);
+  await page.waitForSelector("#callbacks-done");
+  const again = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await again.getAttribute("data-status"), "unreached");
+  assert.equal((await again.locator(".task-attempts").textContent()).trim(), "1");
+  assert.equal((await again.locator(".task-comment").textContent()).trim(), "无人接听");
+  await again.locator('input[name=score][value="4"]').check();
+  await Promise.all([page.waitForNavigation(), page.click(`#reached-${callTask}`)]);
+  const done = page.locator(`article[data-task="${callTask}"]`);
+  assert.equal(await done.getAttribute("data-status"), "reached");
+  assert.equal((await done.locator(".task-attempts").textContent()).trim(), "2");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("training: the trainer opens liu_fang's sitting, she answers in the browser and passes", async () => {
+  const page = await newPage();
+  await signIn(page, "chen_jing");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-training")]);
+  await Promise.all([page.waitForNavigation(), page.click(`tr[data-cycle="${cycle}"] a`)]);
+  assert.equal((await page.textContent("#cycle-id")).trim(), cycle);
+  assert.equal(await page.getAttribute('tr[data-staff="liu_fang"]', "data-result"), "not_sat");
+  // No one sits their own exam through a trainer's screen.
+  assert.equal(await page.locator("#sit-chen_jing").count(), 0);
+  await Promise.all([page.waitForNavigation(), page.click("#sit-liu_fang")]);
+  const questions = page.locator("li.question");
+  const n = await questions.count();
+  assert.equal(n, Object.keys(examAnswers).length, "every question of the exam is shown");
+  for (const [id, choice] of Object.entries(examAnswers)) {
+    await page.check(`li.question[data-question="${id}"] input[value="${choice}"]`);
+  }
+  await shot(page, "exam");
+  await Promise.all([page.waitForNavigation(), page.click("#exam-submit")]);
+  assert.equal((await page.textContent("#exam-score")).trim(), "100");
+  assert.equal((await page.textContent("#exam-outcome")).trim(), "通过");
+  assert.equal(await page.getAttribute('tr[data-staff="liu_fang"]', "data-result"), "passed");
+  assert.equal(await page.locator("#sit-liu_fang").count(), 0, "a member who passed sits no more");
+  await shot(page, "training-results");
+  assert.deepEqual(page.outside, []);
   await page.context().close();
 });
 
