@@ -102,9 +102,8 @@ func (a *app) showCallbacks(c *gin.Context, status int, errKey, detail string) {
 // /api/v1/callbacks/{id}/result: reached with a score, or an attempt that
 // did not reach the resident with its outcome.
 func (a *app) recordCall(c *gin.Context) {
-	id := c.Param("id")
-	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
-		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+	id, ok := a.recordID(c)
+	if !ok {
 		return
 	}
 	tr := a.tr(c)

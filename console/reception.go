@@ -204,13 +204,12 @@ func (a *app) visitPage(c *gin.Context) { a.showVisit(c, http.StatusOK, "", "") 
 // this month, the links that open a complaint or a repair from it, and
 // the exit rating.
 func (a *app) showVisit(c *gin.Context, status int, errKey, detail string) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+	id, ok := a.recordID(c)
+	if !ok {
 		return
 	}
 	d := &visitData{Error: errKey, Detail: detail}
-	if err := a.api.get(c, "/api/v1/visits/"+strconv.FormatInt(id, 10), &d.Visit); err != nil {
+	if err := a.api.get(c, "/api/v1/visits/"+id, &d.Visit); err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -230,11 +229,12 @@ func (a *app) showVisit(c *gin.Context, status int, errKey, detail string) {
 	if v := c.Query("done"); v == "visit" || v == "exit" {
 		d.Done = v
 	}
-	if d.Key, err = randomToken(); err != nil {
+	key, err := randomToken()
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	d.Key = "console-" + d.Key
+	d.Key = "console-" + key
 	p := a.newPage(c, "visit.title")
 	p.Nav = "reception"
 	p.Data = d
@@ -244,9 +244,8 @@ func (a *app) showVisit(c *gin.Context, status int, errKey, detail string) {
 // exitVisit records the visitor's rating through POST
 // /api/v1/visits/{id}/exit.
 func (a *app) exitVisit(c *gin.Context) {
-	id := c.Param("id")
-	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
-		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+	id, ok := a.recordID(c)
+	if !ok {
 		return
 	}
 	body := map[string]any{"comment": strings.TrimSpace(c.PostForm("comment"))}
@@ -414,4 +413,15 @@ func (p *page) Channels() []string {
 // (records visits): the navigation shows them the reception screen.
 func (p *page) MayReceive() bool {
 	return p.Me != nil && domain.Role(p.Me.Role).Allows(domain.PermVisitRecord)
+}
+
+// recordID is the path's numeric id of a visit or a call; anything else is
+// answered with the console's 404 page before the API is asked.
+func (a *app) recordID(c *gin.Context) (string, bool) {
+	id := c.Param("id")
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+		return "", false
+	}
+	return id, true
 }
