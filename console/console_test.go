@@ -320,3 +320,76 @@ func TestPhase2PagesEscape(t *testing.T) {
 // renderedAt is the clock of the escaping tests: what they check does not
 // depend on it, and a fixed one (a month's last minute) keeps it so.
 var renderedAt = time.Date(2026, 3, 31, 23, 59, 0, 0, time.UTC)
+
+// TestEditorPagesEscape: the email queue, the case page's tracking link,
+// the error page and the editors write stored text (a sender, a subject
+// and body, a fee's name, a question, a category, a holiday's name, the
+// input kept after a refusal) as text, in both languages, for a role that
+// edits and one that reads only.
+func TestEditorPagesEscape(t *testing.T) {
+	pages := parsePages()
+	const evil = `<script>alert(1)</script>`
+	mail := emailJSON{ID: 9, Sender: "x@example.com", SenderName: evil, Subject: evil, Body: "正文\n" + evil, Status: "triage"}
+	q := bankQuestionJSON{ID: 4, Topic: "property", Question: evil, Answer: "A", Points: 10, Active: true}
+	q.Choices = append(q.Choices, struct {
+		Key  string `json:"key"`
+		Text string `json:"text"`
+	}{"A", evil})
+	kept := map[string]string{"name": evil, "days": evil, "question": evil, "unit": evil}
+	for _, lang := range []string{langZh, langEn} {
+		tr := translator{lang: lang, cat: messages()}
+		ref := &reference{tr: tr}
+		for _, role := range []string{"centre_manager", "handler"} {
+			for name, data := range map[string]any{
+				"emails":    &emailsData{Ref: ref, Status: "triage", Statuses: emailStatuses, Emails: []emailJSON{mail}, FormID: 9, Form: kept, Error: "error.invalid_input", Detail: evil},
+				"handbook":  &handbookData{editorData: editorData{May: true}, Categories: []categoryFull{{Code: "leak", Name: evil, Keywords: []string{evil}}}},
+				"category":  &handbookData{editorData: editorData{May: role != "handler", Form: kept, Error: "error.invalid_input", Detail: evil}, Ref: ref, Code: "leak", Limits: categoryLimits},
+				"fees":      &feesData{editorData: editorData{May: role != "handler", Form: kept}, Ref: ref, Community: "A", Bases: feeBases, UnitTypes: unitTypes, Fees: []feeStandardJSON{{ID: 1, Item: "x", Name: evil}}},
+				"calendar":  &calendarData{editorData: editorData{May: role != "handler", Form: kept}, Year: 2026, Days: []calendarDayJSON{{Day: "2026-10-01", Name: evil}}},
+				"questions": &questionsData{editorData: editorData{May: true, Form: kept}, Topics: trainingTopics, ChoiceKeys: choiceKeys, Questions: []bankQuestionJSON{q}},
+				"case": &caseData{Ref: ref, Case: caseJSON{Number: "TS20260301-0001", Kind: domain.KindComplaint, Status: domain.StatusRouted, Description: evil},
+					LinkAllowed: true, Link: &trackLinkJSON{TrackURL: "https://concierge.test/t/abc"}},
+				"error":    errorInfo{Key: "error.page_not_found", Detail: evil, Status: 404},
+				"settings": nil,
+			} {
+				p := &page{translator: tr, TitleKey: "app.title", Me: &me{Name: evil, Role: role}, loc: time.UTC, now: renderedAt, Data: data}
+				var buf bytes.Buffer
+				if err := pages[name].Execute(&buf, p); err != nil {
+					t.Fatalf("%s %s %s: %v", lang, role, name, err)
+				}
+				out := buf.String()
+				if strings.Contains(out, evil) {
+					t.Errorf("%s %s %s: stored text was written as markup", lang, role, name)
+				}
+				if !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+					t.Errorf("%s %s %s: the stored text is not shown", lang, role, name)
+				}
+			}
+		}
+	}
+}
+
+// TestCalendarLines: the calendar's textarea, one day a line, becomes the
+// API's days; a line it cannot read is named by its number.
+func TestCalendarLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		days int
+		bad  int
+	}{
+		{"2026-10-01 休 国庆节\n\n2026-10-11 班 调休上班\n", 2, 0},
+		{"2026-10-01 off National Day", 1, 0},
+		{"2026-10-01 休\n2026-10-02", 0, 2},
+		{"2026-10-01 maybe 国庆", 0, 1},
+		{"", 0, 0},
+	} {
+		days, bad := calendarLines(tc.in)
+		if len(days) != tc.days || bad != tc.bad {
+			t.Errorf("%q: %d days, bad line %d; want %d, %d", tc.in, len(days), bad, tc.days, tc.bad)
+		}
+	}
+	days, _ := calendarLines("2026-10-11 班 调休 上班")
+	if days[0]["working"] != true || days[0]["name"] != "调休 上班" || days[0]["day"] != "2026-10-11" {
+		t.Errorf("a working day: %v", days[0])
+	}
+}
