@@ -234,6 +234,11 @@ func TestPageURL(t *testing.T) {
 	r.POST(Prefix+"/visits/:id/exit", h)
 	r.POST(Prefix+"/training/:id/exam", h)
 	r.POST(Prefix+"/callbacks/:id/result", h)
+	r.POST(Prefix+"/emails/:id/open", h)
+	r.POST(Prefix+"/handbook/:code", h)
+	r.POST(Prefix+"/fees/:community/:id/delete", h)
+	r.POST(Prefix+"/calendar/:year", h)
+	r.POST(Prefix+"/questions/:id/deactivate", h)
 	for _, tc := range []struct{ method, path, want string }{
 		{http.MethodGet, "/console/queue?status=routed", "/console/queue?status=routed"},
 		{http.MethodPost, "/console/login", "/console/login"},
@@ -243,6 +248,11 @@ func TestPageURL(t *testing.T) {
 		{http.MethodPost, "/console/visits/3/exit", "/console/visits/3"},
 		{http.MethodPost, "/console/training/2026-Q1/exam", "/console/training/2026-Q1/exam?staff="},
 		{http.MethodPost, "/console/callbacks/5/result", "/console/callbacks?month="},
+		{http.MethodPost, "/console/emails/5/open", "/console/emails"},
+		{http.MethodPost, "/console/handbook/leak", "/console/handbook/leak"},
+		{http.MethodPost, "/console/fees/A/3/delete", "/console/fees/A"},
+		{http.MethodPost, "/console/calendar/2026", "/console/calendar/2026"},
+		{http.MethodPost, "/console/questions/4/deactivate", "/console/questions"},
 	} {
 		got = ""
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))

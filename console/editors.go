@@ -101,7 +101,7 @@ func (a *app) handbook(c *gin.Context) {
 	d := &handbookData{editorData: editorData{May: mayDo(c, domain.PermHandbookWrite)}}
 	var out struct{ Items []categoryFull }
 	if err := a.api.get(c, "/api/v1/handbook/categories", &out); err != nil {
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	d.Categories = out.Items
@@ -134,7 +134,7 @@ func (a *app) showCategory(c *gin.Context, status int, form map[string]string, e
 		d.New = true
 		cat = categoryFull{Code: code, Kind: "complaint", Priority: "normal"}
 	default:
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	if d.Form == nil {
@@ -149,7 +149,7 @@ func (a *app) showCategory(c *gin.Context, status int, form map[string]string, e
 	}
 	ref, err := a.loadReference(c, p.translator, "")
 	if err != nil {
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	d.Ref = ref
@@ -236,7 +236,7 @@ func (a *app) showFees(c *gin.Context, status int, form map[string]string, errKe
 		Bases: feeBases, UnitTypes: unitTypes}
 	ref, err := a.loadReference(c, p.translator, "")
 	if err != nil {
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	d.Ref = ref
@@ -250,7 +250,7 @@ func (a *app) showFees(c *gin.Context, status int, form map[string]string, errKe
 	if d.Community != "" {
 		var out struct{ Items []feeStandardJSON }
 		if err := a.api.get(c, "/api/v1/communities/"+url.PathEscape(d.Community)+"/fees?deleted=true", &out); err != nil {
-			a.fail(c, err)
+			a.failPage(c, err)
 			return
 		}
 		d.Fees = out.Items
@@ -335,7 +335,7 @@ func (a *app) showCalendar(c *gin.Context, status int, form map[string]string, e
 		Days      []calendarDayJSON `json:"days"`
 	}
 	if err := a.api.get(c, "/api/v1/calendar/"+url.PathEscape(year), &out); err != nil {
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	d.Year, d.Published, d.Days = out.Year, out.Published, out.Days
@@ -460,7 +460,7 @@ func (a *app) showQuestions(c *gin.Context, status int, form map[string]string, 
 	}
 	var out struct{ Items []bankQuestionJSON }
 	if err := a.api.get(c, "/api/v1/training/questions?all=true", &out); err != nil {
-		a.fail(c, err)
+		a.failPage(c, err)
 		return
 	}
 	d.Questions = out.Items

@@ -143,12 +143,12 @@ func (a *app) emailRefused(c *gin.Context, err error, id string, form map[string
 }
 
 // formRefused answers an editor's refused form: 401, 403 and 404 as the
-// error page (a role that may not edit sees no form to fill again), any
+// error page (404: no such page) (a role that may not edit sees no form to fill again), any
 // other refusal on the form's page again with the reason and the input.
 func (a *app) formRefused(c *gin.Context, err error, show func(key, detail string, status int)) {
 	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
-		a.fail(c, err)
+	if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound) {
+		a.failPage(c, err)
 		return
 	}
 	a.refused(c, err, func(key, detail string, status int) {
@@ -171,4 +171,16 @@ func postedForm(c *gin.Context, names []string) map[string]string {
 // MayTriage says whether the signed-in member works the email queue.
 func (p *page) MayTriage() bool {
 	return p.Me != nil && domain.Role(p.Me.Role).Allows(domain.PermEmailTriage)
+}
+
+// failPage is fail for a page's own data: the API's 404 (a community, a
+// year, a category that does not exist or is outside one's scope) is the
+// console's "no such page", not the case's message.
+func (a *app) failPage(c *gin.Context, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+		return
+	}
+	a.fail(c, err)
 }

@@ -231,6 +231,8 @@ func TestConsoleNotFound(t *testing.T) {
 		{"/console/no-such-screen", "页面不存在", "No such page"},
 		{"/console/cases/TS20990101-9999", "没有这个工单", "No such case"},
 		{"/console/visits/999999999", "没有这条来访记录", "No such visit"},
+		{"/console/calendar/1999", "页面不存在", "No such page"},
+		{"/console/fees/NOSUCHCOMMUNITY", "页面不存在", "No such page"},
 	} {
 		resp, err := u.c.Get(srv.URL + tc.path)
 		code, page := u.read(resp, err)
