@@ -403,3 +403,35 @@ func TestCalendarLines(t *testing.T) {
 		t.Errorf("a working day: %v", days[0])
 	}
 }
+
+// TestHint: the API's 422 messages the forms meet most are said in the
+// page's language with the field's label; others get no hint.
+func TestHint(t *testing.T) {
+	cat := messages()
+	for _, r := range hintRules {
+		if _, ok := cat[r.key]; !ok {
+			t.Errorf("the catalogue lacks the hint %q", r.key)
+		}
+	}
+	for field, key := range fieldLabels {
+		if _, ok := cat[key]; !ok {
+			t.Errorf("the catalogue lacks %q, the label of %s", key, field)
+		}
+	}
+	for _, tc := range []struct{ lang, detail, want string }{
+		{langZh, `rate "2,80" must be a decimal string such as "2.80"`, "单价须为不小于 0 的小数"},
+		{langEn, `rate "2,80" must be a decimal string such as "2.80"`, "The rate must be a decimal"},
+		{langZh, "name is required", "请填写「名称」。"},
+		{langEn, "effective_from must be a date YYYY-MM-DD", "“Effective from” must be a date"},
+		{langZh, `resolve_within "soon" is not a duration such as "24h", "90m" or "3s"`, "「处理时限」须为时长"},
+		{langEn, `answer "D" is not one of the choices' keys`, "The answer must be one of the choices"},
+		{langZh, `category "pipe_burst" is not a complaint category of the handbook`, "所选类别不属于该工单类型"},
+		{langEn, `days[0].day "2093-02-30" is not a date YYYY-MM-DD in 2093`, "A date does not exist"},
+		{langEn, "something the console has not seen", ""},
+	} {
+		p := &page{translator: translator{lang: tc.lang, cat: messages()}}
+		if got := p.Hint(tc.detail); (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.detail, got, tc.want)
+		}
+	}
+}

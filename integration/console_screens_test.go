@@ -332,6 +332,7 @@ func TestConsoleEditors(t *testing.T) {
 	bad.Set("rate", "十二块")
 	code, page := pm.post("/console/fees/"+community, bad)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="editor-error"`) || !strings.Contains(page, `value="十二块"`) ||
+		!strings.Contains(page, "单价须为不小于 0 的小数") ||
 		!strings.Contains(page, `value="console_fee"`) || fees() != 0 {
 		t.Errorf("a bad rate: HTTP %d, want 422 with the error and the input kept, nothing added (%d): %s", code, fees(), errorText(page))
 	}
