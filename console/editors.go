@@ -314,6 +314,8 @@ type calendarData struct {
 	Year      int
 	Published bool
 	Days      []calendarDayJSON
+	// Line is the number of the line the console could not read.
+	Line int
 }
 
 func (a *app) calendar(c *gin.Context) { a.showCalendar(c, http.StatusOK, nil, "", "") }
@@ -339,6 +341,10 @@ func (a *app) showCalendar(c *gin.Context, status int, form map[string]string, e
 		return
 	}
 	d.Year, d.Published, d.Days = out.Year, out.Published, out.Days
+	if n, ok := strings.CutPrefix(d.Detail, "line:"); ok {
+		d.Line, _ = strconv.Atoi(n)
+		d.Detail = ""
+	}
 	if d.Form == nil {
 		lines := make([]string, 0, len(out.Days))
 		for _, day := range out.Days {
@@ -393,7 +399,7 @@ func (a *app) saveCalendar(c *gin.Context) {
 			a.errorPage(c, http.StatusForbidden, "error.forbidden", "")
 			return
 		}
-		a.showCalendar(c, http.StatusUnprocessableEntity, form, "calendar.bad_line", strconv.Itoa(bad))
+		a.showCalendar(c, http.StatusUnprocessableEntity, form, "calendar.bad_line", "line:"+strconv.Itoa(bad))
 		return
 	}
 	if days == nil {

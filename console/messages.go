@@ -138,7 +138,7 @@ func messages() map[string]msg {
 		"calendar.working":             {"上班", "working day"},
 		"calendar.lines":               {"全年安排（每行一天）", "The year's days (one a line)"},
 		"calendar.lines.hint":          {"日期 休/班 名称，如：2026-10-01 休 国庆节；保存后替换全年", "date, 休 (off) or 班 (working), name; e.g. 2026-10-01 休 National Day; saving replaces the year"},
-		"calendar.bad_line":            {"有一行无法识别（应为：日期 休/班 名称），行号见详情。", "A line could not be read (date, 休 or 班, name): its number is in the details."},
+		"calendar.bad_line":            {"有一行无法识别（应为：日期 休/班 名称），行号：", "A line could not be read (date, 休 or 班, name); line number:"},
 		"topic.property":               {"物业知识", "property"},
 		"topic.communication":          {"沟通礼仪", "communication"},
 		"topic.emergency":              {"应急处置", "emergency"},

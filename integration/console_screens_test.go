@@ -386,7 +386,7 @@ func TestConsoleEditors(t *testing.T) {
 		t.Errorf("a date that does not exist: HTTP %d, want 422 with the input kept, nothing saved (%d)", code, days())
 	}
 	code, page = cm.post("/console/calendar/"+year, url.Values{"days": {year + "-10-01 休\n" + year + "-10-02 maybe"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="editor-error"`) || days() != 0 {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="editor-error"`) || !strings.Contains(page, "行号： 2") || days() != 0 {
 		t.Errorf("a line the console cannot read: HTTP %d, want 422, nothing saved", code)
 	}
 	code, page = cm.post("/console/calendar/"+year, url.Values{"days": {year + "-10-01 休 国庆节\n" + year + "-10-10 班 调休上班"}})
