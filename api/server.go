@@ -172,7 +172,7 @@ func New(cfg Config) http.Handler {
 		_ = r.SetTrustedProxies(nil)
 	}
 	r.Use(gin.Recovery(), s.metrics.middleware, s.logRequests, securityHeaders, limitBodies(), s.localTimes)
-	r.NoRoute(func(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") })
+	r.NoRoute(NoRoute)
 	r.HandleMethodNotAllowed = true
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here")
@@ -320,6 +320,11 @@ func (s *Server) ready(c *gin.Context) {
 }
 
 // fail writes the error envelope every client can rely on.
+// NoRoute is the API's answer to a path no route serves. gin keeps one such
+// handler per engine, so a part mounted beside the API that answers some
+// paths itself (the console's 404 page) hands every other path to this.
+func NoRoute(c *gin.Context) { fail(c, http.StatusNotFound, "not_found", "no such endpoint") }
+
 func fail(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message}})
 }

@@ -44,6 +44,9 @@ type Config struct {
 	TemporalUI string
 	Namespace  string
 	Logger     *slog.Logger
+	// NotFound answers the paths outside the console that no route serves
+	// (api.NoRoute); a bare 404 when nil.
+	NotFound gin.HandlerFunc
 	// Now is the clock of the SLA colours; time.Now when nil.
 	Now func() time.Time
 }
@@ -151,12 +154,16 @@ func (a *app) routes(r *gin.Engine) {
 
 // notFound answers a path no route serves. Under /console/ it is the
 // console's 404 page, in the layout and both languages; anywhere else the
-// API's JSON answer, as the API's own NoRoute (which this one replaces,
-// gin keeping one per engine) gives it.
+// API's answer (Config.NotFound), which this handler replaces, gin keeping
+// one per engine.
 func (a *app) notFound(c *gin.Context) {
 	p := c.Request.URL.Path
 	if p != Prefix && !strings.HasPrefix(p, Prefix+"/") {
-		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such endpoint"}})
+		if a.cfg.NotFound != nil {
+			a.cfg.NotFound(c)
+		} else {
+			c.AbortWithStatus(http.StatusNotFound)
+		}
 		return
 	}
 	c.Writer.Header().Set("Content-Security-Policy", consoleCSP)

@@ -67,7 +67,7 @@ func consoleServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(api.New(api.Config{
 		Store: sys.store, Temporal: sys.temporal, TaskQueue: taskQueue, Location: sys.loc,
 		WorkflowTimeout: 10 * time.Second, Tracking: sys.tracking, Auth: testAuth(), Codec: sys.codec,
-		Mount: console.Mount(console.Config{Location: sys.loc, TemporalUI: "http://127.0.0.1:8233"}),
+		Mount: console.Mount(console.Config{NotFound: api.NoRoute, Location: sys.loc, TemporalUI: "http://127.0.0.1:8233"}),
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -98,7 +98,7 @@ func apiConfig(cfg *config.Config, st *store.Store, tc client.Client, l links, c
 		Namespace: cfg.Temporal.Namespace, Codec: codec, CodecOrigins: cfg.Payload.Origins,
 		Auth: api.AuthConfig{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			SecureCookies: cfg.Auth.SecureCookies, Lockout: lockout},
-		Mount: console.Mount(console.Config{Location: cfg.Location, TemporalUI: temporalUI(cfg.Payload.Origins),
+		Mount: console.Mount(console.Config{NotFound: api.NoRoute, Location: cfg.Location, TemporalUI: temporalUI(cfg.Payload.Origins),
 			Namespace: cfg.Temporal.Namespace, Logger: logger})}
 }
 
