@@ -113,7 +113,8 @@ func kpiSpans(from, to, now time.Time) spans {
 }
 
 // inSetKnown is inSet for kpi_days, where a rating with no community
-// counts under ”: in every community's figures, in no named set's.
+// counts under the empty code: in the whole centre's figures, in no
+// named set's.
 func inSetKnown(column string, n int) string {
 	return fmt.Sprintf("($%[1]d::text[] IS NULL OR %[2]s <> '' AND %[2]s = ANY($%[1]d::text[]))", n, column)
 }
