@@ -38,7 +38,8 @@ SELECT community, day, sum(complaints), sum(dispatched_24h), sum(fed_back_24h), 
     UNION ALL
     SELECT coalesce(community, ''), date_trunc('day', rated_at, 'UTC'), 0, 0, 0, count(*), count(*) FILTER (WHERE score >= 4)
     FROM ratings GROUP BY 1, 2
-) t GROUP BY 1, 2;
+) t GROUP BY 1, 2
+ORDER BY 2, 1; -- a day's rows together, as the triggers will add them
 
 -- +goose StatementBegin
 CREATE FUNCTION kpi_days_cases() RETURNS trigger LANGUAGE plpgsql AS $$
