@@ -244,7 +244,9 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 		{"empty", day(2026, 2, 1), day(2026, 2, 1)},
 	}
 	nows := []time.Time{now, now.Add(-24 * time.Hour), now.Add(30 * 24 * time.Hour), day(2026, 2, 14)}
-	sets := [][]string{nil, {"A"}, {"KB", "KC"}, {}, {"none"}}
+	// {""}: a rating with no community is counted under the empty code,
+	// which no set may name.
+	sets := [][]string{nil, {"A"}, {"KB", "KC"}, {}, {"none"}, {""}}
 	for _, step := range steps {
 		step.do()
 		checked := 0
@@ -257,7 +259,7 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 						t.Fatal(err)
 					}
 					if got != want {
-						t.Errorf("%s: %s, now %s, communities %v:\n got %+v\nwant %+v", step.name, p.name, at.Format(time.RFC3339), set, got, want)
+						t.Errorf("%s: %s, now %s, communities %#v:\n got %+v\nwant %+v", step.name, p.name, at.Format(time.RFC3339), set, got, want)
 					}
 					checked += int(want.Complaints + want.Ratings)
 				}
