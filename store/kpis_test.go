@@ -162,6 +162,8 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			s.source, household, 1+rng.IntN(5), s.by, moment(), fmt.Sprintf("tk/%d", r), community)
 	}
+	// The changes pick their rows by a hash of the row's key, not by
+	// random(), so that every run changes the same rows.
 	steps := []struct {
 		name string
 		do   func()
@@ -178,29 +180,29 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 			}
 		}},
 		{"routed", func() {
-			exec("route", `UPDATE cases SET routed_at = recorded_at + (random() * interval '30 hours'), status = 'routed', version = version + 1
-				WHERE routed_at IS NULL AND random() < 0.7`)
+			exec("route", `UPDATE cases SET routed_at = recorded_at + (((hashtext(number || 'route1') & 1023) / 1024.0) * interval '30 hours'), status = 'routed', version = version + 1
+				WHERE routed_at IS NULL AND ((hashtext(number || 'route2') & 1023) / 1024.0) < 0.7`)
 		}},
 		{"fed back", func() {
-			exec("feedback", `UPDATE cases SET first_feedback_at = recorded_at + (random() * interval '30 hours'), version = version + 1
-				WHERE first_feedback_at IS NULL AND random() < 0.7`)
+			exec("feedback", `UPDATE cases SET first_feedback_at = recorded_at + (((hashtext(number || 'feedback1') & 1023) / 1024.0) * interval '30 hours'), version = version + 1
+				WHERE first_feedback_at IS NULL AND ((hashtext(number || 'feedback2') & 1023) / 1024.0) < 0.7`)
 		}},
 		{"events that change no count", func() {
-			exec("ack", `UPDATE cases SET status = 'in_progress', assignee = 'x', version = version + 1 WHERE random() < 0.5`)
+			exec("ack", `UPDATE cases SET status = 'in_progress', assignee = 'x', version = version + 1 WHERE ((hashtext(number || 'ack1') & 1023) / 1024.0) < 0.5`)
 		}},
 		{"reopened", func() {
 			exec("reopen", `UPDATE cases SET status = 'in_progress', reopens = reopens + 1, resolved_at = NULL, version = version + 1
-				WHERE random() < 0.3`)
+				WHERE ((hashtext(number || 'reopen1') & 1023) / 1024.0) < 0.3`)
 		}},
 		{"routed again, later", func() {
-			exec("reroute", `UPDATE cases SET routed_at = routed_at + interval '20 hours' WHERE random() < 0.3`)
+			exec("reroute", `UPDATE cases SET routed_at = routed_at + interval '20 hours' WHERE ((hashtext(number || 'reroute1') & 1023) / 1024.0) < 0.3`)
 		}},
 		{"a complaint moved to another community", func() {
-			exec("community", `UPDATE cases SET community = CASE community WHEN 'A' THEN 'KB' ELSE 'A' END WHERE random() < 0.1`)
+			exec("community", `UPDATE cases SET community = CASE community WHEN 'A' THEN 'KB' ELSE 'A' END WHERE ((hashtext(number || 'community1') & 1023) / 1024.0) < 0.1`)
 		}},
 		{"a case's kind and recording time", func() {
-			exec("kind", `UPDATE cases SET kind = CASE kind WHEN 'complaint' THEN 'repair' ELSE 'complaint' END WHERE random() < 0.05`)
-			exec("recorded", `UPDATE cases SET recorded_at = recorded_at + interval '9 hours' WHERE random() < 0.05`)
+			exec("kind", `UPDATE cases SET kind = CASE kind WHEN 'complaint' THEN 'repair' ELSE 'complaint' END WHERE ((hashtext(number || 'kind1') & 1023) / 1024.0) < 0.05`)
+			exec("recorded", `UPDATE cases SET recorded_at = recorded_at + interval '9 hours' WHERE ((hashtext(number || 'recorded1') & 1023) / 1024.0) < 0.05`)
 		}},
 		{"a case deleted", func() {
 			exec("delete", `DELETE FROM cases WHERE number IN (SELECT number FROM cases ORDER BY number LIMIT 5)`)
@@ -211,14 +213,14 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 			}
 		}},
 		{"a rating's score, time and community", func() {
-			exec("score", `UPDATE ratings SET score = 6 - score WHERE random() < 0.2`)
-			exec("rated_at", `UPDATE ratings SET rated_at = rated_at - interval '13 hours' WHERE random() < 0.1`)
-			exec("rating community", `UPDATE ratings SET community = CASE WHEN community IS NULL THEN 'KC' WHEN random() < 0.5 THEN NULL ELSE 'A' END
-				WHERE random() < 0.1`)
-			exec("comment", `UPDATE ratings SET comment = 'x' WHERE random() < 0.5`)
+			exec("score", `UPDATE ratings SET score = 6 - score WHERE ((hashtext(idempotency_key || 'score1') & 1023) / 1024.0) < 0.2`)
+			exec("rated_at", `UPDATE ratings SET rated_at = rated_at - interval '13 hours' WHERE (abs(hashtext(idempotency_key || 'rated_at1')) % 1000 / 1000.0) < 0.1`)
+			exec("rating community", `UPDATE ratings SET community = CASE WHEN community IS NULL THEN 'KC' WHEN ((hashtext(idempotency_key || 'rating community1') & 1023) / 1024.0) < 0.5 THEN NULL ELSE 'A' END
+				WHERE ((hashtext(idempotency_key || 'rating community2') & 1023) / 1024.0) < 0.1`)
+			exec("comment", `UPDATE ratings SET comment = 'x' WHERE ((hashtext(idempotency_key || 'comment1') & 1023) / 1024.0) < 0.5`)
 		}},
 		{"ratings deleted", func() {
-			exec("delete rating", `DELETE FROM ratings WHERE random() < 0.1`)
+			exec("delete rating", `DELETE FROM ratings WHERE ((hashtext(idempotency_key || 'delete rating1') & 1023) / 1024.0) < 0.1`)
 		}},
 		{"new complaints after the changes", func() {
 			for range 60 {
