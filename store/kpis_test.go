@@ -214,7 +214,7 @@ func TestKPICountsFollowEveryChange(t *testing.T) {
 		}},
 		{"a rating's score, time and community", func() {
 			exec("score", `UPDATE ratings SET score = 6 - score WHERE ((hashtext(idempotency_key || 'score1') & 1023) / 1024.0) < 0.2`)
-			exec("rated_at", `UPDATE ratings SET rated_at = rated_at - interval '13 hours' WHERE (abs(hashtext(idempotency_key || 'rated_at1')) % 1000 / 1000.0) < 0.1`)
+			exec("rated_at", `UPDATE ratings SET rated_at = rated_at - interval '13 hours' WHERE ((hashtext(idempotency_key || 'rated_at1') & 1023) / 1024.0) < 0.1`)
 			exec("rating community", `UPDATE ratings SET community = CASE WHEN community IS NULL THEN 'KC' WHEN ((hashtext(idempotency_key || 'rating community1') & 1023) / 1024.0) < 0.5 THEN NULL ELSE 'A' END
 				WHERE ((hashtext(idempotency_key || 'rating community2') & 1023) / 1024.0) < 0.1`)
 			exec("comment", `UPDATE ratings SET comment = 'x' WHERE ((hashtext(idempotency_key || 'comment1') & 1023) / 1024.0) < 0.5`)
