@@ -19,28 +19,47 @@ type KPICounts struct {
 // decides which complaints' 24 h windows have closed. communities is the
 // set counted: nil for every community, empty for none (a member of staff
 // serving no community).
+//
+// The whole UTC days inside the period are read from kpi_days (migration
+// 00034), a row per community and day kept by triggers, so a month costs
+// the same however many cases it holds; the rest is counted from the
+// cases and ratings themselves (kpiSpans).
 func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communities []string) (KPICounts, error) {
 	var k KPICounts
+	sp := kpiSpans(from, to, now)
 	// Satisfaction: every rating in the period, whatever its source (exit
 	// ratings, complaint and repair callbacks and on-site ratings, campaign
 	// calls); a rating keeps the community of its case, visit or household.
 	err := s.pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE score >= 4), count(*) FROM ratings
-		WHERE rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3), from, to, communities).
-		Scan(&k.RatingsSatisfied, &k.Ratings)
+		SELECT coalesce(sum(satisfied), 0)::bigint, coalesce(sum(n), 0)::bigint FROM (
+			SELECT satisfied, ratings AS n FROM kpi_days
+			WHERE day >= $1 AND day < $2 AND `+inSetKnown("community", 5)+`
+			UNION ALL
+			SELECT count(*) FILTER (WHERE score >= 4), count(*) FROM ratings
+			WHERE (rated_at >= $3 AND rated_at < $1 OR rated_at >= $2 AND rated_at < $4) AND `+inSet("community", 5)+`) t`,
+		sp.days, sp.daysEnd, from, to, communities).Scan(&k.RatingsSatisfied, &k.Ratings)
 	if err != nil {
 		return k, fmt.Errorf("count ratings: %w", err)
 	}
+	// Complaints: the days whose every window has closed from kpi_days,
+	// the rest (the edges, and the days from a day before now) from the
+	// cases, under the rule the counts stand for.
 	err = s.pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $3
-				AND c.first_feedback_at <= c.recorded_at + interval '24 hours'),
-			count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $3
-				AND c.routed_at <= c.recorded_at + interval '24 hours'),
-			count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $3),
-			count(*)
-		FROM cases c
-		WHERE c.kind = 'complaint' AND c.recorded_at >= $1 AND c.recorded_at < $2 AND `+inSet("c.community", 4),
-		from, to, now, communities).Scan(&k.FedBackIn24h, &k.DispatchedIn24h, &k.Windows, &k.Complaints)
+		SELECT coalesce(sum(fed), 0)::bigint, coalesce(sum(dispatched), 0)::bigint, coalesce(sum(windows), 0)::bigint,
+			coalesce(sum(n), 0)::bigint FROM (
+			SELECT fed_back_24h AS fed, dispatched_24h AS dispatched, complaints AS windows, complaints AS n FROM kpi_days
+			WHERE day >= $1 AND day < $2 AND `+inSetKnown("community", 6)+`
+			UNION ALL
+			SELECT count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $5
+					AND c.first_feedback_at <= c.recorded_at + interval '24 hours'),
+				count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $5
+					AND c.routed_at <= c.recorded_at + interval '24 hours'),
+				count(*) FILTER (WHERE c.recorded_at + interval '24 hours' <= $5),
+				count(*)
+			FROM cases c
+			WHERE c.kind = 'complaint' AND (c.recorded_at >= $3 AND c.recorded_at < $1 OR c.recorded_at >= $2 AND c.recorded_at < $4)
+				AND `+inSet("c.community", 6)+`) t`,
+		sp.days, sp.closedEnd, from, to, now, communities).Scan(&k.FedBackIn24h, &k.DispatchedIn24h, &k.Windows, &k.Complaints)
 	if err != nil {
 		return k, fmt.Errorf("count complaints: %w", err)
 	}
@@ -59,6 +78,45 @@ func (s *Store) KPICounts(ctx context.Context, from, to, now time.Time, communit
 	}
 	k.ActiveHouseholds, err = s.ActiveHouseholds(ctx, communities)
 	return k, err
+}
+
+// spans is a KPI period [from, to) split at UTC midnights: [days, daysEnd)
+// are the whole UTC days inside it, which kpi_days answers; closedEnd
+// (between days and daysEnd) ends those of them whose complaints' 24 h
+// windows had all closed at now, so that only the complaints of the last
+// day or two are counted one by one. With no whole day inside the period,
+// days = daysEnd = closedEnd = from and the cases and ratings answer alone.
+type spans struct{ days, closedEnd, daysEnd time.Time }
+
+func kpiSpans(from, to, now time.Time) spans {
+	day := func(t time.Time) time.Time {
+		t = t.UTC()
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	first, end := day(from), day(to)
+	if first.Before(from) {
+		first = first.AddDate(0, 0, 1)
+	}
+	if !first.Before(end) {
+		return spans{from, from, from}
+	}
+	// A complaint recorded before midnight of the day before now's (UTC)
+	// was recorded at least 24 hours before now: its window has closed.
+	closed := day(now.Add(-24 * time.Hour))
+	if closed.After(end) {
+		closed = end
+	}
+	if closed.Before(first) {
+		closed = first
+	}
+	return spans{days: first, closedEnd: closed, daysEnd: end}
+}
+
+// inSetKnown is inSet for kpi_days, where a rating with no community
+// counts under the empty code: in the whole centre's figures, in no
+// named set's.
+func inSetKnown(column string, n int) string {
+	return fmt.Sprintf("($%[1]d::text[] IS NULL OR %[2]s <> '' AND %[2]s = ANY($%[1]d::text[]))", n, column)
 }
 
 // ActiveHouseholds counts the households living in a set of communities
