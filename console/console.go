@@ -80,7 +80,8 @@ func Mount(cfg Config) func(*gin.Engine) {
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field"}
+var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field",
+	"reports", "analysis", "evaluations"}
 
 // parsePages parses every page with the layout once; a template error is a
 // bug of this package, caught by its tests, so it panics.
@@ -124,6 +125,9 @@ func (a *app) routes(r *gin.Engine) {
 	g.GET("/training/:id", a.signedIn, a.cyclePage)
 	g.GET("/training/:id/exam", a.signedIn, a.examPage)
 	g.POST("/training/:id/exam", a.signedIn, a.checkCSRF, a.sitExam)
+	g.GET("/reports", a.signedIn, a.reports)
+	g.GET("/reports/analysis", a.signedIn, a.analysis)
+	g.GET("/reports/evaluations", a.signedIn, a.evaluations)
 	g.GET("/cases/new", a.signedIn, a.newCase)
 	g.POST("/cases/new", a.signedIn, a.checkCSRF, a.createCase)
 	g.GET("/cases/:number", a.signedIn, a.casePage)
