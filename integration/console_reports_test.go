@@ -60,6 +60,17 @@ func TestConsoleReports(t *testing.T) {
 		t.Fatalf("the API's KPIs of %s: %+v, want 3 complaints, 2/3 routed and 0/3 fed back within 24 h", month, k)
 	}
 
+	// The drill-down filters refuse what they cannot read, in the list and
+	// the export alike.
+	for _, q := range []string{"late=soon", "from=2019-13-01", "from=2019-04-30&to=2019-04-01", "building=a%20b", "breached=maybe"} {
+		for _, path := range []string{"/api/v1/complaints?", "/api/v1/exports/cases.xlsx?"} {
+			var e apiError
+			if code := call(t, "GET", path+q, nil, &e); code != http.StatusUnprocessableEntity {
+				t.Errorf("%s%s: HTTP %d, want 422", path, q, code)
+			}
+		}
+	}
+
 	srv := consoleServer(t)
 	signIn := func(username string) *http.Client {
 		jar, err := cookiejar.New(nil)
@@ -124,6 +135,11 @@ func TestConsoleReports(t *testing.T) {
 	}
 	if !strings.Contains(dash, `data-count="1" id="drill-kpi.dispatch_24h_rate"`) {
 		t.Error("the dispatch KPI does not link its one late case")
+	}
+	// A filter the API refuses stays on the queue page, with the reason.
+	if code, body := fetchPage(t, sup, srv.URL+"/console/queue?late=soon"); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "late must be") {
+		t.Errorf("the queue with a bad lateness filter: HTTP %d, want 422 with the reason", code)
 	}
 	// The analysis and the evaluation are tables.
 	if code, body := fetchPage(t, sup, srv.URL+"/console/reports/analysis?month="+month+"&community=A"); code != http.StatusOK ||
