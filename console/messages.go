@@ -91,6 +91,7 @@ func messages() map[string]msg {
 		"queue.late.dispatch_24h": {"24小时内未派单", "Not dispatched within 24 h"},
 		"queue.late.feedback_24h": {"24小时内未反馈", "Not fed back within 24 h"},
 		"queue.export":            {"导出 Excel（当前筛选）", "Export to Excel (these filters)"},
+		"error.too_many_rows":     {"符合条件的工单太多，请缩小筛选范围（日期、小区、状态等）后再导出。", "Too many cases match: narrow the filters (dates, community, status …) and export again."},
 
 		"callbacks.title":          {"回访工作", "Callback work"},
 		"callbacks.tasks":          {"本月回访任务", "This month's campaign tasks"},

@@ -30,7 +30,7 @@ type queueData struct {
 	Items    []caseJSON
 	NextURL  string
 	// ExportURL is the case export of the same filters, for the roles
-	// that export (report:export).
+	// that export (report:export), through the console (exportQueue).
 	ExportURL string
 	Error     string
 	Detail    string
@@ -101,7 +101,7 @@ func (a *app) queue(c *gin.Context) {
 				ex.Set(f, v)
 			}
 		}
-		d.ExportURL = "/api/v1/exports/cases.xlsx?" + ex.Encode()
+		d.ExportURL = Prefix + "/queue/export?" + ex.Encode()
 	}
 	if l.Next != "" {
 		next := c.Request.URL.Query()

@@ -312,7 +312,7 @@ func (a *app) reports(c *gin.Context) {
 		}))
 	}
 	if d.MayExport {
-		d.ExportURL = "/api/v1/reports/complaints?" + q.Encode() + "&format=xlsx"
+		d.ExportURL = Prefix + "/reports/export?" + q.Encode()
 	}
 	p.Data = d
 	a.render(c, http.StatusOK, "reports", p)
@@ -454,7 +454,7 @@ func (a *app) analysis(c *gin.Context) {
 	}
 	d.Ref = ref
 	if domain.Role(whoami(c).Role).Allows(domain.PermExport) {
-		d.ExportURL = "/api/v1/reports/complaints?" + q.Encode() + "&format=xlsx"
+		d.ExportURL = Prefix + "/reports/export?" + q.Encode()
 	}
 	p.Data = d
 	a.render(c, http.StatusOK, "analysis", p)
@@ -558,4 +558,43 @@ func (p *page) Tables(r complaintReportJSON, ref *reference) []analysisTable {
 		sat.Rows = append(sat.Rows, []string{m.Month, strconv.FormatInt(m.Satisfied, 10), strconv.FormatInt(m.Ratings, 10), v})
 	}
 	return append(out, rep, top, sat)
+}
+
+// download passes a file the API answers (a workbook) on to the browser:
+// the browser's session cookie is the console's, scoped to its pages, so
+// the console fetches the file in process as it fetches everything else.
+func (a *app) download(c *gin.Context, apiPath string) {
+	rec, err := a.api.do(c, call{method: http.MethodGet, path: apiPath}, nil)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if d := rec.header.Get("Content-Disposition"); d != "" {
+		c.Header("Content-Disposition", d)
+	}
+	c.Data(http.StatusOK, rec.header.Get("Content-Type"), rec.body.Bytes())
+}
+
+// exportQueue downloads the case export of the queue's filters
+// (GET /api/v1/exports/cases.xlsx), which checks them and the role.
+func (a *app) exportQueue(c *gin.Context) {
+	q := url.Values{}
+	for _, f := range append([]string{"kind"}, exportFilters...) {
+		if v := strings.TrimSpace(c.Query(f)); v != "" {
+			q.Set(f, v)
+		}
+	}
+	a.download(c, "/api/v1/exports/cases.xlsx?"+q.Encode())
+}
+
+// exportReport downloads the month's analysis as a workbook
+// (GET /api/v1/reports/complaints?format=xlsx).
+func (a *app) exportReport(c *gin.Context) {
+	q := url.Values{"format": {"xlsx"}}
+	for _, f := range []string{"month", "community"} {
+		if v := strings.TrimSpace(c.Query(f)); v != "" {
+			q.Set(f, v)
+		}
+	}
+	a.download(c, "/api/v1/reports/complaints?"+q.Encode())
 }

@@ -136,6 +136,39 @@ func TestConsoleReports(t *testing.T) {
 	if !strings.Contains(dash, `data-count="1" id="drill-kpi.dispatch_24h_rate"`) {
 		t.Error("the dispatch KPI does not link its one late case")
 	}
+	// The queue exports its filters: the link is the export's, with them,
+	// and answers the workbook to the browser's session.
+	_, queue := fetchPage(t, sup, srv.URL+"/console/queue?kind=complaint&community=A&from=2019-04-01&to=2019-04-30&late=dispatch_24h")
+	m := regexp.MustCompile(`href="(/console/queue/export\?[^"]*)"[^>]*id="queue-export"`).FindStringSubmatch(queue)
+	if m == nil {
+		t.Fatal("the queue has no export link")
+	}
+	export := html.UnescapeString(m[1])
+	for _, f := range []string{"community=A", "from=2019-04-01", "to=2019-04-30", "late=dispatch_24h", "kind=complaint"} {
+		if !strings.Contains(export, f) {
+			t.Errorf("the export link %s lacks %s", export, f)
+		}
+	}
+	resp, err := sup.Get(srv.URL + export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") {
+		t.Errorf("the queue's export: HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	m = regexp.MustCompile(`href="(/console/reports/export\?[^"]*)"[^>]*id="report-export"`).FindStringSubmatch(dash)
+	if m == nil {
+		t.Fatal("the dashboard has no export of the month")
+	}
+	resp, err = sup.Get(srv.URL + html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Disposition"), "complaint-report-2019-04") {
+		t.Errorf("the dashboard's export: HTTP %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
 	// A filter the API refuses stays on the queue page, with the reason.
 	if code, body := fetchPage(t, sup, srv.URL+"/console/queue?late=soon"); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(body, "late must be") {
