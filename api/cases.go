@@ -164,8 +164,9 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 		Channel: domain.Channel(req.Channel), Category: cat.Code, Description: req.Description,
 		Priority: priority, CreatedBy: actor, VisitID: req.VisitID,
 	}
+	token := uuid.NewString()
 	intake.WorkflowInput = func(number string) ([]byte, error) {
-		return workflowInput(kind, number, cat, req, priority, actor)
+		return workflowInput(kind, number, cat, req, priority, actor, token)
 	}
 	number, stored, created, err := s.cfg.Store.CreateIntake(ctx, intake, time.Now().In(s.cfg.Location))
 	if errors.Is(err, store.ErrIdempotencyMismatch) {
@@ -186,10 +187,12 @@ func (s *Server) recordCase(c *gin.Context, kind domain.Kind, req createCaseRequ
 	// Start (or join) the workflow with the input stored with the intake.
 	sctx, cancel := context.WithTimeout(ctx, s.cfg.WorkflowTimeout)
 	defer cancel()
-	st, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored)
+	st, err := cases.StartStored(sctx, s.cfg.Temporal, s.cfg.TaskQueue, kind, stored, s.cfg.Store)
 	if err != nil {
 		return recordedCase{}, fromWorkflow(err)
 	}
+	// The number Temporal held may have been replaced (cases.StartStored).
+	number = st.Number
 	rec := recordedCase{state: &st, created: created}
 	if rec.view, err = s.cfg.Store.CaseByNumber(ctx, number); err != nil {
 		// The case exists now: answering 500 would invite a retry that,
@@ -213,7 +216,7 @@ func (s *Server) appliedButUnfinished(c *gin.Context, done, next string, err err
 
 // workflowInput is the start input of a new case. The limits in force now
 // are copied into the case, so later handbook edits do not move its deadlines.
-func workflowInput(kind domain.Kind, number string, cat store.Category, req createCaseRequest, priority domain.Priority, actor string) ([]byte, error) {
+func workflowInput(kind domain.Kind, number string, cat store.Category, req createCaseRequest, priority domain.Priority, actor, token string) ([]byte, error) {
 	department := cat.Department
 	if department == "" {
 		// Repairs go to 工程部 unless the handbook says otherwise; a complaint
@@ -223,6 +226,7 @@ func workflowInput(kind domain.Kind, number string, cat store.Category, req crea
 	return json.Marshal(workflows.CaseInput{
 		Number: number, Category: cat.Code, Community: req.Community, Channel: domain.Channel(req.Channel), Priority: priority,
 		Department: department, Assignee: cat.Responsible, Policy: cat.Policy, Callback: cat.Callback, Actor: actor,
+		Intake: token,
 	})
 }
 

@@ -102,7 +102,21 @@ type caseData struct {
 	Done          string
 	Error         string
 	Detail        string
+	// LinkAllowed: the role may send the resident's tracking link; Link is
+	// a fresh one, nil when the centre has no tracking links configured.
+	LinkAllowed bool
+	Link        *trackLinkJSON
+	LinkKey     string
 }
+
+// trackLinkJSON is GET /api/v1/{kind}/{number}/tracking-link.
+type trackLinkJSON struct {
+	TrackURL  string    `json:"track_url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// resendLink is the form's action name of the tracking link's re-send.
+const resendLink = "resend-link"
 
 type staffJSON struct {
 	Code       string `json:"code"`
@@ -158,8 +172,8 @@ func (a *app) showCase(c *gin.Context, status int, errKey, detail string) {
 	d := &caseData{Ref: ref, Case: cs, Error: errKey, Detail: detail}
 	if done, ok := spec.ParseAction(c.Query("done")); ok {
 		d.Done = string(done)
-	} else if c.Query("done") == "created" {
-		d.Done = "created"
+	} else if v := c.Query("done"); v == "created" || v == resendLink {
+		d.Done = v
 	}
 	var reopenedAt time.Time
 	for _, e := range cs.Timeline {
@@ -205,6 +219,27 @@ func (a *app) showCase(c *gin.Context, status int, errKey, detail string) {
 			d.Notifications = append(d.Notifications, notificationRow{notificationJSON: n, Text: notificationText(n, p.lang)})
 		}
 	}
+	// The re-send is offered where the API takes it: a role with
+	// case:tracking, a case it can see, and tracking links configured (the
+	// API's 503 otherwise, asked through the link's own GET).
+	if d.LinkAllowed = role.Allows(domain.PermCaseTracking); d.LinkAllowed {
+		var link trackLinkJSON
+		var ae *apiError
+		err := a.api.get(c, "/api/v1/"+spec.Path+"/"+url.PathEscape(number)+"/tracking-link", &link)
+		switch {
+		case err == nil:
+			key, err := randomToken()
+			if err != nil {
+				a.fail(c, err)
+				return
+			}
+			d.Link, d.LinkKey = &link, "console-"+key
+		case errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable, forbidden(err):
+		default:
+			a.fail(c, err)
+			return
+		}
+	}
 	if a.cfg.TemporalUI != "" {
 		q := url.Values{"query": {`WorkflowId="` + kind.WorkflowID(number) + `"`}}
 		d.TemporalURL = strings.TrimRight(a.cfg.TemporalUI, "/") + "/namespaces/" + url.PathEscape(a.cfg.Namespace) + "/workflows?" + q.Encode()
@@ -242,6 +277,10 @@ func (a *app) act(c *gin.Context) {
 		return
 	}
 	spec := domain.MustSpec(kind)
+	if c.Param("action") == resendLink {
+		a.resendTrackingLink(c, spec, number)
+		return
+	}
 	action, ok := spec.ParseAction(c.Param("action"))
 	if !ok {
 		a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
@@ -277,4 +316,22 @@ func (a *app) act(c *gin.Context) {
 	default:
 		c.Redirect(http.StatusSeeOther, Prefix+"/cases/"+url.PathEscape(number)+"?done="+string(action))
 	}
+}
+
+// resendTrackingLink sends the resident their tracking link again through
+// POST /api/v1/{kind}/{number}/tracking-link/resend; the form's
+// Idempotency-Key makes a double click one message.
+func (a *app) resendTrackingLink(c *gin.Context, spec domain.KindSpec, number string) {
+	_, err := a.api.do(c, call{method: http.MethodPost, path: "/api/v1/" + spec.Path + "/" + url.PathEscape(number) + "/tracking-link/resend",
+		csrf: c.PostForm(csrfField), idempotencyKey: strings.TrimSpace(c.PostForm("idempotency_key"))}, nil)
+	if err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
+			a.fail(c, err)
+			return
+		}
+		a.refused(c, err, func(key, detail string, status int) { a.showCase(c, status, key, detail) })
+		return
+	}
+	c.Redirect(http.StatusSeeOther, Prefix+"/cases/"+url.PathEscape(number)+"?done="+resendLink+"#tracking")
 }

@@ -76,12 +76,13 @@ func Mount(cfg Config) func(*gin.Engine) {
 	return func(r *gin.Engine) {
 		a := &app{cfg: cfg, api: &apiClient{h: r}, pages: pages, cat: messages()}
 		a.routes(r)
+		r.NoRoute(a.notFound)
 	}
 }
 
 // pageNames are the pages; each is parsed with the layout.
-var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field",
-	"reports", "analysis", "evaluations"}
+var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field", "emails",
+	"settings", "handbook", "category", "fees", "calendar", "questions", "reports", "analysis", "evaluations"}
 
 // parsePages parses every page with the layout once; a template error is a
 // bug of this package, caught by its tests, so it panics.
@@ -125,6 +126,23 @@ func (a *app) routes(r *gin.Engine) {
 	g.GET("/training/:id", a.signedIn, a.cyclePage)
 	g.GET("/training/:id/exam", a.signedIn, a.examPage)
 	g.POST("/training/:id/exam", a.signedIn, a.checkCSRF, a.sitExam)
+	g.GET("/emails", a.signedIn, a.emails)
+	g.POST("/emails/:id/open", a.signedIn, a.checkCSRF, a.openEmail)
+	g.POST("/emails/:id/dismiss", a.signedIn, a.checkCSRF, a.dismissEmail)
+	g.GET("/settings", a.signedIn, a.settings)
+	g.GET("/handbook", a.signedIn, a.handbook)
+	g.GET("/handbook/:code", a.signedIn, a.categoryPage)
+	g.POST("/handbook/:code", a.signedIn, a.checkCSRF, a.saveCategory)
+	g.GET("/fees", a.signedIn, a.fees)
+	g.GET("/fees/:community", a.signedIn, a.fees)
+	g.POST("/fees/:community", a.signedIn, a.checkCSRF, a.addFee)
+	g.POST("/fees/:community/:id/delete", a.signedIn, a.checkCSRF, a.deleteFee)
+	g.GET("/calendar", a.signedIn, a.calendar)
+	g.GET("/calendar/:year", a.signedIn, a.calendar)
+	g.POST("/calendar/:year", a.signedIn, a.checkCSRF, a.saveCalendar)
+	g.GET("/questions", a.signedIn, a.questions)
+	g.POST("/questions", a.signedIn, a.checkCSRF, a.addQuestion)
+	g.POST("/questions/:id/deactivate", a.signedIn, a.checkCSRF, a.deactivateQuestion)
 	g.GET("/queue/export", a.signedIn, a.exportQueue)
 	g.GET("/reports", a.signedIn, a.reports)
 	g.GET("/reports/export", a.signedIn, a.exportReport)
@@ -134,6 +152,32 @@ func (a *app) routes(r *gin.Engine) {
 	g.POST("/cases/new", a.signedIn, a.checkCSRF, a.createCase)
 	g.GET("/cases/:number", a.signedIn, a.casePage)
 	g.POST("/cases/:number/:action", a.signedIn, a.checkCSRF, a.act)
+}
+
+// notFound answers a path no route serves. Under /console/ it is the
+// console's 404 page, in the layout and both languages; anywhere else the
+// API's JSON answer, as the API's own NoRoute (which this one replaces,
+// gin keeping one per engine) gives it.
+func (a *app) notFound(c *gin.Context) {
+	p := c.Request.URL.Path
+	if p != Prefix && !strings.HasPrefix(p, Prefix+"/") {
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "no such endpoint"}})
+		return
+	}
+	c.Writer.Header().Set("Content-Security-Policy", consoleCSP)
+	c.Writer.Header().Set("Referrer-Policy", "same-origin")
+	c.Writer.Header().Set("Cache-Control", "no-store")
+	a.pickLanguage(c)
+	// Signed in, the page keeps its navigation; a page that does not
+	// exist does not send anyone to sign in first.
+	if v, err := c.Cookie(sessionCookie); err == nil && v != "" {
+		var who me
+		if err := a.api.get(c, "/api/v1/auth/me", &who); err == nil {
+			c.Set(meKey, who)
+		}
+	}
+	a.errorPage(c, http.StatusNotFound, "error.page_not_found", "")
+	c.Abort()
 }
 
 // consoleCSP lets the pages load their own script, style and images only,

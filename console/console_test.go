@@ -234,6 +234,11 @@ func TestPageURL(t *testing.T) {
 	r.POST(Prefix+"/visits/:id/exit", h)
 	r.POST(Prefix+"/training/:id/exam", h)
 	r.POST(Prefix+"/callbacks/:id/result", h)
+	r.POST(Prefix+"/emails/:id/open", h)
+	r.POST(Prefix+"/handbook/:code", h)
+	r.POST(Prefix+"/fees/:community/:id/delete", h)
+	r.POST(Prefix+"/calendar/:year", h)
+	r.POST(Prefix+"/questions/:id/deactivate", h)
 	for _, tc := range []struct{ method, path, want string }{
 		{http.MethodGet, "/console/queue?status=routed", "/console/queue?status=routed"},
 		{http.MethodPost, "/console/login", "/console/login"},
@@ -243,6 +248,11 @@ func TestPageURL(t *testing.T) {
 		{http.MethodPost, "/console/visits/3/exit", "/console/visits/3"},
 		{http.MethodPost, "/console/training/2026-Q1/exam", "/console/training/2026-Q1/exam?staff="},
 		{http.MethodPost, "/console/callbacks/5/result", "/console/callbacks?month="},
+		{http.MethodPost, "/console/emails/5/open", "/console/emails"},
+		{http.MethodPost, "/console/handbook/leak", "/console/handbook/leak"},
+		{http.MethodPost, "/console/fees/A/3/delete", "/console/fees/A"},
+		{http.MethodPost, "/console/calendar/2026", "/console/calendar/2026"},
+		{http.MethodPost, "/console/questions/4/deactivate", "/console/questions"},
 	} {
 		got = ""
 		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(tc.method, tc.path, nil))
@@ -320,3 +330,108 @@ func TestPhase2PagesEscape(t *testing.T) {
 // renderedAt is the clock of the escaping tests: what they check does not
 // depend on it, and a fixed one (a month's last minute) keeps it so.
 var renderedAt = time.Date(2026, 3, 31, 23, 59, 0, 0, time.UTC)
+
+// TestEditorPagesEscape: the email queue, the case page's tracking link,
+// the error page and the editors write stored text (a sender, a subject
+// and body, a fee's name, a question, a category, a holiday's name, the
+// input kept after a refusal) as text, in both languages, for a role that
+// edits and one that reads only.
+func TestEditorPagesEscape(t *testing.T) {
+	pages := parsePages()
+	const evil = `<script>alert(1)</script>`
+	mail := emailJSON{ID: 9, Sender: "x@example.com", SenderName: evil, Subject: evil, Body: "正文\n" + evil, Status: "triage"}
+	q := bankQuestionJSON{ID: 4, Topic: "property", Question: evil, Answer: "A", Points: 10, Active: true}
+	q.Choices = append(q.Choices, struct {
+		Key  string `json:"key"`
+		Text string `json:"text"`
+	}{"A", evil})
+	kept := map[string]string{"name": evil, "days": evil, "question": evil, "unit": evil}
+	for _, lang := range []string{langZh, langEn} {
+		tr := translator{lang: lang, cat: messages()}
+		ref := &reference{tr: tr}
+		for _, role := range []string{"centre_manager", "handler"} {
+			for name, data := range map[string]any{
+				"emails":    &emailsData{Ref: ref, Status: "triage", Statuses: emailStatuses, Emails: []emailJSON{mail}, FormID: 9, Form: kept, Error: "error.invalid_input", Detail: evil},
+				"handbook":  &handbookData{editorData: editorData{May: true}, Categories: []categoryFull{{Code: "leak", Name: evil, Keywords: []string{evil}}}},
+				"category":  &handbookData{editorData: editorData{May: role != "handler", Form: kept, Error: "error.invalid_input", Detail: evil}, Ref: ref, Code: "leak", Limits: categoryLimits},
+				"fees":      &feesData{editorData: editorData{May: role != "handler", Form: kept}, Ref: ref, Community: "A", Bases: feeBases, UnitTypes: unitTypes, Fees: []feeStandardJSON{{ID: 1, Item: "x", Name: evil}}},
+				"calendar":  &calendarData{editorData: editorData{May: role != "handler", Form: kept}, Year: 2026, Days: []calendarDayJSON{{Day: "2026-10-01", Name: evil}}},
+				"questions": &questionsData{editorData: editorData{May: true, Form: kept}, Topics: trainingTopics, ChoiceKeys: choiceKeys, Questions: []bankQuestionJSON{q}},
+				"case": &caseData{Ref: ref, Case: caseJSON{Number: "TS20260301-0001", Kind: domain.KindComplaint, Status: domain.StatusRouted, Description: evil},
+					LinkAllowed: true, Link: &trackLinkJSON{TrackURL: "https://concierge.test/t/abc"}},
+				"error":    errorInfo{Key: "error.page_not_found", Detail: evil, Status: 404},
+				"settings": nil,
+			} {
+				p := &page{translator: tr, TitleKey: "app.title", Me: &me{Name: evil, Role: role}, loc: time.UTC, now: renderedAt, Data: data}
+				var buf bytes.Buffer
+				if err := pages[name].Execute(&buf, p); err != nil {
+					t.Fatalf("%s %s %s: %v", lang, role, name, err)
+				}
+				out := buf.String()
+				if strings.Contains(out, evil) {
+					t.Errorf("%s %s %s: stored text was written as markup", lang, role, name)
+				}
+				if !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+					t.Errorf("%s %s %s: the stored text is not shown", lang, role, name)
+				}
+			}
+		}
+	}
+}
+
+// TestCalendarLines: the calendar's textarea, one day a line, becomes the
+// API's days; a line it cannot read is named by its number.
+func TestCalendarLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		days int
+		bad  int
+	}{
+		{"2026-10-01 休 国庆节\n\n2026-10-11 班 调休上班\n", 2, 0},
+		{"2026-10-01 off National Day", 1, 0},
+		{"2026-10-01 休\n2026-10-02", 0, 2},
+		{"2026-10-01 maybe 国庆", 0, 1},
+		{"", 0, 0},
+	} {
+		days, bad := calendarLines(tc.in)
+		if len(days) != tc.days || bad != tc.bad {
+			t.Errorf("%q: %d days, bad line %d; want %d, %d", tc.in, len(days), bad, tc.days, tc.bad)
+		}
+	}
+	days, _ := calendarLines("2026-10-11 班 调休 上班")
+	if days[0]["working"] != true || days[0]["name"] != "调休 上班" || days[0]["day"] != "2026-10-11" {
+		t.Errorf("a working day: %v", days[0])
+	}
+}
+
+// TestHint: the API's 422 messages the forms meet most are said in the
+// page's language with the field's label; others get no hint.
+func TestHint(t *testing.T) {
+	cat := messages()
+	for _, r := range hintRules {
+		if _, ok := cat[r.key]; !ok {
+			t.Errorf("the catalogue lacks the hint %q", r.key)
+		}
+	}
+	for field, key := range fieldLabels {
+		if _, ok := cat[key]; !ok {
+			t.Errorf("the catalogue lacks %q, the label of %s", key, field)
+		}
+	}
+	for _, tc := range []struct{ lang, detail, want string }{
+		{langZh, `rate "2,80" must be a decimal string such as "2.80"`, "单价须为不小于 0 的小数"},
+		{langEn, `rate "2,80" must be a decimal string such as "2.80"`, "The rate must be a decimal"},
+		{langZh, "name is required", "请填写「名称」。"},
+		{langEn, "effective_from must be a date YYYY-MM-DD", "“Effective from” must be a date"},
+		{langZh, `resolve_within "soon" is not a duration such as "24h", "90m" or "3s"`, "「处理时限」须为时长"},
+		{langEn, `answer "D" is not one of the choices' keys`, "The answer must be one of the choices"},
+		{langZh, `category "pipe_burst" is not a complaint category of the handbook`, "所选类别不属于该工单类型"},
+		{langEn, `days[0].day "2093-02-30" is not a date YYYY-MM-DD in 2093`, "A date does not exist"},
+		{langEn, "something the console has not seen", ""},
+	} {
+		p := &page{translator: translator{lang: tc.lang, cat: messages()}}
+		if got := p.Hint(tc.detail); (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.detail, got, tc.want)
+		}
+	}
+}

@@ -210,6 +210,11 @@ func (a *app) showVisit(c *gin.Context, status int, errKey, detail string) {
 	}
 	d := &visitData{Error: errKey, Detail: detail}
 	if err := a.api.get(c, "/api/v1/visits/"+id, &d.Visit); err != nil {
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+			a.errorPage(c, http.StatusNotFound, "error.visit_not_found", "")
+			return
+		}
 		a.fail(c, err)
 		return
 	}

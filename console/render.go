@@ -166,6 +166,26 @@ func (a *app) fail(c *gin.Context, err error) {
 	a.errorPage(c, http.StatusInternalServerError, "error.internal", "")
 }
 
+// Other is key's message in the language the page is not in: the error
+// pages say what went wrong in both.
+func (p *page) Other(key string) string {
+	o := p.translator
+	if o.lang == langEn {
+		o.lang = langZh
+	} else {
+		o.lang = langEn
+	}
+	return o.T(key)
+}
+
+// OtherLang is the tag of the language Other writes in.
+func (p *page) OtherLang() string {
+	if p.lang == langEn {
+		return "zh-CN"
+	}
+	return "en"
+}
+
 // HTMLLang is the page's language tag.
 func (p *page) HTMLLang() string {
 	if p.lang == langEn {
@@ -211,6 +231,16 @@ func pageURL(c *gin.Context) url.URL {
 		return url.URL{Path: Prefix + "/callbacks", RawQuery: url.Values{"month": {c.PostForm("month")}}.Encode()}
 	case Prefix + "/training/:id/exam":
 		return url.URL{Path: Prefix + "/training/" + c.Param("id") + "/exam", RawQuery: url.Values{"staff": {c.PostForm("staff")}}.Encode()}
+	case Prefix + "/emails/:id/open", Prefix + "/emails/:id/dismiss":
+		return url.URL{Path: Prefix + "/emails"}
+	case Prefix + "/handbook/:code":
+		return url.URL{Path: Prefix + "/handbook/" + c.Param("code")}
+	case Prefix + "/fees/:community", Prefix + "/fees/:community/:id/delete":
+		return url.URL{Path: Prefix + "/fees/" + c.Param("community")}
+	case Prefix + "/calendar/:year":
+		return url.URL{Path: Prefix + "/calendar/" + c.Param("year")}
+	case Prefix + "/questions", Prefix + "/questions/:id/deactivate":
+		return url.URL{Path: Prefix + "/questions"}
 	case Prefix + "/visits/:id/exit":
 		return url.URL{Path: Prefix + "/visits/" + c.Param("id")}
 	case Prefix + "/visits":

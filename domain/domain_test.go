@@ -141,6 +141,29 @@ func TestCaseNumber(t *testing.T) {
 	}
 }
 
+func TestSplitCaseNumber(t *testing.T) {
+	tests := []struct {
+		in          string
+		prefix, day string
+		seq         int64
+		ok          bool
+	}{
+		{"TS20261128-0007", "TS", "20261128", 7, true},
+		{"BX20260101-12345", "BX", "20260101", 12345, true},
+		{"TS20261128", "", "", 0, false},
+		{"ts20261128-0001", "", "", 0, false},
+	}
+	for _, tt := range tests {
+		prefix, day, seq, err := SplitCaseNumber(tt.in)
+		if (err == nil) != tt.ok || prefix != tt.prefix || day != tt.day || seq != tt.seq {
+			t.Errorf("SplitCaseNumber(%q) = %q %q %d %v", tt.in, prefix, day, seq, err)
+		}
+		if tt.ok && CaseNumber(prefix, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seq)[11:] != tt.in[11:] {
+			t.Errorf("%q: the sequence does not format back", tt.in)
+		}
+	}
+}
+
 func TestNextLevel(t *testing.T) {
 	level := LevelNone
 	var roles []string

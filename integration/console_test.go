@@ -197,6 +197,19 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An email in triage whose body is a script tag, and the fee editor's
+	// community (the outsider's, which has no fee standards).
+	code, mail := postEmail(t, utf8Mail(fmt.Sprintf("console-e2e-%d@mail.example", time.Now().UnixNano()), "stranger@elsewhere.example",
+		"电梯又坏了", `3号楼电梯又坏了 <script>alert("mail")</script>`))
+	if code != http.StatusAccepted || mail.TriageID == nil {
+		t.Fatalf("email: HTTP %d %+v", code, mail)
+	}
+	t.Cleanup(func() {
+		if _, err := sys.store.Pool().Exec(context.Background(), `DELETE FROM fee_standards WHERE community = $1`, other); err != nil {
+			t.Errorf("remove the fee standards of %s: %v", other, err)
+		}
+	})
+
 	srv := consoleServer(t)
 
 	shots := os.Getenv("CONCIERGE_SCREENSHOTS")
@@ -210,7 +223,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+srv.URL, "CONSOLE_PASSWORD="+testPassword,
 		"CONSOLE_CASE="+c.Number, "CONSOLE_OUTSIDER="+outsider,
 		"CONSOLE_FIELD_CASE="+fieldCase.Number, "CONSOLE_CALL_MONTH="+callMonth, "CONSOLE_CALL_TASK="+strconv.FormatInt(task, 10),
-		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots)
+		"CONSOLE_CYCLE="+examCycle, "CONSOLE_EXAM_ANSWERS="+string(rawAnswers), "SCREENSHOT_DIR="+shots,
+		"CONSOLE_EMAIL="+strconv.FormatInt(*mail.TriageID, 10), "CONSOLE_FEE_COMMUNITY="+other)
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.test.mjs:\n%s", out)
 	var exit *exec.ExitError
@@ -239,6 +253,15 @@ func TestConsoleInBrowser(t *testing.T) {
 		if by[kind] != who {
 			t.Errorf("%s by %q, want %s (timeline %v)", kind, by[kind], who, life.kinds())
 		}
+	}
+
+	// The triaged email opened a complaint through the API, and the fee
+	// editor added the standard.
+	if n := count(t, `SELECT count(*) FROM inbound_emails WHERE id = $1 AND status = 'opened' AND handled_by = 'liu_fang'`, *mail.TriageID); n != 1 {
+		t.Error("the email triaged in the browser is not opened by liu_fang")
+	}
+	if n := count(t, `SELECT count(*) FROM fee_standards WHERE community = $1 AND item = 'management' AND rate = 2.80 AND deleted_at IS NULL`, other); n != 1 {
+		t.Errorf("the fee editor added %d standards to %s, want 1", n, other)
 	}
 
 	// The field view's case: accepted, fed back and resolved by li_qiang.

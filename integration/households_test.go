@@ -113,6 +113,9 @@ func TestHouseholdLookup(t *testing.T) {
 		{"a phone nobody has", defaultStaff, "13899999999", false, nil},
 		{"name", defaultStaff, "王秀英", true, nil},
 		{"beginning of the name", defaultStaff, "王秀", true, nil},
+		// The name is matched by LIKE: its wildcards are plain characters.
+		{"a percent sign is no wildcard", defaultStaff, "王%", false, func(household) bool { return false }},
+		{"an underscore is no wildcard", defaultStaff, "_秀英", false, func(household) bool { return false }},
 		{"unit", defaultStaff, "1-101", true, func(h household) bool { return h.Unit == "1-101" }},
 		{"receptionist too", "liu_fang", "13800130000", true, isDemo},
 		{"out of scope: A's phone", member, "13800130000", false, nil},

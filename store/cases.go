@@ -109,6 +109,58 @@ func (s *Store) CreateIntake(ctx context.Context, in Intake, day time.Time) (num
 	return number, input, created, nil
 }
 
+// RenumberIntake gives the intake numbered old a new number of the same
+// kind and day, because Temporal already holds a workflow under old (the
+// database was restored behind Temporal's history). The new sequence is
+// the next of the day's counter, but not below free, the first sequence
+// the caller found unused in Temporal; the counter moves past it, so the
+// numbers after it are free too. input encodes the workflow input for the
+// new number. The intake and the visit it came from move together; the
+// answer is the new number and its stored input.
+func (s *Store) RenumberIntake(ctx context.Context, old string, free int64, input func(number string) ([]byte, error)) (string, []byte, error) {
+	prefix, day, _, err := domain.SplitCaseNumber(old)
+	if err != nil {
+		return "", nil, err
+	}
+	date, err := time.Parse("20060102", day)
+	if err != nil {
+		return "", nil, fmt.Errorf("day of case number %s: %w", old, err)
+	}
+	var number string
+	var raw []byte
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var seq int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO case_counters (prefix, day, last) VALUES ($1, $2, $3)
+			ON CONFLICT (prefix, day) DO UPDATE SET last = greatest(case_counters.last + 1, $3)
+			RETURNING last`, prefix, date.Format(time.DateOnly), free).Scan(&seq); err != nil {
+			return fmt.Errorf("allocate a new number for %s: %w", old, err)
+		}
+		number = domain.CaseNumber(prefix, date, seq)
+		if raw, err = input(number); err != nil {
+			return fmt.Errorf("encode workflow input: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE case_intakes SET number = $2, workflow_input = $3
+			WHERE number = $1 AND NOT EXISTS (SELECT 1 FROM cases WHERE cases.number = $1)`, old, number, raw)
+		if err != nil {
+			return fmt.Errorf("renumber intake %s as %s: %w", old, number, err)
+		}
+		if tag.RowsAffected() != 1 {
+			// Recorded under old after all (or gone): a new number would
+			// orphan what was recorded.
+			return fmt.Errorf("renumber intake %s: %w", old, ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE visits SET case_number = $2 WHERE case_number = $1`, old, number); err != nil {
+			return fmt.Errorf("move the visit of %s to %s: %w", old, number, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return number, raw, nil
+}
+
 // UnstartedIntake is the stored start of a case whose workflow never
 // recorded it.
 type UnstartedIntake struct {

@@ -61,7 +61,8 @@ type HouseholdQuery struct {
 // FindHouseholds looks households up, active ones first, then by
 // community and unit. A phone is matched by its digits (phone_digits: the
 // separators and China's +86 do not count) through residents_phone_digits,
-// a unit by units_code; a name, which has no index, by a scan of residents.
+// a unit by units_code, a name by residents_name_prefix (a LIKE range,
+// planned with the query's values).
 func (s *Store) FindHouseholds(ctx context.Context, q HouseholdQuery) ([]Household, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT h.id, u.community, cm.name, u.building, u.code, h.active
@@ -73,11 +74,11 @@ func (s *Store) FindHouseholds(ctx context.Context, q HouseholdQuery) ([]Househo
 			AND (
 				($1 <> '' AND h.id IN (SELECT r.household_id FROM residents r
 					WHERE r.phone <> '' AND phone_digits(r.phone) = phone_digits($1)))
-				OR ($2 <> '' AND h.id IN (SELECT r.household_id FROM residents r WHERE starts_with(r.name, $2)))
+				OR ($2 <> '' AND h.id IN (SELECT r.household_id FROM residents r WHERE r.name LIKE $7))
 				OR ($3 <> '' AND lower(u.code) = lower($3))
 			)
 		ORDER BY h.active DESC, u.community, u.code, h.id
-		LIMIT $6`, q.Phone, q.Name, q.Unit, q.Communities, q.Community, q.Limit)
+		LIMIT $6`, pgx.QueryExecModeExec, q.Phone, q.Name, q.Unit, q.Communities, q.Community, q.Limit, likePattern(q.Name)+"%")
 	if err != nil {
 		return nil, fmt.Errorf("find households: %w", err)
 	}

@@ -28,7 +28,7 @@ func RecoverIntakes(ctx context.Context, c client.Client, taskQueue string, st *
 	started := 0
 	for _, in := range intakes {
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
-		state, err := cases.StartStored(sctx, c, taskQueue, in.Kind, in.Input)
+		state, err := cases.StartStored(sctx, c, taskQueue, in.Kind, in.Input, st)
 		cancel()
 		if err != nil {
 			return started, fmt.Errorf("recover a %s intake: %w", in.Kind, err)

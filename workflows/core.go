@@ -60,6 +60,8 @@ type CaseState struct {
 	AllowedActions []domain.Action `json:"allowed_actions"`
 	EscalatedTo    string          `json:"escalated_to"`
 	NextDeadline   *time.Time      `json:"next_deadline"`
+	// Intake is CaseInput.Intake: which intake the workflow serves.
+	Intake string `json:"intake,omitempty"`
 }
 
 // caseCore is the machinery every case workflow shares: the timeline and its
@@ -68,6 +70,7 @@ type CaseState struct {
 // state rebuilt by replay.
 type caseCore struct {
 	kind    domain.KindSpec
+	intake  string
 	policy  domain.Policy
 	st      domain.CaseSnapshot
 	pending []domain.CaseRecord
@@ -107,10 +110,14 @@ func newCaseCore(ctx workflow.Context, kind domain.Kind, in CaseInput) *caseCore
 		Channel: in.Channel, Priority: in.Priority, Community: in.Community, RecordedAt: now,
 		Deadlines: spec.StartDeadlines(now, in.Policy, in.Priority),
 	}
-	return &caseCore{kind: spec, policy: in.Policy, st: st, fired: map[string]bool{}, resolveStart: now}
+	return &caseCore{kind: spec, intake: in.Intake, policy: in.Policy, st: st, fired: map[string]bool{}, resolveStart: now}
 }
 
-func (c *caseCore) state() CaseState { return stateOf(c.kind, c.st) }
+func (c *caseCore) state() CaseState {
+	st := stateOf(c.kind, c.st)
+	st.Intake = c.intake
+	return st
+}
 
 func (c *caseCore) registerQuery(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (CaseState, error) { return c.state(), nil }); err != nil {

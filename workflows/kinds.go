@@ -25,6 +25,12 @@ type CaseInput struct {
 	// Callback is the category's callback policy; only repairs read it.
 	Callback domain.CallbackPolicy `json:"callback,omitempty"`
 	Actor    string                `json:"actor"`
+	// Intake is a random token of the intake this case was started from.
+	// After a restore of Concierge's database behind Temporal's history, a
+	// new intake can be given a number an earlier workflow holds; the
+	// token in the state tells the starter which intake that workflow
+	// serves (cases.StartStored).
+	Intake string `json:"intake,omitempty"`
 }
 
 // CaseWorkflow is the signature every case workflow has.

@@ -15,6 +15,9 @@
 //   CONSOLE_CYCLE       a training cycle whose exam is open; liu_fang is
 //                       enrolled
 //   CONSOLE_EXAM_ANSWERS its right answers, {"question id": "choice"}
+//   CONSOLE_EMAIL       an inbound email in triage whose body holds
+//                       <script>alert("mail")</script>
+//   CONSOLE_FEE_COMMUNITY a community with no fee standards, for the editor
 //   SCREENSHOT_DIR      where the PNGs of the main screens go
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -36,6 +39,8 @@ const callMonth = env("CONSOLE_CALL_MONTH");
 const fieldCase = env("CONSOLE_FIELD_CASE");
 const callTask = env("CONSOLE_CALL_TASK");
 const examAnswers = JSON.parse(env("CONSOLE_EXAM_ANSWERS"));
+const email = env("CONSOLE_EMAIL");
+const feeCommunity = env("CONSOLE_FEE_COMMUNITY");
 mkdirSync(shots, { recursive: true });
 
 const browser = await chromium.launch({
@@ -454,6 +459,54 @@ await step("training: the trainer opens liu_fang's sitting, she answers in the b
   assert.equal(await page.getAttribute('tr[data-staff="liu_fang"]', "data-result"), "passed");
   assert.equal(await page.locator("#sit-liu_fang").count(), 0, "a member who passed sits no more");
   await shot(page, "training-results");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("email triage: the body is text, the email opens as a complaint by keyboard", async () => {
+  const page = await newPage();
+  await signIn(page, "liu_fang");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-emails")]);
+  const mail = page.locator(`#email-${email}`);
+  assert.ok((await mail.locator(".email-body").textContent()).includes('<script>alert("mail")</script>'), "the body shows as text");
+  await page.selectOption(`#community-${email}`, "A");
+  await page.selectOption(`#category-${email}`, "elevator");
+  await page.fill(`#unit-${email}`, "3-101");
+  await shot(page, "console-emails");
+  // Enter in the unit's field submits the form: no mouse needed.
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  await page.waitForSelector("#case-done");
+  const number = (await page.textContent("#case-number")).trim();
+  assert.ok(number.startsWith("TS"), `a complaint's page after the triage: ${number}`);
+  console.log(`triage case: ${number}`);
+  await page.goto(`${base}/console/emails`);
+  assert.equal(await page.locator(`#email-${email}`).count(), 0, "the opened email left the queue");
+  assert.deepEqual(page.dialogs, [], "no script ran");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
+await step("fee standards editor: a bad rate is said and kept, then the standard is added", async () => {
+  const page = await newPage();
+  await signIn(page, "gao_feng");
+  await Promise.all([page.waitForNavigation(), page.click("#nav-settings")]);
+  await Promise.all([page.waitForNavigation(), page.click("#go-fees")]);
+  await page.goto(`${base}/console/fees/${feeCommunity}`);
+  await page.fill("#fee-item", "management");
+  await page.fill("#fee-name", "物业服务费");
+  await page.fill("#fee-name-en", "Property management fee");
+  await page.selectOption("#fee-basis", "area");
+  await page.fill("#fee-from", "2026-01-01");
+  await page.fill("#fee-rate", "2,80");
+  await Promise.all([page.waitForNavigation(), page.press("#fee-rate", "Enter")]);
+  await page.waitForSelector("#editor-error");
+  assert.equal(await page.inputValue("#fee-rate"), "2,80", "the input is kept");
+  await page.fill("#fee-rate", "2.80");
+  await Promise.all([page.waitForNavigation(), page.press("#fee-rate", "Enter")]);
+  await page.waitForSelector("#editor-done");
+  const row = page.locator("#fee-standards tbody tr").first();
+  assert.ok((await row.textContent()).includes("2.80"), `the new standard: ${await row.textContent()}`);
+  await shot(page, "console-fees");
   assert.deepEqual(page.outside, []);
   await page.context().close();
 });

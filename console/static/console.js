@@ -1,6 +1,7 @@
 // Staff console: progressive enhancement only. Every page works without
 // this script; with it, the SLA countdowns keep counting and turn amber or
-// red as time passes, and a form is not sent twice by a double click.
+// red as time passes, a form is not sent twice by a double click, and a
+// form that cannot be undone asks first.
 (function () {
   "use strict";
 
@@ -44,7 +45,12 @@
     tick();
     setInterval(tick, 30000);
     document.querySelectorAll("form[method=post]").forEach(function (f) {
-      f.addEventListener("submit", function () {
+      f.addEventListener("submit", function (e) {
+        // A form that cannot be undone (data-confirm) asks first.
+        if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
+          e.preventDefault();
+          return;
+        }
         var b = f.querySelector("button[type=submit]");
         if (b) setTimeout(function () { b.disabled = true; }, 0);
       });
