@@ -738,6 +738,8 @@ type listQuery struct {
 	Breached   string `form:"breached" binding:"omitempty,oneof=true false"`
 	Q          string `form:"q" binding:"max=100"`
 	Phone      string `form:"phone" binding:"max=32"`
+	Building   string `form:"building" binding:"max=32"`
+	Late       string `form:"late" binding:"max=32"`
 	PageToken  string `form:"page_token" binding:"max=500"`
 }
 
@@ -772,8 +774,19 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCodes([2]string{"building", q.Building}); err != nil {
+		return invalid(err.Error())
+	}
+	if !store.ValidLate(q.Late) {
+		return invalid("late must be " + store.LateDispatch + " or " + store.LateFeedback)
+	}
+	from, to, err := s.localDates(c)
+	if err != nil {
+		return invalid(err.Error())
+	}
 	f := store.CaseFilter{Kind: kind, Status: q.Status, Category: q.Category, Department: q.Department,
-		Community: q.Community, Communities: scopedCommunities(c), Query: query, Phone: phone, PageSize: pageSize, PageToken: q.PageToken}
+		Community: q.Community, Communities: scopedCommunities(c), Query: query, Phone: phone, PageSize: pageSize, PageToken: q.PageToken,
+		From: from, To: to, Building: q.Building, Late: q.Late}
 	if q.Breached != "" {
 		b := q.Breached == "true"
 		f.Breached = &b

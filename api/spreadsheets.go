@@ -329,27 +329,51 @@ func (s *Server) parseExportQuery(c *gin.Context) (exportQuery, error) {
 		[2]string{"community", q.filter.Community}); err != nil {
 		return q, err
 	}
+	q.filter.Building, q.filter.Late = c.Query("building"), c.Query("late")
+	if err := checkCodes([2]string{"building", q.filter.Building}); err != nil {
+		return q, err
+	}
+	if !store.ValidLate(q.filter.Late) {
+		return q, errors.New("late must be " + store.LateDispatch + " or " + store.LateFeedback)
+	}
+	switch b := c.Query("breached"); b {
+	case "":
+	case "true", "false":
+		v := b == "true"
+		q.filter.Breached = &v
+	default:
+		return q, errors.New("breached must be true or false")
+	}
+	var err error
+	q.from, q.to, err = s.localDates(c)
+	return q, err
+}
+
+// localDates reads from and to, local recording dates in the centre's
+// zone with both ends included, as the period [from, to+1 day); zero for
+// an open end.
+func (s *Server) localDates(c *gin.Context) (from, to time.Time, err error) {
 	for _, d := range []struct {
 		name string
 		out  *time.Time
-	}{{"from", &q.from}, {"to", &q.to}} {
+	}{{"from", &from}, {"to", &to}} {
 		v := c.Query(d.name)
 		if v == "" {
 			continue
 		}
 		t, err := time.ParseInLocation(time.DateOnly, v, s.cfg.Location)
 		if err != nil {
-			return q, fmt.Errorf("%s must be a date YYYY-MM-DD", d.name)
+			return from, to, fmt.Errorf("%s must be a date YYYY-MM-DD", d.name)
 		}
 		*d.out = t
 	}
-	if !q.to.IsZero() {
-		q.to = q.to.AddDate(0, 0, 1)
-		if !q.from.IsZero() && !q.to.After(q.from) {
-			return q, errors.New("to must not be before from")
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+		if !from.IsZero() && !to.After(from) {
+			return from, to, errors.New("to must not be before from")
 		}
 	}
-	return q, nil
+	return from, to, nil
 }
 
 // errTooManyRows stops an export that would exceed maxExportRows.
@@ -395,7 +419,7 @@ func (s *Server) exportCases(c *gin.Context) error {
 // known parameters only, which are codes and dates, never personal data.
 func exportFilterOf(c *gin.Context) map[string]string {
 	out := map[string]string{}
-	for _, k := range []string{"kind", "status", "category", "department", "community", "from", "to"} {
+	for _, k := range []string{"kind", "status", "category", "department", "community", "building", "breached", "late", "from", "to"} {
 		if v := c.Query(k); v != "" {
 			out[k] = v
 		}

@@ -15,7 +15,11 @@ import (
 // queueFilters are the list's filters, passed to the API's list as they
 // are: the API checks them (422 for a bad one) and applies the caller's
 // scope (GET /api/v1/complaints, /repairs).
-var queueFilters = []string{"status", "category", "department", "community", "breached", "q", "page_token"}
+var queueFilters = []string{"status", "category", "department", "community", "building", "breached", "late", "from", "to", "q", "page_token"}
+
+// exportFilters are the queue's filters the case export takes too; the
+// export has no search, so a searched list has no export button.
+var exportFilters = []string{"status", "category", "department", "community", "building", "breached", "late", "from", "to"}
 
 type queueData struct {
 	Ref      *reference
@@ -25,8 +29,11 @@ type queueData struct {
 	Filter   map[string]string
 	Items    []caseJSON
 	NextURL  string
-	Error    string
-	Detail   string
+	// ExportURL is the case export of the same filters, for the roles
+	// that export (report:export), through the console (exportQueue).
+	ExportURL string
+	Error     string
+	Detail    string
 }
 
 // kindStatuses are the statuses a case of the kind can be in, in the
@@ -87,6 +94,15 @@ func (a *app) queue(c *gin.Context) {
 		}
 	}
 	d.Items = l.Items
+	if domain.Role(whoami(c).Role).Allows(domain.PermExport) && d.Filter["q"] == "" {
+		ex := url.Values{"kind": {d.Kind}}
+		for _, f := range exportFilters {
+			if v := d.Filter[f]; v != "" {
+				ex.Set(f, v)
+			}
+		}
+		d.ExportURL = Prefix + "/queue/export?" + ex.Encode()
+	}
 	if l.Next != "" {
 		next := c.Request.URL.Query()
 		next.Set("page_token", l.Next)

@@ -390,7 +390,18 @@ type CaseFilter struct {
 	// the resident's phone number (queryCondition).
 	Query string
 	// Phone is a resident's phone number, compared by its digits.
-	Phone     string
+	Phone string
+	// Building is a building's code (of the case's unit), best with
+	// Community: codes repeat across communities.
+	Building string
+	// Late keeps the cases whose 24 h window has closed (at Now) without
+	// the step the KPI counts (docs/DESIGN.md §8): LateDispatch, not routed
+	// within 24 h of recording; LateFeedback, no first feedback within 24 h.
+	// These are exactly the cases a 24 h rate's denominator holds and its
+	// numerator does not, so a figure's drill-down lists what it misses.
+	Late string
+	// Now is the clock of Late; time.Now when zero.
+	Now       time.Time
 	PageSize  int
 	PageToken string
 }
@@ -471,7 +482,45 @@ func caseFilters(f CaseFilter, arg func(any) string) []string {
 	if f.Phone != "" {
 		where = append(where, "phone_digits(i.resident_phone) = phone_digits("+arg(f.Phone)+")")
 	}
+	if f.Building != "" {
+		// Through the case's unit, not a join: the search's queries have
+		// no units in them.
+		where = append(where, "EXISTS (SELECT 1 FROM units ub WHERE ub.id = c.unit_id AND ub.building = "+arg(f.Building)+")")
+	}
+	if col, ok := lateColumn(f.Late); ok {
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		// The negation of the KPI's own condition (store.KPICounts), NULL
+		// (never done) included.
+		where = append(where, "c.recorded_at + interval '24 hours' <= "+arg(now),
+			"NOT coalesce(c."+col+" <= c.recorded_at + interval '24 hours', false)")
+	}
 	return where
+}
+
+// The lateness filters (CaseFilter.Late).
+const (
+	LateDispatch = "dispatch_24h"
+	LateFeedback = "feedback_24h"
+)
+
+// lateColumn is the column a lateness filter reads; false for no filter.
+func lateColumn(late string) (string, bool) {
+	switch late {
+	case LateDispatch:
+		return "routed_at", true
+	case LateFeedback:
+		return "first_feedback_at", true
+	}
+	return "", false
+}
+
+// ValidLate reports whether late is a lateness filter (or none).
+func ValidLate(late string) bool {
+	_, ok := lateColumn(late)
+	return ok || late == ""
 }
 
 // Searching words (docs/DESIGN.md §11.18). A word in many cases fills a

@@ -116,6 +116,9 @@ async function measure(page, url, name) {
   console.log(`timing ${name}: first byte ${ms(t.ttfb)}, first contentful paint ${ms(t.fcp)}, DOM ready ${ms(t.dcl)}, loaded ${ms(t.load)}`);
 }
 
+// The reception step's complaint, for the dashboard step after it.
+let lifecycleNumber = "";
+
 const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
 await step("sign-in page, wrong password shows the bilingual error", async () => {
@@ -294,6 +297,7 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   await rec.waitForSelector("#case-done");
   const number = (await rec.textContent("#case-number")).trim();
   console.log(`lifecycle case: ${number}`);
+  lifecycleNumber = number;
   assert.equal((await rec.textContent("#case-status")).trim(), "已派单");
 
   // The visit links the case; the visitor rates the visit on leaving.
@@ -337,10 +341,40 @@ await step("reception: look up by phone, record a visit, a complaint from it pre
   await sup.context().close();
 });
 
+await step("reports: the dashboard shows the month's KPIs as the home page does, and a figure drills down to its cases", async () => {
+  assert.ok(lifecycleNumber, "the reception step recorded a complaint");
+  const page = await newPage();
+  await signIn(page, "chen_jing");
+  await page.goto(`${base}/console/`);
+  const home = (await page.textContent('li[data-kpi="kpi.satisfaction_rate"] .kpi-count')).trim();
+  await Promise.all([page.waitForNavigation(), page.click("#nav-reports")]);
+  await page.waitForSelector("svg.trend");
+  await measure(page, `${base}/console/reports`, "dashboard");
+  // The month so far, every community the supervisor serves: the figure
+  // the lifecycle step saw change.
+  const dash = (await page.textContent('li[data-kpi="kpi.satisfaction_rate"] .kpi-count')).trim();
+  assert.equal(dash, home, "the dashboard's satisfaction is the home page's");
+  assert.ok(Number(dash.split("/")[0]) > 0, `satisfied ratings this month: ${dash}`);
+  assert.ok(await page.locator("svg.trend title").count() >= 4, "a titled trend chart per KPI");
+  await shot(page, "console-reports");
+  // The month's complaints drill down to the queue, the lifecycle case in it.
+  const count = Number(await page.getAttribute("#drill-complaints", "data-count"));
+  assert.ok(count > 0, `complaints this month: ${count}`);
+  await Promise.all([page.waitForNavigation(), page.click("#drill-complaints")]);
+  assert.ok(page.url().includes("/console/queue?") && page.url().includes("from="), `drill-down at ${page.url()}`);
+  assert.equal(await page.locator(`tr[data-number="${lifecycleNumber}"]`).count(), 1, "the lifecycle case is listed");
+  assert.equal(await page.inputValue("input[name=from]"), new URL(page.url()).searchParams.get("from"), "the queue's form keeps the filter");
+  assert.deepEqual(page.outside, []);
+  await page.context().close();
+});
+
 await step("reception: a caller with no household is recorded too", async () => {
   const page = await newPage();
   await signIn(page, "liu_fang");
   await page.goto(`${base}/console/reception`);
+  // The script focuses the look-up box once loaded: typing before that
+  // would lose the first keys.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "lookup-q");
   await page.keyboard.type("13912345678");
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   await page.waitForSelector("#lookup-none");
