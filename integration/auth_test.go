@@ -499,7 +499,7 @@ func TestAttacksWithoutIdentity(t *testing.T) {
 		return count(t, `SELECT count(*) FROM fee_standards WHERE id = $1 AND deleted_at IS NOT NULL`, fees.Items[0].ID) +
 			count(t, `SELECT count(*) FROM training_questions WHERE question = '攻击?'`) +
 			count(t, `SELECT count(*) FROM staff WHERE code = 'liu_fang' AND role <> 'receptionist'`) +
-			count(t, `SELECT count(*) FROM calendar_days WHERE day >= '2031-01-01'`) +
+			count(t, `SELECT count(*) FROM calendar_days WHERE day >= '2031-01-01' AND day < '2032-01-01'`) +
 			count(t, `SELECT count(*) FROM handbook_categories WHERE code = 'noise' AND name <> '噪音扰民'`)
 	}
 	if n := changed(); n != 0 {

@@ -275,6 +275,17 @@ func TestConsoleEditors(t *testing.T) {
 		return count(t, `SELECT count(*) FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)`, 2093)
 	}
 	category := fmt.Sprintf("console_cat_%d", time.Now().UnixNano()%1_000_000)
+	// What the editors saved goes, so that no other test meets a year or a
+	// category it did not make.
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if _, err := sys.store.Pool().Exec(ctx, `DELETE FROM calendar_days WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)`, 2093); err != nil {
+			t.Errorf("remove the %s calendar: %v", year, err)
+		}
+		if _, err := sys.store.Pool().Exec(ctx, `DELETE FROM handbook_categories WHERE code = $1`, category); err != nil {
+			t.Errorf("remove category %s: %v", category, err)
+		}
+	})
 	fee := url.Values{"item": {"console_fee"}, "name": {"测试费"}, "basis": {"household"}, "rate": {"12.50"}, "effective_from": {"2026-01-01"}}
 	question := url.Values{"topic": {"property"}, "question": {"控制台测试题：物业费按什么计算？"}, "choice_A": {"建筑面积"},
 		"choice_B": {"户数"}, "answer": {"A"}, "points": {"10"}}
