@@ -239,6 +239,19 @@ func (a *app) reports(c *gin.Context) {
 		a.errorPage(c, http.StatusUnprocessableEntity, "error.invalid_input", "the month has not begun")
 		return
 	}
+	// The month's analysis takes longest on a large history (it reads the
+	// month's complaints one by one): it is read while the KPIs are.
+	q := url.Values{"month": {d.Month}}
+	if community != "" {
+		q.Set("community", community)
+	}
+	var rep complaintReportJSON
+	repDone := make(chan error, 1)
+	go func() { repDone <- a.api.get(c, "/api/v1/reports/complaints?"+q.Encode(), &rep) }()
+	// The read uses the request's context: it ends before the handler
+	// does, whichever way the handler leaves.
+	awaitReport := sync.OnceValue(func() error { return <-repDone })
+	defer awaitReport()
 	var k reportKPIsJSON
 	if err := a.api.get(c, kpiPath(from, to, community), &k); err != nil {
 		a.fail(c, err)
@@ -266,12 +279,7 @@ func (a *app) reports(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	q := url.Values{"month": {d.Month}}
-	if community != "" {
-		q.Set("community", community)
-	}
-	var rep complaintReportJSON
-	if err := a.api.get(c, "/api/v1/reports/complaints?"+q.Encode(), &rep); err != nil {
+	if err := awaitReport(); err != nil {
 		a.fail(c, err)
 		return
 	}
