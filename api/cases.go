@@ -752,10 +752,10 @@ func (s *Server) listCasesOf(c *gin.Context, kind domain.Kind) error {
 	if err := c.ShouldBindQuery(&q); err != nil {
 		return invalid(describeBindError(err))
 	}
-	if q.Status != "" && !domain.Status(q.Status).Valid() {
-		names := make([]string, len(domain.AllStatuses))
-		for i, st := range domain.AllStatuses {
-			names[i] = string(st)
+	if q.Status != "" && q.Status != store.StatusOpen && !domain.Status(q.Status).Valid() {
+		names := []string{store.StatusOpen}
+		for _, st := range domain.AllStatuses {
+			names = append(names, string(st))
 		}
 		return invalid("status must be one of: " + strings.Join(names, ", "))
 	}

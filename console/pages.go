@@ -127,11 +127,13 @@ func forbidden(err error) bool {
 
 // openCases lists the open cases of both kinds that the API gives the
 // caller for the query (its scope applies: a handler's department, the
-// member's communities), newest first, one page of each kind.
+// member's communities), newest first, up to a page of 200 open cases of
+// each kind (status=open: an old open case is not crowded out by newer
+// closed ones).
 func (a *app) openCases(c *gin.Context, query url.Values) ([]caseJSON, error) {
 	var out []caseJSON
 	for _, k := range domain.Kinds() {
-		q := url.Values{"page_size": {"200"}}
+		q := url.Values{"page_size": {"200"}, "status": {"open"}}
 		for key, v := range query {
 			q[key] = v
 		}

@@ -359,6 +359,15 @@ func TestListComplaintsFiltersAndPages(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].Number != made[0] {
 		t.Fatalf("status filter: %+v", page.Items)
 	}
+	// status=open: the oldest case, still open, on a page of one, though
+	// four newer ones are closed.
+	for _, n := range made[1:] {
+		act(t, n, "withdraw", nil, http.StatusOK)
+	}
+	call(t, "GET", "/api/v1/complaints?category=it_list&status=open&page_size=1", nil, &page)
+	if len(page.Items) != 1 || page.Items[0].Number != made[0] {
+		t.Fatalf("status=open: %+v, want only %s", page.Items, made[0])
+	}
 	call(t, "GET", "/api/v1/complaints?q="+made[2], nil, &page)
 	if len(page.Items) != 1 || page.Items[0].Number != made[2] {
 		t.Fatalf("q filter: %+v", page.Items)
@@ -370,8 +379,10 @@ func TestListComplaintsFiltersAndPages(t *testing.T) {
 	if code := call(t, "GET", "/api/v1/complaints?status=lost", nil, &e); code != 422 {
 		t.Fatalf("bad status: HTTP %d", code)
 	}
-	for _, n := range made {
-		act(t, n, "withdraw", nil, http.StatusOK)
+	act(t, made[0], "withdraw", nil, http.StatusOK)
+	call(t, "GET", "/api/v1/complaints?category=it_list&status=open", nil, &page)
+	if len(page.Items) != 0 {
+		t.Fatalf("status=open after every case closed: %+v", page.Items)
 	}
 }
 

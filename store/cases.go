@@ -372,11 +372,16 @@ func (s *Store) Timeline(ctx context.Context, number string) ([]domain.TimelineE
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[domain.TimelineEvent])
 }
 
+// StatusOpen, as CaseFilter.Status, lists the cases in every status that
+// is not terminal: the work still to do, whatever its age.
+const StatusOpen = "open"
+
 // CaseFilter selects cases for the list; empty fields match everything.
 type CaseFilter struct {
 	Kind domain.Kind
 	// From and To bound the recording time, [From, To); zero for open.
-	From, To   time.Time
+	From, To time.Time
+	// Status is one status, or StatusOpen.
 	Status     string
 	Category   string
 	Department string
@@ -461,7 +466,17 @@ func caseFilters(f CaseFilter, arg func(any) string) []string {
 	if !f.To.IsZero() {
 		where = append(where, "c.recorded_at < "+arg(f.To))
 	}
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case StatusOpen:
+		var terminal []string
+		for _, st := range domain.AllStatuses {
+			if st.Terminal() {
+				terminal = append(terminal, string(st))
+			}
+		}
+		where = append(where, "c.status <> ALL("+arg(terminal)+"::text[])")
+	default:
 		where = append(where, "c.status = "+arg(f.Status))
 	}
 	if f.Category != "" {
