@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/concierge-pm/concierge/domain"
+	"github.com/concierge-pm/concierge/store"
 )
 
 // kpis answers GET /api/v1/kpis: the KPIs of docs/DESIGN.md §8 for the local
@@ -87,4 +88,43 @@ func (s *Server) dayRange(c *gin.Context, defFrom, defTo time.Time) (time.Time, 
 		return from, to, invalid("the range may span at most 400 days")
 	}
 	return from, to, nil
+}
+
+// ratingsQuery is the drill-down of the satisfaction and callback coverage
+// figures: the same period and communities as GET /kpis.
+type ratingsQuery struct {
+	Dissatisfied string `form:"dissatisfied" binding:"omitempty,oneof=true false"`
+	Calls        string `form:"calls" binding:"omitempty,oneof=true false"`
+}
+
+// ratings answers GET /api/v1/ratings: the ratings a satisfaction or
+// callback coverage figure counts, newest first (at most limit), with their
+// number and the distinct households among them. The residents' comments
+// are not listed.
+func (s *Server) ratings(c *gin.Context) error {
+	var q ratingsQuery
+	if err := c.ShouldBindQuery(&q); err != nil {
+		return invalid(describeBindError(err))
+	}
+	now := time.Now().In(s.cfg.Location)
+	from, to, err := s.dayRange(c, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, s.cfg.Location), now)
+	if err != nil {
+		return err
+	}
+	_, set, err := s.communityFilter(c)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 100, 1, 500)
+	if err != nil {
+		return err
+	}
+	rows, total, households, err := s.cfg.Store.ListRatings(c.Request.Context(), store.RatingFilter{From: from, To: to, Communities: set,
+		Dissatisfied: q.Dissatisfied == "true", Calls: q.Calls == "true", Limit: limit})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly),
+		"total": total, "households": households, "items": rows})
+	return nil
 }

@@ -70,6 +70,8 @@ func routePermissions() map[string]domain.Permission {
 		{"POST", "/visits/:id/reveal-phone", domain.PermPhoneReveal},
 		{"GET", "/notifications", domain.PermNotifications},
 		{"GET", "/kpis", domain.PermReportRead},
+		// The drill-down of two KPI figures; no resident's comment.
+		{"GET", "/ratings", domain.PermReportRead},
 		{"GET", "/reports/complaints", domain.PermReportRead},
 		{"GET", "/reports/complaints/archive", domain.PermReportRead},
 		{"GET", "/reports/complaints/archive/:month", domain.PermReportRead},

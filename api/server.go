@@ -234,6 +234,7 @@ func New(cfg Config) http.Handler {
 	v1.GET("/visits/:id", s.handle(s.getVisit))
 	v1.GET("/notifications", s.handle(s.listNotifications))
 	v1.GET("/kpis", s.handle(s.kpis))
+	v1.GET("/ratings", s.handle(s.ratings))
 	v1.GET("/reports/complaints", s.handle(s.complaintReport))
 	v1.GET("/reports/complaints/archive", s.handle(s.listArchivedReports))
 	v1.GET("/reports/complaints/archive/:month", s.handle(s.archivedReport))

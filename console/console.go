@@ -85,7 +85,7 @@ func Mount(cfg Config) func(*gin.Engine) {
 
 // pageNames are the pages; each is parsed with the layout.
 var pageNames = []string{"login", "home", "queue", "case", "error", "reception", "visit", "newcase", "training", "cycle", "exam", "callbacks", "field", "emails",
-	"settings", "handbook", "category", "fees", "calendar", "questions", "reports", "analysis", "evaluations"}
+	"settings", "handbook", "category", "fees", "calendar", "questions", "ratings", "reports", "analysis", "evaluations"}
 
 // parsePages parses every page with the layout once; a template error is a
 // bug of this package, caught by its tests, so it panics.
@@ -151,6 +151,7 @@ func (a *app) routes(r *gin.Engine) {
 	g.GET("/reports/export", a.signedIn, a.exportReport)
 	g.GET("/reports/analysis", a.signedIn, a.analysis)
 	g.GET("/reports/evaluations", a.signedIn, a.evaluations)
+	g.GET("/reports/ratings", a.signedIn, a.ratings)
 	g.GET("/cases/new", a.signedIn, a.newCase)
 	g.POST("/cases/new", a.signedIn, a.checkCSRF, a.createCase)
 	g.GET("/cases/:number", a.signedIn, a.casePage)

@@ -32,9 +32,12 @@ const trendMonths = 12
 // households, which the queue does not list).
 type reportKPI struct {
 	kpiRow
-	// DrillURL lists the cases that miss the target, DrillCount of them.
+	// DrillURL lists the cases that miss the target, DrillCount of them
+	// (for satisfaction the dissatisfied ratings, for coverage the
+	// households called); DrillKey names them.
 	DrillURL   string
 	DrillCount int
+	DrillKey   string
 }
 
 // reportMonthJSON is what the dashboard reads of GET /kpis.
@@ -214,6 +217,65 @@ func drillURL(from, to time.Time, community string, more ...string) string {
 	return Prefix + "/queue?" + q.Encode()
 }
 
+// ratingsURL is the drill-down of a figure counted over ratings: which
+// ("dissatisfied" or "calls") of the period's ratings.
+func ratingsURL(from, to time.Time, community, which string) string {
+	q := url.Values{"from": {from.Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}, which: {"true"}}
+	if community != "" {
+		q.Set("community", community)
+	}
+	return Prefix + "/reports/ratings?" + q.Encode()
+}
+
+// ratingsList is GET /api/v1/ratings.
+type ratingsList struct {
+	From, To          string
+	Total, Households int
+	Items             []struct {
+		ID        int64     `json:"id"`
+		Source    string    `json:"source"`
+		Number    *string   `json:"number"`
+		VisitID   *int64    `json:"visit_id"`
+		Community *string   `json:"community"`
+		Unit      *string   `json:"unit"`
+		Score     int       `json:"score"`
+		RatedBy   string    `json:"rated_by"`
+		RatedAt   time.Time `json:"rated_at"`
+	}
+}
+
+// ratings is the drill-down of the satisfaction and callback coverage
+// figures: the ratings they count (GET /api/v1/ratings, which checks the
+// dates and the community).
+func (a *app) ratings(c *gin.Context) {
+	p := a.newPage(c, "ratings.title")
+	p.Nav = "reports"
+	q := url.Values{"limit": {"500"}}
+	what := "ratings.all"
+	for _, k := range []string{"from", "to", "community", "dissatisfied", "calls"} {
+		if v := c.Query(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	switch {
+	case c.Query("dissatisfied") == "true":
+		what = "ratings.dissatisfied"
+	case c.Query("calls") == "true":
+		what = "ratings.calls"
+	}
+	d := struct {
+		List      ratingsList
+		What      string
+		Community string
+	}{What: what, Community: c.Query("community")}
+	if err := a.api.get(c, "/api/v1/ratings?"+q.Encode(), &d.List); err != nil {
+		a.fail(c, err)
+		return
+	}
+	p.Data = d
+	a.render(c, http.StatusOK, "ratings", p)
+}
+
 func kpiPath(from, to time.Time, community string) string {
 	q := url.Values{"from": {from.Format(time.DateOnly)}, "to": {to.Format(time.DateOnly)}}
 	if community != "" {
@@ -272,6 +334,10 @@ func (a *app) reports(c *gin.Context) {
 			rk.DrillURL, rk.DrillCount = drillURL(from, to, community, "late", "feedback_24h"), r.Denominator-r.Numerator
 		case "kpi.dispatch_24h_rate":
 			rk.DrillURL, rk.DrillCount = drillURL(from, to, community, "late", "dispatch_24h"), r.Denominator-r.Numerator
+		case "kpi.satisfaction_rate":
+			rk.DrillURL, rk.DrillCount, rk.DrillKey = ratingsURL(from, to, community, "dissatisfied"), r.Denominator-r.Numerator, "reports.dissatisfied"
+		case "kpi.callback_coverage":
+			rk.DrillURL, rk.DrillCount, rk.DrillKey = ratingsURL(from, to, community, "calls"), r.Numerator, "reports.households_called"
 		}
 		d.KPIs = append(d.KPIs, rk)
 	}

@@ -86,3 +86,67 @@ func caseText(ctx context.Context, q queryRower, number string, id int64) (strin
 	}
 	return body, nil
 }
+
+// RatingFilter selects the ratings behind the satisfaction and callback
+// coverage figures (docs/DESIGN.md §8), for their drill-down.
+type RatingFilter struct {
+	// From and To bound the rating time, [From, To).
+	From, To time.Time
+	// Communities is the set counted: nil for every community, empty for
+	// none (as KPICounts).
+	Communities []string
+	// Dissatisfied keeps the ratings below 4 (those the satisfaction
+	// figure does not count as satisfied).
+	Dissatisfied bool
+	// Calls keeps the calls from staff that callback coverage counts:
+	// case callbacks and campaign calls, not the tracking link's ratings.
+	Calls bool
+	Limit int
+}
+
+// RatingRow is one rating of the drill-down; the resident's comment is
+// left out.
+type RatingRow struct {
+	ID        int64     `json:"id"`
+	Source    string    `json:"source"`
+	Number    *string   `json:"number"`
+	VisitID   *int64    `json:"visit_id"`
+	Community *string   `json:"community"`
+	Unit      *string   `json:"unit"`
+	Household *int64    `json:"household_id"`
+	Score     int       `json:"score"`
+	RatedBy   string    `json:"rated_by"`
+	RatedAt   time.Time `json:"rated_at"`
+}
+
+// ListRatings returns, newest first, up to f.Limit of the ratings the
+// filter selects, and how many it selects in all and the distinct
+// households among them (callback coverage counts households).
+func (s *Store) ListRatings(ctx context.Context, f RatingFilter) (rows []RatingRow, total, households int64, err error) {
+	where := `r.rated_at >= $1 AND r.rated_at < $2 AND ` + inSet("r.community", 3)
+	if f.Dissatisfied {
+		where += ` AND r.score < 4`
+	}
+	if f.Calls {
+		where += ` AND r.source IN (` + caseCallbackSources() + `, 'campaign_call') AND r.rated_by <> 'resident'`
+	}
+	err = s.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT r.household_id) FROM ratings r WHERE `+where,
+		f.From, f.To, f.Communities).Scan(&total, &households)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("count ratings: %w", err)
+	}
+	q, err := s.pool.Query(ctx, `
+		SELECT r.id, r.source, r.number, r.visit_id, r.community, u.code, r.household_id, r.score, r.rated_by, r.rated_at
+		FROM ratings r
+		LEFT JOIN households h ON h.id = r.household_id
+		LEFT JOIN units u ON u.id = h.unit_id
+		WHERE `+where+` ORDER BY r.rated_at DESC, r.id DESC LIMIT $4`, f.From, f.To, f.Communities, f.Limit)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("list ratings: %w", err)
+	}
+	rows, err = pgx.CollectRows(q, pgx.RowToStructByPos[RatingRow])
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("list ratings: %w", err)
+	}
+	return rows, total, households, nil
+}
