@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -72,24 +73,7 @@ func TestConsoleReports(t *testing.T) {
 	}
 
 	srv := consoleServer(t)
-	signIn := func(username string) *http.Client {
-		jar, err := cookiejar.New(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-		_, login := fetchPage(t, b, srv.URL+"/console/login")
-		m := regexp.MustCompile(`name="csrf" value="([^"]*)"`).FindStringSubmatch(login)
-		if m == nil {
-			t.Fatal("no token in the sign-in form")
-		}
-		resp, err := b.PostForm(srv.URL+"/console/login", url.Values{"username": {username}, "password": {testPassword}, "csrf": {m[1]}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return b
-	}
+	signIn := func(username string) *http.Client { return consoleBrowser(t, srv, username) }
 
 	sup := signIn("chen_jing")
 	code, dash := fetchPage(t, sup, srv.URL+"/console/reports?month="+month+"&community=A")
@@ -219,4 +203,26 @@ func fetchPage(t *testing.T, b *http.Client, u string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(raw)
+}
+
+// consoleBrowser is a client with its own cookies, signed in to the
+// console through its form as a browser would be.
+func consoleBrowser(t *testing.T, srv *httptest.Server, username string) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	_, login := fetchPage(t, b, srv.URL+"/console/login")
+	m := regexp.MustCompile(`name="csrf" value="([^"]*)"`).FindStringSubmatch(login)
+	if m == nil {
+		t.Fatal("no token in the sign-in form")
+	}
+	resp, err := b.PostForm(srv.URL+"/console/login", url.Values{"username": {username}, "password": {testPassword}, "csrf": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return b
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -50,7 +48,7 @@ func TestRatingsDrillDown(t *testing.T) {
 		{"complaint_callback", "chen_jing", households[0], 2, at(5)},
 		{"complaint_callback", "resident", households[0], 1, at(6)}, // the tracking link: no call
 		{"campaign_call", "zhao_min", households[1], 3, at(9)},
-		{"campaign_call", "zhao_min", households[1], 4, at(20)}, // the same household again
+		{"campaign_call", "zhao_min", households[1], 4, at(20)},                                     // the same household again
 		{"campaign_call", "zhao_min", households[1], 5, time.Date(2019, 4, 1, 0, 0, 0, 0, sys.loc)}, // April
 	} {
 		if _, err := sys.store.Pool().Exec(ctx, `INSERT INTO ratings (source, household_id, community, score, rated_by, rated_at, idempotency_key)
@@ -107,24 +105,7 @@ func TestRatingsDrillDown(t *testing.T) {
 	// The console: the dashboard's two figures link to these lists, which
 	// show as many ratings and households; a receptionist is refused.
 	srv := consoleServer(t)
-	signIn := func(username string) *http.Client {
-		jar, err := cookiejar.New(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-		_, login := fetchPage(t, b, srv.URL+"/console/login")
-		m := regexp.MustCompile(`name="csrf" value="([^"]*)"`).FindStringSubmatch(login)
-		if m == nil {
-			t.Fatal("no token in the sign-in form")
-		}
-		resp, err := b.PostForm(srv.URL+"/console/login", url.Values{"username": {username}, "password": {testPassword}, "csrf": {m[1]}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return b
-	}
+	signIn := func(username string) *http.Client { return consoleBrowser(t, srv, username) }
 	sup := signIn("chen_jing")
 	code, dash := fetchPage(t, sup, srv.URL+"/console/reports?month=2019-03&community=A")
 	if code != http.StatusOK {
