@@ -194,7 +194,7 @@ func reportWorkbook(r complaintReportJSON) ([]byte, error) {
 		{"类别 Categories", []float64{16, 20, 12}, countRows(r.ByCategory)},
 		{"部门 Departments", []float64{16, 20, 12}, countRows(r.ByDepartment)},
 		{"楼栋 Buildings", []float64{16, 20, 12}, countRows(r.ByBuilding)},
-		{"重复投诉 Repeats", []float64{36, 24, 12, 60}, repeatRows(r.RepeatUnits, r.RepeatSpots)},
+		{"重复投诉 Repeats", []float64{36, 24, 12, 60}, repeatRows(r.ComplaintReport)},
 		{"满意度 Satisfaction", []float64{12, 14, 14, 14}, trendRows(r.Satisfaction, st.percent)},
 		{"突出问题 Top problems", []float64{16, 20, 12, 60}, topRows(r.TopProblems)},
 	}
@@ -311,13 +311,20 @@ func countRows(cs []store.ReportCount) [][]reportCell {
 	return rows
 }
 
-func repeatRows(units, spots []store.ReportRepeat) [][]reportCell {
+func repeatRows(r store.ComplaintReport) [][]reportCell {
 	rows := [][]reportCell{{cellText("类型 Kind"), cellText("位置 Where"), cellText("数量 Count"), cellText("案件 Cases")}}
-	for _, u := range units {
+	for _, u := range r.RepeatUnits {
 		rows = append(rows, []reportCell{cellText("同一房屋 Same unit"), cellText(u.Key), cellCount(u.Count), cellList(u.Numbers)})
 	}
-	for _, s := range spots {
+	for _, s := range r.RepeatSpots {
 		rows = append(rows, []reportCell{cellText("同一楼栋同类 Same building and category"), cellText(s.Key), cellCount(s.Count), cellList(s.Numbers)})
+	}
+	// The report lists the most repeated (store.RepeatLimit): say so when
+	// there were more.
+	if r.RepeatUnitsTotal > int64(len(r.RepeatUnits)) || r.RepeatSpotsTotal > int64(len(r.RepeatSpots)) {
+		rows = append(rows,
+			[]reportCell{cellText("重复房屋合计 Units repeated in all"), cellText(""), cellCount(r.RepeatUnitsTotal), cellText("")},
+			[]reportCell{cellText("重复楼栋同类合计 Spots repeated in all"), cellText(""), cellCount(r.RepeatSpotsTotal), cellText("")})
 	}
 	return rows
 }

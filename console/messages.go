@@ -81,6 +81,7 @@ func messages() map[string]msg {
 		"analysis.cases":            {"工单", "Cases"},
 		"analysis.same_unit":        {"同一房屋", "Same unit"},
 		"analysis.same_spot":        {"同楼栋同类", "Same building and category"},
+		"analysis.repeats_more":     {"本月重复投诉的房屋共 {units} 户、楼栋同类 {spots} 处；各列出投诉最多的 {listed} 处，其余可在工单列表中按房号或楼栋查询。", "{units} units and {spots} building-and-category spots complained more than once this month; the {listed} with the most complaints of each are listed, the rest can be found in the case list by unit or building."},
 		"analysis.top":              {"突出问题", "Top problems"},
 		"analysis.satisfaction":     {"满意度趋势", "Satisfaction trend"},
 		"analysis.satisfied":        {"满意", "Satisfied"},

@@ -79,14 +79,16 @@ type complaintReportJSON struct {
 		Count   int64    `json:"count"`
 		Numbers []string `json:"numbers"`
 	} `json:"repeat_spots"`
-	Windows      int64    `json:"windows_closed"`
-	Dispatched   int64    `json:"dispatched_24h"`
-	FedBack      int64    `json:"fed_back_24h"`
-	Resolved     int64    `json:"resolved"`
-	MedianHours  *float64 `json:"resolution_median_hours"`
-	P90Hours     *float64 `json:"resolution_p90_hours"`
-	Households   int64    `json:"active_households"`
-	Satisfaction []struct {
+	RepeatUnitsTotal int64    `json:"repeat_units_total"`
+	RepeatSpotsTotal int64    `json:"repeat_spots_total"`
+	Windows          int64    `json:"windows_closed"`
+	Dispatched       int64    `json:"dispatched_24h"`
+	FedBack          int64    `json:"fed_back_24h"`
+	Resolved         int64    `json:"resolved"`
+	MedianHours      *float64 `json:"resolution_median_hours"`
+	P90Hours         *float64 `json:"resolution_p90_hours"`
+	Households       int64    `json:"active_households"`
+	Satisfaction     []struct {
 		Month     string `json:"month"`
 		Satisfied int64  `json:"satisfied"`
 		Ratings   int64  `json:"ratings"`
@@ -590,6 +592,8 @@ type analysisTable struct {
 	Key  string
 	Head []string
 	Rows [][]string
+	// Note, when not empty, says what the rows leave out.
+	Note string
 }
 
 // Tables lays the analysis's breakdowns, repeats, top problems and
@@ -618,6 +622,13 @@ func (p *page) Tables(r complaintReportJSON, ref *reference) []analysisTable {
 	}
 	for _, s := range r.RepeatSpots {
 		rep.Rows = append(rep.Rows, []string{p.T("analysis.same_spot") + " " + s.Key, strconv.FormatInt(s.Count, 10), strings.Join(s.Numbers, "、")})
+	}
+	// The report lists the most repeated (store.RepeatLimit); the totals
+	// say how many more there were.
+	if r.RepeatUnitsTotal > int64(len(r.RepeatUnits)) || r.RepeatSpotsTotal > int64(len(r.RepeatSpots)) {
+		rep.Note = strings.NewReplacer("{units}", strconv.FormatInt(r.RepeatUnitsTotal, 10),
+			"{spots}", strconv.FormatInt(r.RepeatSpotsTotal, 10),
+			"{listed}", strconv.Itoa(max(len(r.RepeatUnits), len(r.RepeatSpots)))).Replace(p.T("analysis.repeats_more"))
 	}
 	top := analysisTable{Key: "analysis.top", Head: []string{"field.category", "reports.count", "analysis.cases"}}
 	for _, t := range r.TopProblems {

@@ -79,3 +79,52 @@ func TestMonthRange(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalysisSaysWhatRepeatsLeaveOut: the analysis lists the most
+// repeated units and spots; when the month had more, the page says how
+// many in all, and says nothing when it lists them all.
+func TestAnalysisSaysWhatRepeatsLeaveOut(t *testing.T) {
+	pages := parsePages()
+	type repeat = struct {
+		Key     string   `json:"key"`
+		Count   int64    `json:"count"`
+		Numbers []string `json:"numbers"`
+	}
+	units := []repeat{{Key: "A/1-101", Count: 3, Numbers: []string{"TS1", "TS2", "TS3"}}}
+	spots := []repeat{{Key: "A/1/noise", Count: 2, Numbers: []string{"TS1", "TS4"}}}
+	for _, tc := range []struct {
+		name         string
+		units, spots int64
+		lang         string
+		want         []string // in the page; nil: no note
+	}{
+		{"all listed", 1, 1, langZh, nil},
+		{"more units", 731, 1, langZh, []string{"共 731 户", "楼栋同类 1 处", "最多的 1 处"}},
+		{"more spots", 1, 96, langEn, []string{"1 units and 96 building-and-category spots", "the 1 with the most"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := translator{lang: tc.lang, cat: messages()}
+			p := &page{translator: tr, Me: &me{Name: "x", Role: "supervisor"}, loc: time.UTC, now: renderedAt}
+			rep := complaintReportJSON{Month: "2026-03", Complaints: 4, RepeatUnits: units, RepeatSpots: spots,
+				RepeatUnitsTotal: tc.units, RepeatSpotsTotal: tc.spots}
+			p.TitleKey, p.Data = "analysis.title", &analysisData{Ref: &reference{tr: tr}, Month: "2026-03", Report: rep}
+			var buf bytes.Buffer
+			if err := pages["analysis"].Execute(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(out, "TS1、TS2、TS3") {
+				t.Errorf("the listed unit's cases are not shown")
+			}
+			note := strings.Contains(out, `class="hint"`)
+			if note != (tc.want != nil) {
+				t.Errorf("note shown %v, want %v", note, tc.want != nil)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("the page does not say %q", w)
+				}
+			}
+		})
+	}
+}

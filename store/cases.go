@@ -573,11 +573,7 @@ func (s *Store) searchCases(ctx context.Context, f CaseFilter, q string, cur *pa
 	}
 	where := s.searchFilters(f, cur, arg)
 	limit := arg(f.PageSize + 1)
-	sets := []string{"SELECT unnest(" + arg(words) + "::text[])"}
-	for _, a := range queryArms(q, arg) {
-		sets = append(sets, "(SELECT i.number FROM case_intakes i JOIN cases c ON c.number = i.number WHERE "+
-			strings.Join(append(where, a), " AND ")+" ORDER BY i.created_at DESC, i.number DESC LIMIT "+limit+")")
-	}
+	sets := append([]string{"SELECT unnest(" + arg(words) + "::text[])"}, queryArms(q, f, where, limit, arg)...)
 	sql := caseSelect + " WHERE i.number IN (" + strings.Join(sets, " UNION ") + ")" +
 		" ORDER BY i.created_at DESC, i.number DESC LIMIT " + limit
 	items, err := s.listCases(ctx, sql, args)
@@ -708,19 +704,39 @@ func likePattern(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// queryArms are the conditions of a search of the case list, one for each
-// way a case can match but words (searchWords); each is answered by an
-// index of migration 00032:
-//   - the case number, or its beginning (TS20261128 for a day's cases);
+// queryArms are the queries of a search of the case list, one for each
+// way a case can match but words (searchWords), each giving the newest
+// limit cases under where; each is answered by an index of migration 00032
+// or 00036:
 //   - the code of the unit, as written in the reference data;
+//   - the case number, or its beginning (TS20261128 for a day's cases);
 //   - a phone number, when q looks like one, by its digits.
-func queryArms(q string, arg func(any) string) []string {
-	arms := []string{"i.unit_id = ANY(ARRAY(SELECT id FROM units WHERE lower(code) = lower(" + arg(q) + ")))"}
+func queryArms(q string, f CaseFilter, where []string, limit string, arg func(any) string) []string {
+	newest := func(cond string) string {
+		return "(SELECT i.number FROM case_intakes i JOIN cases c ON c.number = i.number WHERE " +
+			strings.Join(append(where, cond), " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + limit + ")"
+	}
+	// A unit's code is in every community that has it (3-105 in a
+	// thousand): each unit's newest cases are read in order from its own
+	// index, and the page is the newest of those. Reading all their cases
+	// to sort them, or the centre's newest until enough turn up, took
+	// seconds on ten million.
+	units := []string{"lower(u.code) = lower(" + arg(q) + ")"}
+	if f.Communities != nil {
+		units = append(units, "u.community = ANY("+arg(f.Communities)+"::text[])")
+	}
+	if f.Community != "" {
+		units = append(units, "u.community = "+arg(f.Community))
+	}
+	arms := []string{"(SELECT x.number FROM units u CROSS JOIN LATERAL " +
+		"(SELECT i.number, i.created_at FROM case_intakes i JOIN cases c ON c.number = i.number WHERE " +
+		strings.Join(append(where, "i.unit_id = u.id"), " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + limit + ") x" +
+		" WHERE " + strings.Join(units, " AND ") + " ORDER BY x.created_at DESC, x.number DESC LIMIT " + limit + ")"}
 	if numberRE.MatchString(q) {
-		arms = append(arms, "i.number LIKE "+arg(likePattern(strings.ToUpper(q))+"%"))
+		arms = append(arms, newest("i.number LIKE "+arg(likePattern(strings.ToUpper(q))+"%")))
 	}
 	if phoneQueryRE.MatchString(q) {
-		arms = append(arms, "phone_digits(i.resident_phone) = phone_digits("+arg(q)+")")
+		arms = append(arms, newest("phone_digits(i.resident_phone) = phone_digits("+arg(q)+")"))
 	}
 	return arms
 }

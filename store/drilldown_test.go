@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +37,7 @@ func TestDrillDownListsWhatTheFigureCounts(t *testing.T) {
 	}
 	local := now.In(loc)
 	thisMonth := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, loc)
-	var missed, open int64
+	var missed, open, capped int64
 	for _, month := range []time.Time{thisMonth.AddDate(0, -1, 0), thisMonth} {
 		from, to := month, month.AddDate(0, 1, 0)
 		for _, communities := range [][]string{nil, {"G002"}} {
@@ -60,6 +63,9 @@ func TestDrillDownListsWhatTheFigureCounts(t *testing.T) {
 				}
 			}
 			check("complaints", base, rep.Complaints)
+			if checkRepeats(t, rep, listAll(t, st, base)) {
+				capped++
+			}
 			for _, c := range rep.ByCategory {
 				f := base
 				f.Category = c.Key
@@ -93,7 +99,48 @@ func TestDrillDownListsWhatTheFigureCounts(t *testing.T) {
 	}
 	// The current month may be a day old: the two months together hold
 	// late cases and open windows (the generator misses about one in ten).
+	if capped == 0 {
+		t.Errorf("no report had more than %d repeats: the limit was not put to the test", RepeatLimit)
+	}
 	if missed == 0 || open == 0 {
 		t.Errorf("%d late and %d open windows: the lateness filters were not put to the test", missed, open)
 	}
+}
+
+// checkRepeats compares the report's repeated units and spots with the
+// month's cases listed: the RepeatLimit most complained of (more than
+// once), their numbers, and how many there are in all.
+func checkRepeats(t *testing.T, rep ComplaintReport, cases []Case) (capped bool) {
+	t.Helper()
+	for _, tc := range []struct {
+		what  string
+		key   func(Case) string
+		got   []ReportRepeat
+		total int64
+	}{
+		{"units", func(c Case) string { return c.Community + "/" + c.Unit }, rep.RepeatUnits, rep.RepeatUnitsTotal},
+		{"spots", func(c Case) string { return c.Community + "/" + c.Building + "/" + c.Category }, rep.RepeatSpots, rep.RepeatSpotsTotal},
+	} {
+		groups := map[string][]string{}
+		for _, c := range cases {
+			groups[tc.key(c)] = append(groups[tc.key(c)], c.Number)
+		}
+		var want []ReportRepeat
+		for k, numbers := range groups {
+			if len(numbers) > 1 {
+				slices.Sort(numbers)
+				want = append(want, ReportRepeat{Key: k, Count: int64(len(numbers)), Numbers: numbers})
+			}
+		}
+		slices.SortFunc(want, func(a, b ReportRepeat) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Key, b.Key)) })
+		if tc.total != int64(len(want)) {
+			t.Errorf("%s %s: %d repeated in all, want %d", rep.Month, tc.what, tc.total, len(want))
+		}
+		capped = capped || len(want) > RepeatLimit
+		want = want[:min(len(want), RepeatLimit)]
+		if fmt.Sprint(tc.got) != fmt.Sprint(want) {
+			t.Errorf("%s %s: repeats\n got %v\nwant %v", rep.Month, tc.what, tc.got, want)
+		}
+	}
+	return capped
 }

@@ -127,7 +127,7 @@ func (s *Store) householdResidents(ctx context.Context, ids []int64, at map[int6
 
 // householdCases lists each household's open cases and its newest past
 // ones. A case belongs to the household it was recorded for, or, recorded
-// with no household, to the unit's households (case_intakes_unit finds
+// with no household, to the unit's households (case_intakes_unit_recent finds
 // them by the unit).
 func (s *Store) householdCases(ctx context.Context, ids []int64, at map[int64]*Household, past int) error {
 	var terminal []string

@@ -17,22 +17,27 @@ type ComplaintReport struct {
 	Community string `json:"community"`
 	// Communities is the set a report covers when it is neither one
 	// community nor every one (a member of staff serving several).
-	Communities  []string        `json:"communities,omitempty"`
-	Complaints   int64           `json:"complaints"`
-	ByCategory   []ReportCount   `json:"by_category"`
-	ByDepartment []ReportCount   `json:"by_department"`
-	ByBuilding   []ReportCount   `json:"by_building"`
-	RepeatUnits  []ReportRepeat  `json:"repeat_units"`
-	RepeatSpots  []ReportRepeat  `json:"repeat_spots"`
-	Windows      int64           `json:"windows_closed"`
-	Dispatched   int64           `json:"dispatched_24h"`
-	FedBack      int64           `json:"fed_back_24h"`
-	Resolved     int64           `json:"resolved"`
-	MedianHours  *float64        `json:"resolution_median_hours"`
-	P90Hours     *float64        `json:"resolution_p90_hours"`
-	Satisfaction []ReportMonthly `json:"satisfaction_trend"`
-	Households   int64           `json:"active_households"`
-	TopProblems  []ReportTop     `json:"top_problems"`
+	Communities  []string      `json:"communities,omitempty"`
+	Complaints   int64         `json:"complaints"`
+	ByCategory   []ReportCount `json:"by_category"`
+	ByDepartment []ReportCount `json:"by_department"`
+	ByBuilding   []ReportCount `json:"by_building"`
+	// RepeatUnits and RepeatSpots are the RepeatLimit units and spots
+	// complained of most often; the totals count every one that complained
+	// more than once.
+	RepeatUnits      []ReportRepeat  `json:"repeat_units"`
+	RepeatSpots      []ReportRepeat  `json:"repeat_spots"`
+	RepeatUnitsTotal int64           `json:"repeat_units_total"`
+	RepeatSpotsTotal int64           `json:"repeat_spots_total"`
+	Windows          int64           `json:"windows_closed"`
+	Dispatched       int64           `json:"dispatched_24h"`
+	FedBack          int64           `json:"fed_back_24h"`
+	Resolved         int64           `json:"resolved"`
+	MedianHours      *float64        `json:"resolution_median_hours"`
+	P90Hours         *float64        `json:"resolution_p90_hours"`
+	Satisfaction     []ReportMonthly `json:"satisfaction_trend"`
+	Households       int64           `json:"active_households"`
+	TopProblems      []ReportTop     `json:"top_problems"`
 }
 
 // ReportCount is one line of a breakdown.
@@ -49,6 +54,12 @@ type ReportRepeat struct {
 	Count   int64    `json:"count"`
 	Numbers []string `json:"numbers"`
 }
+
+// RepeatLimit is how many repeated units, and as many spots, a report
+// lists. A large estate has thousands of each in a month (a unit with two
+// complaints is a repeat); the meeting looks at the worst, the totals say
+// how many there were, and the case list finds the rest (q, building).
+const RepeatLimit = 50
 
 // ReportMonthly is one month of the satisfaction trend.
 type ReportMonthly struct {
@@ -131,19 +142,30 @@ func complaintReport(ctx context.Context, tx pgx.Tx, r ComplaintReport, from, to
 		LEFT JOIN buildings b ON b.community = m.community AND b.code = m.building GROUP BY 1, 2 ORDER BY 3 DESC, 1`); err != nil {
 		return r, fmt.Errorf("count by building: %w", err)
 	}
-	repeats := func(q string) ([]ReportRepeat, error) {
-		rows, err := tx.Query(ctx, q)
+	// The groups are counted first and numbered only for the listed ones:
+	// gathering every repeat's numbers cost most of the report on a large
+	// estate.
+	repeats := func(key, cols string) ([]ReportRepeat, int64, error) {
+		rows, err := tx.Query(ctx, `
+			WITH g AS (SELECT `+key+` AS key, `+cols+`, count(*) AS n FROM m GROUP BY `+cols+` HAVING count(*) > 1),
+			t AS (SELECT g.*, count(*) OVER () AS total FROM g ORDER BY n DESC, key LIMIT `+fmt.Sprint(RepeatLimit)+`)
+			SELECT t.key, t.n, array_agg(m.number ORDER BY m.number), t.total
+			FROM t JOIN m USING (`+cols+`) GROUP BY t.key, t.n, t.total ORDER BY 2 DESC, 1`)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return pgx.CollectRows(rows, pgx.RowToStructByPos[ReportRepeat])
+		var total int64
+		out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReportRepeat, error) {
+			var r ReportRepeat
+			err := row.Scan(&r.Key, &r.Count, &r.Numbers, &total)
+			return r, err
+		})
+		return out, total, err
 	}
-	if r.RepeatUnits, err = repeats(`SELECT m.community || '/' || m.unit, count(*), array_agg(m.number ORDER BY m.number)
-		FROM m GROUP BY m.community, m.unit HAVING count(*) > 1 ORDER BY 2 DESC, 1`); err != nil {
+	if r.RepeatUnits, r.RepeatUnitsTotal, err = repeats(`community || '/' || unit`, "community, unit"); err != nil {
 		return r, fmt.Errorf("find repeated units: %w", err)
 	}
-	if r.RepeatSpots, err = repeats(`SELECT m.community || '/' || m.building || '/' || m.category, count(*), array_agg(m.number ORDER BY m.number)
-		FROM m GROUP BY m.community, m.building, m.category HAVING count(*) > 1 ORDER BY 2 DESC, 1`); err != nil {
+	if r.RepeatSpots, r.RepeatSpotsTotal, err = repeats(`community || '/' || building || '/' || category`, "community, building, category"); err != nil {
 		return r, fmt.Errorf("find repeated spots: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT m.category, coalesce(hc.name, ''), count(*),

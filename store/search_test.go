@@ -126,6 +126,29 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 		})
 	}
 
+	// A unit's code names a unit in each community that has it: a search
+	// within the caller's communities, or one community, finds only theirs.
+	for _, f := range []CaseFilter{
+		{Query: someUnit, Communities: []string{all[17].Community}},
+		{Query: someUnit, Communities: []string{"G001", "G002"}},
+		{Query: someUnit, Communities: []string{}},
+		{Query: someUnit, Community: all[17].Community},
+		{Query: strings.ToLower(someUnit), Community: all[17].Community, Status: string(all[17].Status)},
+	} {
+		got := numbers(listAll(t, st, f))
+		var want []string
+		for _, c := range all {
+			if strings.EqualFold(c.Unit, f.Query) && (f.Communities == nil || slices.Contains(f.Communities, c.Community)) &&
+				(f.Community == "" || c.Community == f.Community) && (f.Status == "" || string(c.Status) == f.Status) {
+				want = append(want, c.Number)
+			}
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) || len(want) == 0 && f.Communities == nil {
+			t.Errorf("%+v found %v, want %v", f, got, want)
+		}
+	}
+
 	for _, phone := range []string{"+86 139-0000-1111", "13900001111", "0571 88881234", somePhone} {
 		got := numbers(listAll(t, st, CaseFilter{Phone: phone}))
 		var want []string
