@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -540,19 +541,44 @@ func ValidLate(late string) bool {
 
 // Searching words (docs/DESIGN.md §11.18). A word in many cases fills a
 // page from the newest few thousand; a rarer one is found through the index
-// of characters and pairs, a window of days at a time, so that what is read
-// is about what is shown. Neither is left to the planner: it estimates a
-// phrase's pairs as independent (天花板渗水 as four rare pairs, where they
-// come together), and then reads every case that holds them.
+// of characters and pairs, over a window of days sized by how often the
+// word turned up among those newest, so that what is read is about what is
+// shown. Neither is left to the planner: it estimates a phrase's pairs as
+// independent (天花板渗水 as four rare pairs, where they come together),
+// and then reads every case that holds them.
 //
 // defaultNewestScanned is how many of the newest intakes a word is first
 // looked for in, by reading them in order: a few milliseconds' work.
 const defaultNewestScanned = 3000
 
-// searchWindows are the days, back from the newest case or the page's
-// cursor, that the index is searched in, until a page is full; 0 is the
-// whole history.
-func searchWindows() []int { return []int{7, 31, 366, 0} }
+// defaultWholeHistoryMatches is how many matches a word may be expected
+// to have in the whole history for the index to be read without a window:
+// reading that many cases costs less than the index's days of a window,
+// which hold every case of those days.
+const defaultWholeHistoryMatches = 2000
+
+// searchPlan returns the windows, in days back from top, that the index is
+// searched in, in turn, until one holds more than want matches; 0 is the
+// whole history, always last. found matches were among the newest intakes,
+// which reach from top back to oldest; the history begins at first. The
+// rate they give sizes the first window at twice the days that should hold
+// want, and each next one four times the last; a word expected to match no
+// more than wholeHistory cases in all is read in one go.
+func searchPlan(found, want, wholeHistory int, top, oldest, first time.Time) []int {
+	const day = 24 * time.Hour
+	scanned := max(top.Sub(oldest), time.Minute)
+	all := top.Sub(first)
+	// None found: at most about one in what was read.
+	perDay := max(float64(found), 0.5) / (float64(scanned) / float64(day))
+	if perDay*float64(all)/float64(day) <= float64(wholeHistory) {
+		return []int{0}
+	}
+	var plan []int
+	for days := max(1, int(math.Ceil(2*float64(want)/perDay))); time.Duration(days)*day < all; days *= 4 {
+		plan = append(plan, days)
+	}
+	return append(plan, 0)
+}
 
 // searchCases answers a list with a search (queryArms). Its results are
 // ordered by when their intake was stored, which the intakes' own indexes
@@ -597,44 +623,52 @@ func (s *Store) searchFilters(f CaseFilter, cur *pageCursor, arg func(any) strin
 // searchWords returns the newest page-and-one cases, under f, whose
 // description or resident's name holds q.
 func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pageCursor) ([]string, error) {
-	newest := func(arg func(any) string, where []string) string {
-		// The subquery's LIMIT makes the database read the newest intakes
-		// in order and no more.
-		inner := []string{"i.kind = " + arg(f.Kind)}
-		if cur != nil {
-			inner = append(inner, fmt.Sprintf("(i.created_at, i.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
-		}
-		return "(SELECT i.number, i.created_at, i.kind, i.description, i.resident_name, i.resident_phone FROM case_intakes i WHERE " +
-			strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(s.newestScanned) + ") i"
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
 	}
-	end := time.Now()
+	// The newest intakes are read in order (the LIMIT makes the database
+	// read no more) and kept, to be searched and to say what they spanned.
+	kind := arg(f.Kind)
+	inner := []string{"i.kind = " + kind}
 	if cur != nil {
-		end = cur.RecordedAt
+		inner = append(inner, fmt.Sprintf("(i.created_at, i.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
 	}
-	for n, days := range append([]int{-1}, searchWindows()...) {
-		var args []any
-		arg := func(v any) string {
-			args = append(args, v)
-			return fmt.Sprintf("$%d", len(args))
+	p := arg("%" + likePattern(q) + "%")
+	match := fmt.Sprintf("(i.description ILIKE %[1]s OR i.resident_name ILIKE %[1]s)", p)
+	sql := "WITH n AS MATERIALIZED (SELECT i.number, i.created_at, i.kind, i.description, i.resident_name, i.resident_phone FROM case_intakes i WHERE " +
+		strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(s.newestScanned) + ")" +
+		" SELECT (SELECT count(*) FROM n), (SELECT max(created_at) FROM n), (SELECT min(created_at) FROM n)," +
+		" (SELECT min(created_at) FROM case_intakes WHERE kind = " + kind + ")," +
+		" ARRAY(SELECT i.number FROM n i JOIN cases c ON c.number = i.number WHERE " +
+		strings.Join(append(caseFilters(f, arg), match), " AND ") +
+		" ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1) + ")"
+	var scanned int
+	var top, oldest, first *time.Time
+	var numbers []string
+	err := s.interactive(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&scanned, &top, &oldest, &first, &numbers)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search words in the newest: %w", err)
+	}
+	if len(numbers) > f.PageSize || scanned < s.newestScanned {
+		return numbers, nil // a page, or all there is
+	}
+	for _, days := range searchPlan(len(numbers), f.PageSize+1, s.wholeHistoryMatches, *top, *oldest, *first) {
+		args = args[:0]
+		where := append(s.searchFilters(f, cur, arg),
+			"search_grams(i.description || ' ' || i.resident_name) @> search_query_grams("+arg(q)+")")
+		if days > 0 {
+			// The day, for the index; the time, for the answer.
+			since := top.Add(-time.Duration(days) * 24 * time.Hour)
+			where = append(where, "intake_day(i.created_at) >= intake_day("+arg(since)+")", "i.created_at >= "+arg(since))
 		}
 		p := arg("%" + likePattern(q) + "%")
-		match := fmt.Sprintf("(i.description ILIKE %[1]s OR i.resident_name ILIKE %[1]s)", p)
-		var from string
-		var where []string
-		if days < 0 {
-			from, where = newest(arg, nil), caseFilters(f, arg)
-		} else {
-			from, where = "case_intakes i", s.searchFilters(f, cur, arg)
-			where = append(where, "search_grams(i.description || ' ' || i.resident_name) @> search_query_grams("+arg(q)+")")
-			if days > 0 {
-				// The day, for the index; the time, for the answer.
-				since := end.Add(-time.Duration(days) * 24 * time.Hour)
-				where = append(where, "intake_day(i.created_at) >= intake_day("+arg(since)+")", "i.created_at >= "+arg(since))
-			}
-		}
-		sql := "SELECT i.number FROM " + from + " JOIN cases c ON c.number = i.number WHERE " +
-			strings.Join(append(where, match), " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1)
-		var numbers []string
+		where = append(where, fmt.Sprintf("(i.description ILIKE %[1]s OR i.resident_name ILIKE %[1]s)", p))
+		sql := "SELECT i.number FROM case_intakes i JOIN cases c ON c.number = i.number WHERE " +
+			strings.Join(where, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1)
 		err := s.interactive(ctx, func(tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 			if err == nil {
@@ -643,13 +677,16 @@ func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pa
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("search words: %w", err)
+			return nil, fmt.Errorf("search words in %d days: %w", days, err)
 		}
-		if len(numbers) > f.PageSize || n == len(searchWindows()) {
+		if s.searchWindow != nil {
+			s.searchWindow(q, days, len(numbers) > f.PageSize)
+		}
+		if len(numbers) > f.PageSize || days == 0 {
 			return numbers, nil
 		}
 	}
-	return nil, errors.New("search words: no window") // the last window is the whole history
+	return nil, errors.New("search words: no window") // the plan ends with the whole history
 }
 
 func (s *Store) listCases(ctx context.Context, sql string, args []any) ([]Case, error) {

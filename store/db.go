@@ -37,6 +37,12 @@ type Store struct {
 	// order before it turns to the index of words (searchWords); tests
 	// make it small to reach the index on a small history.
 	newestScanned int
+	// wholeHistoryMatches is how many matches a word may be expected to
+	// have for the index to be read without a window (searchPlan).
+	wholeHistoryMatches int
+	// searchWindow, when set (by tests), is told of each window of days
+	// a search read the index in, and whether it filled a page.
+	searchWindow func(q string, days int, full bool)
 }
 
 // Pool exposes the pgx pool for tests and tools that need raw access.
@@ -70,7 +76,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, unreachable(cfg.ConnConfig, err)
 	}
-	return &Store{pool: pool, newestScanned: defaultNewestScanned}, nil
+	return &Store{pool: pool, newestScanned: defaultNewestScanned, wholeHistoryMatches: defaultWholeHistoryMatches}, nil
 }
 
 func unreachable(cfg *pgx.ConnConfig, err error) error {

@@ -50,6 +50,15 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 	// A search reads the newest 20 in order, then the index a window of
 	// days at a time: this history has both at work.
 	st.newestScanned = 20
+	// And a window of days unless a word is expected in at most 3 cases
+	// of the whole history, so that windows fill, fall short and give way
+	// to the whole history.
+	st.wholeHistoryMatches = 3
+	type window struct {
+		whole, full bool
+	}
+	windows := map[window]int{}
+	st.searchWindow = func(_ string, days int, full bool) { windows[window{days == 0, full}]++ }
 	all := listAll(t, st, CaseFilter{})
 	if len(all) != 400 { // through 58 pages
 		t.Fatalf("%d cases listed, want 400", len(all))
@@ -126,6 +135,12 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 		})
 	}
 
+	for _, w := range []window{{whole: false, full: true}, {whole: false, full: false}, {whole: true, full: false}} {
+		if windows[w] == 0 {
+			t.Errorf("no search read the index %+v (%v): the plan was not put to the test", w, windows)
+		}
+	}
+
 	// A unit's code names a unit in each community that has it: a search
 	// within the caller's communities, or one community, finds only theirs.
 	for _, f := range []CaseFilter{
@@ -189,4 +204,40 @@ func numbers(cs []Case) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestSearchPlan: the windows a word is searched in, from how often it
+// turned up among the newest intakes.
+func TestSearchPlan(t *testing.T) {
+	top := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		name         string
+		found        int
+		scanned      time.Duration // what the newest intakes spanned
+		history      time.Duration
+		wholeHistory int
+		want         []int
+	}{
+		// 10 a day: 51 in about 5 days, twice that is 11; then 44, 176, 704, and
+		// the whole of three years.
+		{"a name, 10 a day", 10, day, 3 * 365 * day, 2000, []int{11, 44, 176, 704, 0}},
+		// 20 a day over three years is 21,900 expected: windows.
+		{"often", 40, 2 * day, 3 * 365 * day, 2000, []int{6, 24, 96, 384, 0}},
+		// 1 in a day over 3 years: 1,095 expected, fewer than 2,000.
+		{"rare", 1, day, 3 * 365 * day, 2000, []int{0}},
+		// None in a day is taken as half a case a day: 547 in three years.
+		{"none found", 0, day, 3 * 365 * day, 2000, []int{0}},
+		{"none found, small bound", 0, day, 3 * 365 * day, 100, []int{204, 816, 0}},
+		// A window as long as the history is the whole history.
+		{"short history", 10, day, 20 * day, 100, []int{11, 0}},
+		{"newest all at one instant", 3, 0, 365 * day, 100, []int{1, 4, 16, 64, 256, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := searchPlan(tc.found, 51, tc.wholeHistory, top, top.Add(-tc.scanned), top.Add(-tc.history))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("searchPlan(%d found in %v of %v) = %v, want %v", tc.found, tc.scanned, tc.history, got, tc.want)
+			}
+		})
+	}
 }
