@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestDrillDownListsWhatTheFigureCounts: each figure of the month's
@@ -143,4 +145,66 @@ func checkRepeats(t *testing.T, rep ComplaintReport, cases []Case) (capped bool)
 		}
 	}
 	return capped
+}
+
+// TestSatisfactionTrendByLocalMonth: each month's ratings in the trend are
+// those the centre's zone puts in that month, as the old query that
+// formatted every rating's time counted them (kept here as the oracle):
+// ratings at each local midnight that begins a month, a microsecond
+// before it, and at UTC midnight, in two zones, for every set of
+// communities.
+func TestSatisfactionTrendByLocalMonth(t *testing.T) {
+	ctx := context.Background()
+	st := scratchStore(t)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, zone := range []string{"Asia/Shanghai", "America/New_York"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range 8 {
+			start := time.Date(2025, time.Month(11+m), 1, 0, 0, 0, 0, loc)
+			for i, at := range []time.Time{start, start.Add(-time.Microsecond), start.Add(36 * time.Hour),
+				time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)} {
+				n++
+				community := []string{"A", "B"}[n%2]
+				if _, err := st.Pool().Exec(ctx, `INSERT INTO ratings (source, score, rated_by, rated_at, idempotency_key, community)
+					VALUES ('visit_exit', $1, 'x', $2, $3, $4)`, 1+(n*7+i)%5, at, fmt.Sprintf("trend/%d", n), community); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for _, zone := range []string{"Asia/Shanghai", "America/New_York", "UTC"} {
+		loc, _ := time.LoadLocation(zone)
+		for _, communities := range [][]string{nil, {"A"}, {"A", "B"}, {}} {
+			from, to := time.Date(2025, 12, 1, 0, 0, 0, 0, loc), time.Date(2026, 6, 1, 0, 0, 0, 0, loc)
+			var got []ReportMonthly
+			err := st.inTx(ctx, func(tx pgx.Tx) error {
+				var err error
+				got, err = satisfactionTrend(ctx, tx, from, to, zone, communities)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := st.Pool().Query(ctx, `
+				SELECT to_char(rated_at AT TIME ZONE $4, 'YYYY-MM'), count(*) FILTER (WHERE score >= 4), count(*)
+				FROM ratings WHERE rated_at >= $1 AND rated_at < $2 AND `+inSet("community", 3)+`
+				GROUP BY 1 ORDER BY 1`, from, to, communities, zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReportMonthly])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) || communities == nil && len(want) != 6 {
+				t.Errorf("%s %v: trend\n got %v\nwant %v", zone, communities, got, want)
+			}
+		}
+	}
 }
