@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -120,6 +121,10 @@ type Result struct {
 
 	// Open loop at the sustained rates, and the burst.
 	SustainedActions, SustainedActionFloor Stats
+	// ActionPool is what the PostgreSQL pool (the API's and the worker's
+	// in this process) saw while the sustained actions ran: a wait for a
+	// connection is time an action spends in no one's work.
+	ActionPool                             PoolUse
 	SustainedCreates, SustainedCreateFloor Stats
 	Burst, BurstFloor                      Stats
 
@@ -134,6 +139,26 @@ type Result struct {
 	// and with OpenCases open complaints, and once the worker has let go of
 	// its cache of them; peak over the run.
 	RSSBefore, RSSOpen, RSSWithoutCache, PeakRSS float64
+}
+
+// PoolUse is the PostgreSQL pool's acquisitions over a phase: how many,
+// how many found every connection busy and waited, and the time spent
+// acquiring, waits included.
+type PoolUse struct {
+	MaxConns          int32
+	Acquires, Waited  int64
+	AcquireTime       time.Duration
+	WaitedForCreating int64 // acquisitions that waited for a new connection
+}
+
+func poolUse(before, after *pgxpool.Stat) PoolUse {
+	return PoolUse{
+		MaxConns:          after.MaxConns(),
+		Acquires:          after.AcquireCount() - before.AcquireCount(),
+		Waited:            after.EmptyAcquireCount() - before.EmptyAcquireCount(),
+		AcquireTime:       after.AcquireDuration() - before.AcquireDuration(),
+		WaitedForCreating: after.NewConnsCount() - before.NewConnsCount(),
+	}
 }
 
 // Named is the latency of one staff action.
@@ -387,9 +412,11 @@ func (e *env) sustainedActions(ctx context.Context, res *Result) error {
 			return err
 		})
 	}
+	before := e.st.Pool().Stat()
 	res.SustainedActions = drive(numbers, func(p *progress) error {
 		return e.action(ctx, p.id, p.step, nil)
 	})
+	res.ActionPool = poolUse(before, e.st.Pool().Stat())
 	ids := make([]string, cases)
 	for i := range ids {
 		ids[i] = e.bareID("rate", i)

@@ -50,6 +50,11 @@ func (r Result) Report(w io.Writer) {
 			fmt.Fprintf(w, "%s: %d errors, the first: %v\n", s.name, s.s.Errors, s.s.FirstError)
 		}
 	}
+	if p := r.ActionPool; p.Acquires > 0 {
+		fmt.Fprintf(w, "PostgreSQL pool during the sustained actions (%d connections, API and worker): %d acquisitions, %d (%.1f %%) waited for a busy pool, %d new connections, %s acquiring in all (%s each on average)\n",
+			p.MaxConns, p.Acquires, p.Waited, 100*float64(p.Waited)/float64(p.Acquires), p.WaitedForCreating,
+			p.AcquireTime.Round(time.Millisecond), (p.AcquireTime / time.Duration(p.Acquires)).Round(time.Microsecond))
+	}
 	if s := r.SustainedCreates; s.N > 0 {
 		fmt.Fprintf(w, "achieved rates: actions %.1f/s, creates %.1f/s; burst %.1f creates/s (floor %.1f/s)\n",
 			r.SustainedActions.PerSecond(), s.PerSecond(), r.Burst.PerSecond(), r.BurstFloor.PerSecond())
