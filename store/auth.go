@@ -283,14 +283,22 @@ func (s *Store) CreateSession(ctx context.Context, username string, idHash, csrf
 // past its absolute expiry nor idle longer than idle, and its account and
 // member of staff must be active, checked on every request. It records the
 // use, which keeps the session alive. ErrNotFound otherwise.
+//
+// The use is written at most once a minute (usedEvery): a write on every
+// request made each one, reads included, a transaction that waits for the
+// disk, while the idle limit is hours. So a session may end up to a minute
+// later than its idle limit says.
 func (s *Store) SessionIdentity(ctx context.Context, idHash []byte, idle time.Duration) (Identity, error) {
 	id := Identity{Via: "session"}
-	err := s.pool.QueryRow(ctx, `UPDATE sessions se SET last_seen_at = now()
-		FROM accounts a JOIN staff st ON st.code = a.staff_code
-		WHERE se.id_hash = $1 AND a.username = se.username AND NOT a.disabled AND st.active
-			AND se.expires_at > now() AND se.last_seen_at > now() - make_interval(secs => $2)
-		RETURNING st.code, st.name, st.role, st.department, a.username, se.csrf_hash,
-			array(SELECT sc.community_code FROM staff_communities sc WHERE sc.staff_code = st.code ORDER BY 1)`,
+	err := s.pool.QueryRow(ctx, `WITH hit AS (
+			SELECT se.id_hash, se.last_seen_at, st.code, st.name, st.role, st.department, a.username, se.csrf_hash,
+				array(SELECT sc.community_code FROM staff_communities sc WHERE sc.staff_code = st.code ORDER BY 1) AS communities
+			FROM sessions se JOIN accounts a ON a.username = se.username JOIN staff st ON st.code = a.staff_code
+			WHERE se.id_hash = $1 AND NOT a.disabled AND st.active
+				AND se.expires_at > now() AND se.last_seen_at > now() - make_interval(secs => $2)),
+		used AS (UPDATE sessions se SET last_seen_at = now() FROM hit
+			WHERE se.id_hash = hit.id_hash AND hit.last_seen_at < now() - `+usedEvery+`)
+		SELECT code, name, role, department, username, csrf_hash, communities FROM hit`,
 		idHash, idle.Seconds()).
 		Scan(&id.StaffCode, &id.Name, &id.Role, &id.Department, &id.Username, &id.CSRFHash, &id.Communities)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -414,10 +422,14 @@ func (s *Store) RevokeToken(ctx context.Context, who Who, id int64) (Token, erro
 	return tok, err
 }
 
+// usedEvery is how stale a session's or a token's last use may be before
+// a request writes it again.
+const usedEvery = "interval '1 minute'"
+
 // TokenIdentity resolves a bearer token by its hash: not revoked, not
 // expired, and for a member's token the member active and their account,
 // if they have one, not disabled, checked on every request. It records the
-// use. ErrNotFound otherwise.
+// use, at most once a minute (as SessionIdentity). ErrNotFound otherwise.
 func (s *Store) TokenIdentity(ctx context.Context, hash []byte) (Identity, error) {
 	id := Identity{Via: "token"}
 	var code, name, dept *string
@@ -430,7 +442,8 @@ func (s *Store) TokenIdentity(ctx context.Context, hash []byte) (Identity, error
 				LEFT JOIN accounts a ON a.staff_code = t.staff_code
 			WHERE t.hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 				AND (t.staff_code IS NULL OR (st.active AND NOT coalesce(a.disabled, false)))),
-		used AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT id FROM hit))
+		used AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT id FROM hit)
+			AND (last_used_at IS NULL OR last_used_at < now() - `+usedEvery+`))
 		SELECT id, staff_code, name, role, department, scopes, communities FROM hit`, hash).
 		Scan(&id.TokenID, &code, &name, &id.Role, &dept, &id.Scopes, &id.Communities)
 	if errors.Is(err, pgx.ErrNoRows) {
