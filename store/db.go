@@ -68,6 +68,15 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
 	}
+	// No JIT compilation unless the URL asks for it (jit=on): Concierge's
+	// queries read indexes, and compiling one took 30–60 ms whenever the
+	// planner's estimate passed jit_above_cost — a search by a case number
+	// on ten million cases went from 2 ms to 25, the staff evaluation from
+	// 0.1 s to 0.3 s (docs/DESIGN.md §11.18). Debian's PostgreSQL has it
+	// on; the compose topology's server is built without it.
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

@@ -161,3 +161,35 @@ func TestGenerateHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenTurnsJITOff: the pool's connections compile no query unless the
+// URL asks for it (Open), whatever the server's own setting.
+func TestOpenTurnsJITOff(t *testing.T) {
+	ctx := context.Background()
+	st := scratchStore(t)
+	for _, tc := range []struct {
+		query, want string
+	}{
+		{"", "off"},
+		{"?jit=on", "on"},
+		{"?jit=off", "off"},
+	} {
+		s := st
+		if tc.query != "" {
+			cfg := st.pool.Config().ConnConfig
+			var err error
+			s, err = Open(ctx, fmt.Sprintf("postgres://%s@%s:%d/%s%s", cfg.User, cfg.Host, cfg.Port, cfg.Database, tc.query))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+		}
+		var got string
+		if err := s.pool.QueryRow(ctx, "SHOW jit").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%q: jit = %s, want %s", tc.query, got, tc.want)
+		}
+	}
+}
