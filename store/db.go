@@ -37,6 +37,12 @@ type Store struct {
 	// order before it turns to the index of words (searchWords); tests
 	// make it small to reach the index on a small history.
 	newestScanned int
+	// unitCandidateFactor times a page is how many of the newest intakes
+	// of a unit's code a search reads before their cases (unitCandidates).
+	unitCandidateFactor int
+	// searchUnits, when set (by tests), is told whether the newest intakes
+	// of a unit's code were all there are, or else held a page.
+	searchUnits func(complete, enough bool)
 	// wholeHistoryMatches is how many matches a word may be expected to
 	// have for the index to be read without a window (searchPlan).
 	wholeHistoryMatches int
@@ -85,7 +91,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, unreachable(cfg.ConnConfig, err)
 	}
-	return &Store{pool: pool, newestScanned: defaultNewestScanned, wholeHistoryMatches: defaultWholeHistoryMatches}, nil
+	return &Store{pool: pool, newestScanned: defaultNewestScanned,
+		wholeHistoryMatches: defaultWholeHistoryMatches, unitCandidateFactor: 4}, nil
 }
 
 func unreachable(cfg *pgx.ConnConfig, err error) error {

@@ -59,6 +59,11 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 	}
 	windows := map[window]int{}
 	st.searchWindow = func(_ string, days int, full bool) { windows[window{days == 0, full}]++ }
+	// And a unit's newest 8 intakes (a page and one) before their cases:
+	// a code's intakes are all of them, or hold a page, or not.
+	st.unitCandidateFactor = 1
+	unitPaths := map[[2]bool]int{}
+	st.searchUnits = func(complete, enough bool) { unitPaths[[2]bool{complete, enough}]++ }
 	all := listAll(t, st, CaseFilter{})
 	if len(all) != 400 { // through 58 pages
 		t.Fatalf("%d cases listed, want 400", len(all))
@@ -149,6 +154,7 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 		{Query: someUnit, Communities: []string{}},
 		{Query: someUnit, Community: all[17].Community},
 		{Query: strings.ToLower(someUnit), Community: all[17].Community, Status: string(all[17].Status)},
+		{Query: someUnit, Status: string(all[17].Status)},
 	} {
 		got := numbers(listAll(t, st, f))
 		var want []string
@@ -161,6 +167,12 @@ func TestSearchFindsWhatASubstringWould(t *testing.T) {
 		slices.Sort(want)
 		if !slices.Equal(got, want) || len(want) == 0 && f.Communities == nil {
 			t.Errorf("%+v found %v, want %v", f, got, want)
+		}
+	}
+
+	for _, p := range [][2]bool{{true, false}, {false, true}, {false, false}} {
+		if unitPaths[p] == 0 {
+			t.Errorf("no search of a unit's code was complete %t, enough %t (%v): the path was not put to the test", p[0], p[1], unitPaths)
 		}
 	}
 
