@@ -560,22 +560,37 @@ const defaultWholeHistoryMatches = 2000
 // searchPlan returns the windows, in days back from top, that the index is
 // searched in, in turn, until one holds more than want matches; 0 is the
 // whole history, always last. found matches were among the newest intakes,
-// which reach from top back to oldest; the history begins at first. The
-// rate they give sizes the first window at twice the days that should hold
-// want, and each next one four times the last; a word expected to match no
-// more than wholeHistory cases in all is read in one go.
+// which reach from top back to oldest; the history begins at first. A word
+// that cannot be expected to match more than wholeHistory cases in all is
+// read in one go. Otherwise, when found gives a rate, it sizes the first
+// window at twice the days that should hold want, and each next one four
+// times the last; when it is too few to, a week, a month, a year.
 func searchPlan(found, want, wholeHistory int, top, oldest, first time.Time) []int {
 	const day = 24 * time.Hour
 	scanned := max(top.Sub(oldest), time.Minute)
 	all := top.Sub(first)
-	// None found: at most about one in what was read.
-	perDay := max(float64(found), 0.5) / (float64(scanned) / float64(day))
-	if perDay*float64(all)/float64(day) <= float64(wholeHistory) {
+	days := func(t time.Duration) float64 { return float64(t) / float64(day) }
+	// Read in one go only if even a generous count (three more than
+	// found, about the most a rate that gave so few would give) stays
+	// small: a word taken for rare that is not costs every match's row.
+	if (float64(found)+3)/days(scanned)*days(all) <= float64(wholeHistory) {
 		return []int{0}
 	}
 	var plan []int
-	for days := max(1, int(math.Ceil(2*float64(want)/perDay))); time.Duration(days)*day < all; days *= 4 {
-		plan = append(plan, days)
+	if found < 5 {
+		// Too few to size a window by: a week, a month, a year. A window
+		// sized by one or two found read half a year's days for a word
+		// seen twice by chance.
+		for _, n := range []int{7, 31, 366} {
+			if time.Duration(n)*day < all {
+				plan = append(plan, n)
+			}
+		}
+		return append(plan, 0)
+	}
+	perDay := float64(found) / days(scanned)
+	for n := max(1, int(math.Ceil(2*float64(want)/perDay))); time.Duration(n)*day < all; n *= 4 {
+		plan = append(plan, n)
 	}
 	return append(plan, 0)
 }

@@ -236,14 +236,21 @@ func TestSearchPlan(t *testing.T) {
 		{"a name, 10 a day", 10, day, 3 * 365 * day, 2000, []int{11, 44, 176, 704, 0}},
 		// 20 a day over three years is 21,900 expected: windows.
 		{"often", 40, 2 * day, 3 * 365 * day, 2000, []int{6, 24, 96, 384, 0}},
-		// 1 in a day over 3 years: 1,095 expected, fewer than 2,000.
-		{"rare", 1, day, 3 * 365 * day, 2000, []int{0}},
-		// None in a day is taken as half a case a day: 547 in three years.
-		{"none found", 0, day, 3 * 365 * day, 2000, []int{0}},
-		{"none found, small bound", 0, day, 3 * 365 * day, 100, []int{204, 816, 0}},
+		// 1 in 5 days over 3 years: even 4 in 5 days is 876, fewer than
+		// 2,000: the whole history at once.
+		{"rare", 1, 5 * day, 3 * 365 * day, 2000, []int{0}},
+		{"none found in 10 days", 0, 10 * day, 3 * 365 * day, 2000, []int{0}},
+		// 1 in a day could be 4 a day, 4,380 in three years: windows, too
+		// few found to size them by.
+		{"rare, but not surely", 1, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
+		{"none found in a day", 0, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
+		{"four found", 4, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
+		// Five in a day size them: 51 in 10.2 days, twice that is 21.
+		{"five found", 5, day, 3 * 365 * day, 2000, []int{21, 84, 336, 0}},
 		// A window as long as the history is the whole history.
 		{"short history", 10, day, 20 * day, 100, []int{11, 0}},
-		{"newest all at one instant", 3, 0, 365 * day, 100, []int{1, 4, 16, 64, 256, 0}},
+		{"too few, a short history", 2, day, 40 * day, 2, []int{7, 31, 0}},
+		{"newest all at one instant", 6, 0, 365 * day, 100, []int{1, 4, 16, 64, 256, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := searchPlan(tc.found, 51, tc.wholeHistory, top, top.Add(-tc.scanned), top.Add(-tc.history))
