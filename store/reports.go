@@ -272,5 +272,13 @@ func (s *Store) ArchivedComplaintReport(ctx context.Context, month, community st
 	if err != nil {
 		return r, at, fmt.Errorf("read archived report %s: %w", month, err)
 	}
+	// A report archived before the repeats were listed has none: an empty
+	// list, as the API's document says, not null.
+	if r.RepeatUnits == nil {
+		r.RepeatUnits = []ReportRepeat{}
+	}
+	if r.RepeatSpots == nil {
+		r.RepeatSpots = []ReportRepeat{}
+	}
 	return r, at, nil
 }
