@@ -555,44 +555,43 @@ const defaultNewestScanned = 3000
 // to have in the whole history for the index to be read without a window:
 // reading that many cases costs less than the index's days of a window,
 // which hold every case of those days.
-const defaultWholeHistoryMatches = 2000
+const defaultWholeHistoryMatches = 500
 
-// searchPlan returns the windows, in days back from top, that the index is
-// searched in, in turn, until one holds more than want matches; 0 is the
-// whole history, always last. found matches were among the newest intakes,
-// which reach from top back to oldest; the history begins at first. A word
-// that cannot be expected to match more than wholeHistory cases in all is
-// read in one go. Otherwise, when found gives a rate, it sizes the first
-// window at twice the days that should hold want, and each next one four
-// times the last; when it is too few to, a week, a month, a year.
-func searchPlan(found, want, wholeHistory int, top, oldest, first time.Time) []int {
+// nextWindow returns the next window, in days back from the newest
+// intake, that the index is searched in; 0 is the whole history. found
+// matches were in the last span read (the newest intakes, or the last
+// window, last days long, 0 for none yet), too few for a page of want; the
+// history spans all. A word that cannot be expected to match more than
+// wholeHistory cases in all is read in one go. Otherwise, when found gives
+// a rate, it sizes the window at twice the days that should hold want;
+// when it is too few to, the next of a week, a month, a year.
+func nextWindow(found, want, wholeHistory int, spanned, all time.Duration, last int) int {
 	const day = 24 * time.Hour
-	scanned := max(top.Sub(oldest), time.Minute)
-	all := top.Sub(first)
 	days := func(t time.Duration) float64 { return float64(t) / float64(day) }
+	spanned = max(spanned, time.Minute)
 	// Read in one go only if even a generous count (three more than
 	// found, about the most a rate that gave so few would give) stays
 	// small: a word taken for rare that is not costs every match's row.
-	if (float64(found)+3)/days(scanned)*days(all) <= float64(wholeHistory) {
-		return []int{0}
+	if (float64(found)+3)/days(spanned)*days(all) <= float64(wholeHistory) {
+		return 0
 	}
-	var plan []int
-	if found < 5 {
-		// Too few to size a window by: a week, a month, a year. A window
-		// sized by one or two found read half a year's days for a word
-		// seen twice by chance.
-		for _, n := range []int{7, 31, 366} {
-			if time.Duration(n)*day < all {
-				plan = append(plan, n)
+	n := 0
+	if found >= 5 {
+		n = max(1, last+1, int(math.Ceil(2*float64(want)/(float64(found)/days(spanned)))))
+	} else {
+		// Too few to size a window by. A window sized by one or two found
+		// read half a year's days for a word seen twice by chance.
+		for _, step := range []int{7, 31, 366} {
+			if step > last {
+				n = step
+				break
 			}
 		}
-		return append(plan, 0)
 	}
-	perDay := float64(found) / days(scanned)
-	for n := max(1, int(math.Ceil(2*float64(want)/perDay))); time.Duration(n)*day < all; n *= 4 {
-		plan = append(plan, n)
+	if n == 0 || time.Duration(n)*day >= all {
+		return 0
 	}
-	return append(plan, 0)
+	return n
 }
 
 // searchCases answers a list with a search (queryArms). Its results are
@@ -717,22 +716,25 @@ func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pa
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	// The newest intakes are read in order (the LIMIT makes the database
-	// read no more) and kept, to be searched and to say what they spanned.
+	// The newest intakes are read in order (the subquery's LIMIT makes the
+	// database read no more, and the page's LIMIT stops it as soon as a
+	// common word fills a page); what they spanned comes from the index
+	// of intakes by time alone.
 	kind := arg(f.Kind)
 	inner := []string{"i.kind = " + kind}
 	if cur != nil {
 		inner = append(inner, fmt.Sprintf("(i.created_at, i.number) < (%s, %s)", arg(cur.RecordedAt), arg(cur.Number)))
 	}
+	newest := arg(s.newestScanned)
 	p := arg("%" + likePattern(q) + "%")
 	match := fmt.Sprintf("(i.description ILIKE %[1]s OR i.resident_name ILIKE %[1]s)", p)
-	sql := "WITH n AS MATERIALIZED (SELECT i.number, i.created_at, i.kind, i.description, i.resident_name, i.resident_phone FROM case_intakes i WHERE " +
-		strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(s.newestScanned) + ")" +
-		" SELECT (SELECT count(*) FROM n), (SELECT max(created_at) FROM n), (SELECT min(created_at) FROM n)," +
-		" (SELECT min(created_at) FROM case_intakes WHERE kind = " + kind + ")," +
-		" ARRAY(SELECT i.number FROM n i JOIN cases c ON c.number = i.number WHERE " +
+	sql := "SELECT s.n, s.top, s.oldest, (SELECT min(created_at) FROM case_intakes WHERE kind = " + kind + ")," +
+		" ARRAY(SELECT i.number FROM (SELECT i.number, i.created_at, i.kind, i.description, i.resident_name, i.resident_phone FROM case_intakes i WHERE " +
+		strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + newest + ") i JOIN cases c ON c.number = i.number WHERE " +
 		strings.Join(append(caseFilters(f, arg), match), " AND ") +
-		" ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1) + ")"
+		" ORDER BY i.created_at DESC, i.number DESC LIMIT " + arg(f.PageSize+1) + ")" +
+		" FROM (SELECT count(*) AS n, max(created_at) AS top, min(created_at) AS oldest FROM (SELECT i.created_at FROM case_intakes i WHERE " +
+		strings.Join(inner, " AND ") + " ORDER BY i.created_at DESC, i.number DESC LIMIT " + newest + ") n) s"
 	var scanned int
 	var top, oldest, first *time.Time
 	var numbers []string
@@ -745,7 +747,11 @@ func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pa
 	if len(numbers) > f.PageSize || scanned < s.newestScanned {
 		return numbers, nil // a page, or all there is
 	}
-	for _, days := range searchPlan(len(numbers), f.PageSize+1, s.wholeHistoryMatches, *top, *oldest, *first) {
+	// Each window is sized by what the last read found: the newest
+	// intakes first, then each window, over more days than the last.
+	found, spanned, days := len(numbers), top.Sub(*oldest), 0
+	for {
+		days = nextWindow(found, f.PageSize+1, s.wholeHistoryMatches, spanned, top.Sub(*first), days)
 		args = args[:0]
 		where := append(s.searchFilters(f, cur, arg),
 			"search_grams(i.description || ' ' || i.resident_name) @> search_query_grams("+arg(q)+")")
@@ -774,8 +780,8 @@ func (s *Store) searchWords(ctx context.Context, f CaseFilter, q string, cur *pa
 		if len(numbers) > f.PageSize || days == 0 {
 			return numbers, nil
 		}
+		found, spanned = len(numbers), time.Duration(days)*24*time.Hour
 	}
-	return nil, errors.New("search words: no window") // the plan ends with the whole history
 }
 
 func (s *Store) listCases(ctx context.Context, sql string, args []any) ([]Case, error) {

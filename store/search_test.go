@@ -218,44 +218,57 @@ func numbers(cs []Case) []string {
 	return out
 }
 
-// TestSearchPlan: the windows a word is searched in, from how often it
-// turned up among the newest intakes.
-func TestSearchPlan(t *testing.T) {
-	top := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+// TestNextWindow: the windows a word is searched in, from how often it
+// turned up in what was read before: the newest intakes, then each window.
+func TestNextWindow(t *testing.T) {
 	day := 24 * time.Hour
+	const threeYears = 3 * 365 * 24 * time.Hour
 	for _, tc := range []struct {
 		name         string
 		found        int
-		scanned      time.Duration // what the newest intakes spanned
+		spanned      time.Duration // what was read: the newest intakes, or the last window
+		last         int           // the last window's days; 0 for none yet
 		history      time.Duration
 		wholeHistory int
-		want         []int
+		want         int
 	}{
-		// 10 a day: 51 in about 5 days, twice that is 11; then 44, 176, 704, and
-		// the whole of three years.
-		{"a name, 10 a day", 10, day, 3 * 365 * day, 2000, []int{11, 44, 176, 704, 0}},
-		// 20 a day over three years is 21,900 expected: windows.
-		{"often", 40, 2 * day, 3 * 365 * day, 2000, []int{6, 24, 96, 384, 0}},
+		// 10 a day: 51 in about 5 days, twice that is 11.
+		{"a name, 10 a day", 10, day, 0, threeYears, 2000, 11},
+		// 20 a day over three years is 21,900 expected: a window.
+		{"often", 40, 2 * day, 0, threeYears, 2000, 6},
 		// 1 in 5 days over 3 years: even 4 in 5 days is 876, fewer than
 		// 2,000: the whole history at once.
-		{"rare", 1, 5 * day, 3 * 365 * day, 2000, []int{0}},
-		{"none found in 10 days", 0, 10 * day, 3 * 365 * day, 2000, []int{0}},
-		// 1 in a day could be 4 a day, 4,380 in three years: windows, too
-		// few found to size them by.
-		{"rare, but not surely", 1, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
-		{"none found in a day", 0, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
-		{"four found", 4, day, 3 * 365 * day, 2000, []int{7, 31, 366, 0}},
-		// Five in a day size them: 51 in 10.2 days, twice that is 21.
-		{"five found", 5, day, 3 * 365 * day, 2000, []int{21, 84, 336, 0}},
+		{"rare", 1, 5 * day, 0, threeYears, 2000, 0},
+		{"none found in 10 days", 0, 10 * day, 0, threeYears, 2000, 0},
+		// 1 in a day could be 4 a day, 4,380 in three years: a window, too
+		// few found to size it by.
+		{"rare, but not surely", 1, day, 0, threeYears, 2000, 7},
+		{"none found in a day", 0, day, 0, threeYears, 2000, 7},
+		{"four found", 4, day, 0, threeYears, 2000, 7},
+		// Five in a day size it: 51 in 10.2 days, twice that is 21.
+		{"five found", 5, day, 0, threeYears, 2000, 21},
+		// After a week with 2: at most 5 a week, 782 in three years.
+		{"a week, 2 found", 2, 7 * day, 7, threeYears, 2000, 0},
+		// After a week with 30: 51 in 11.9 days, twice that is 24.
+		{"a week, 30 found", 30, 7 * day, 7, threeYears, 2000, 24},
+		{"a week, 3 found, small bound", 3, 7 * day, 7, threeYears, 100, 31},
+		{"a month, 4 found, small bound", 4, 31 * day, 31, threeYears, 100, 366},
+		// After a year with 20: at most 23 a year, 69 in three.
+		{"a year, 20 found, small bound", 20, 366 * day, 366, threeYears, 100, 0},
+		{"a year, 4 found, smaller bound", 4, 366 * day, 366, threeYears, 10, 0},
 		// A window as long as the history is the whole history.
-		{"short history", 10, day, 20 * day, 100, []int{11, 0}},
-		{"too few, a short history", 2, day, 40 * day, 2, []int{7, 31, 0}},
-		{"newest all at one instant", 6, 0, 365 * day, 100, []int{1, 4, 16, 64, 256, 0}},
+		{"short history", 10, day, 0, 20 * day, 100, 11},
+		{"short history, after 11 days", 40, 11 * day, 11, 20 * day, 100, 0},
+		{"too few, a short history", 2, day, 0, 40 * day, 2, 7},
+		{"too few, a short history, after a month", 4, 31 * day, 31, 40 * day, 2, 0},
+		// Sized smaller than the last window, it still reads more days.
+		{"more than the last", 50, day, 7, threeYears, 10, 8},
+		{"newest all at one instant", 6, 0, 0, 365 * day, 100, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := searchPlan(tc.found, 51, tc.wholeHistory, top, top.Add(-tc.scanned), top.Add(-tc.history))
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("searchPlan(%d found in %v of %v) = %v, want %v", tc.found, tc.scanned, tc.history, got, tc.want)
+			got := nextWindow(tc.found, 51, tc.wholeHistory, tc.spanned, tc.history, tc.last)
+			if got != tc.want {
+				t.Errorf("nextWindow(%d found in %v after %d days, of %v) = %d, want %d", tc.found, tc.spanned, tc.last, tc.history, got, tc.want)
 			}
 		})
 	}
