@@ -541,9 +541,9 @@ func ValidLate(late string) bool {
 
 // Searching words (docs/DESIGN.md §11.18). A word in many cases fills a
 // page from the newest few thousand; a rarer one is found through the index
-// of characters and pairs, over a window of days sized by how often the
-// word turned up among those newest, so that what is read is about what is
-// shown. Neither is left to the planner: it estimates a phrase's pairs as
+// of characters and pairs, over windows of days each sized by how often
+// the word turned up in what was read before (nextWindow), so that what is
+// read is about what is shown. Neither is left to the planner: it estimates a phrase's pairs as
 // independent (天花板渗水 as four rare pairs, where they come together),
 // and then reads every case that holds them.
 //
